@@ -1,0 +1,1 @@
+"""The conformance suite: checks of recorded transcripts, client-under-test adapters, reports."""

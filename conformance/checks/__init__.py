@@ -1,0 +1,1 @@
+"""Checks: pure functions of a transcript, one module per concern. None touches the network."""

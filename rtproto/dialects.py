@@ -1,0 +1,221 @@
+"""Translate Realtime events between the GA and beta dialects (shared/PROTOCOL.md §3).
+
+Names: GA `response.output_text.*`, `response.output_audio.*` and
+`response.output_audio_transcript.*` are beta's `response.text.*`, `response.audio.*` and
+`response.audio_transcript.*`; GA's `conversation.item.added` is beta's
+`conversation.item.created`, and GA's `conversation.item.done` has no beta counterpart (it
+translates to nothing). Beta's `transcription_session.update(d)` is GA's `session.update(d)`
+with `session.type: "transcription"`.
+
+Shapes: the GA session nests audio settings under `audio.input` / `audio.output`, beta keeps
+them flat; GA audio formats are objects (`{"type": "audio/pcm", "rate": 24000}`), beta's are
+names (`pcm16`); GA assistant content is `output_text` / `output_audio`, beta's `text` / `audio`.
+Fields with no counterpart in the target dialect (GA `include`, `prompt`, `truncation`; beta
+`temperature`) are dropped: a translation is exact for everything both dialects can say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Event = dict[str, Any]
+Convert = Callable[[Any], Any]
+
+GA_TO_BETA_NAMES = {
+    "response.output_text.delta": "response.text.delta",
+    "response.output_text.done": "response.text.done",
+    "response.output_audio.delta": "response.audio.delta",
+    "response.output_audio.done": "response.audio.done",
+    "response.output_audio_transcript.delta": "response.audio_transcript.delta",
+    "response.output_audio_transcript.done": "response.audio_transcript.done",
+    "conversation.item.added": "conversation.item.created",
+}
+BETA_TO_GA_NAMES = {beta: ga for ga, beta in GA_TO_BETA_NAMES.items()}
+GA_ONLY_WITHOUT_COUNTERPART = frozenset({"conversation.item.done"})
+
+GA_TO_BETA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
+BETA_TO_GA_FORMATS = {beta: ga for ga, beta in GA_TO_BETA_FORMATS.items()}
+PCM_RATE = 24_000
+
+GA_TO_BETA_CONTENT = {"output_text": "text", "output_audio": "audio"}
+BETA_TO_GA_CONTENT = {beta: ga for ga, beta in GA_TO_BETA_CONTENT.items()}
+
+
+def format_to_beta(value: Any) -> Any:
+    if isinstance(value, dict):
+        return GA_TO_BETA_FORMATS.get(value.get("type"), value.get("type"))
+    return value
+
+
+def format_to_ga(value: Any) -> Any:
+    ga_type = BETA_TO_GA_FORMATS.get(value, value)
+    return {"type": ga_type, "rate": PCM_RATE} if ga_type == "audio/pcm" else {"type": ga_type}
+
+
+def turn_detection_to_beta(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: item for key, item in value.items() if key != "idle_timeout_ms"}
+    return value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: where GA nests it, what beta calls it, how the value converts each way."""
+
+    ga_path: tuple[str, ...]
+    beta_key: str
+    to_beta: Convert = _same
+    to_ga: Convert = _same
+
+
+def _get(mapping: dict[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
+    value: Any = mapping
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return False, None
+        value = value[key]
+    return True, value
+
+
+def _put(mapping: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        mapping = mapping.setdefault(key, {})
+    mapping[path[-1]] = value
+
+
+def flatten(nested: dict[str, Any], fields: list[Field]) -> dict[str, Any]:
+    flat = {}
+    for spec in fields:
+        found, value = _get(nested, spec.ga_path)
+        if found:
+            flat[spec.beta_key] = spec.to_beta(value)
+    return flat
+
+
+def nest(flat: dict[str, Any], fields: list[Field]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for spec in fields:
+        if spec.beta_key in flat:
+            _put(nested, spec.ga_path, spec.to_ga(flat[spec.beta_key]))
+    return nested
+
+
+def _shared(*names: str) -> list[Field]:
+    return [Field((name,), name) for name in names]
+
+
+AUDIO_INPUT_FIELDS = [
+    Field(("audio", "input", "format"), "input_audio_format", format_to_beta, format_to_ga),
+    Field(("audio", "input", "transcription"), "input_audio_transcription"),
+    Field(("audio", "input", "noise_reduction"), "input_audio_noise_reduction"),
+    Field(("audio", "input", "turn_detection"), "turn_detection", turn_detection_to_beta),
+]
+SESSION_FIELDS = [
+    *_shared("id", "object", "model", "expires_at", "instructions", "tools", "tool_choice", "tracing"),
+    Field(("output_modalities",), "modalities"),
+    Field(("max_output_tokens",), "max_response_output_tokens"),
+    *AUDIO_INPUT_FIELDS,
+    Field(("audio", "output", "format"), "output_audio_format", format_to_beta, format_to_ga),
+    Field(("audio", "output", "voice"), "voice"),
+    Field(("audio", "output", "speed"), "speed"),
+]
+TRANSCRIPTION_SESSION_FIELDS = [*_shared("id", "object", "expires_at", "include"), *AUDIO_INPUT_FIELDS]
+RESPONSE_FIELDS = [
+    *_shared("id", "object", "status", "status_details", "usage", "metadata", "conversation_id",
+             "max_output_tokens"),
+    Field(("output",), "output", lambda items: [item_to_beta(i) for i in items],
+          lambda items: [item_to_ga(i) for i in items]),
+    Field(("output_modalities",), "modalities"),
+    Field(("audio", "output", "format"), "output_audio_format", format_to_beta, format_to_ga),
+    Field(("audio", "output", "voice"), "voice"),
+]
+RESPONSE_PARAMS_FIELDS = [
+    *_shared("conversation", "instructions", "metadata", "tools", "tool_choice"),
+    Field(("input",), "input", lambda items: [item_to_beta(i) for i in items],
+          lambda items: [item_to_ga(i) for i in items]),
+    Field(("output_modalities",), "modalities"),
+    Field(("max_output_tokens",), "max_response_output_tokens"),
+    Field(("audio", "output", "format"), "output_audio_format", format_to_beta, format_to_ga),
+    Field(("audio", "output", "voice"), "voice"),
+]
+
+
+def _recontent(item: Any, names: dict[str, str]) -> Any:
+    if not isinstance(item, dict) or not isinstance(item.get("content"), list):
+        return item
+    content = [
+        {**part, "type": names.get(part.get("type"), part.get("type"))}
+        if isinstance(part, dict) else part
+        for part in item["content"]
+    ]
+    return {**item, "content": content}
+
+
+def item_to_beta(item: Any) -> Any:
+    return _recontent(item, GA_TO_BETA_CONTENT)
+
+
+def item_to_ga(item: Any) -> Any:
+    return _recontent(item, BETA_TO_GA_CONTENT)
+
+
+def _with(event: Event, **changes: Any) -> Event:
+    """A copy of `event` with some fields replaced, keeping the key order."""
+    return {key: changes.get(key, value) for key, value in event.items()} | changes
+
+
+def _is_transcription(session: Any) -> bool:
+    return isinstance(session, dict) and session.get("type") == "transcription"
+
+
+def _session_to_beta(event: Event) -> Event:
+    session = event["session"]
+    if _is_transcription(session):
+        name = event["type"].replace("session.", "transcription_session.", 1)
+        return _with(event, type=name, session=flatten(session, TRANSCRIPTION_SESSION_FIELDS))
+    return _with(event, session=flatten(session, SESSION_FIELDS))
+
+
+def _session_to_ga(event: Event) -> Event:
+    session = event["session"]
+    if event["type"].startswith("transcription_session."):
+        nested = {"type": "transcription", **nest(session, TRANSCRIPTION_SESSION_FIELDS)}
+        name = event["type"].replace("transcription_session.", "session.", 1)
+        return _with(event, type=name, session=nested)
+    return _with(event, session={"type": "realtime", **nest(session, SESSION_FIELDS)})
+
+
+def to_beta(event: Event) -> list[Event]:
+    """The beta events that say what one GA event says (none for GA-only bookkeeping)."""
+    event_type = event.get("type")
+    if event_type in GA_ONLY_WITHOUT_COUNTERPART:
+        return []
+    event = _with(event, type=GA_TO_BETA_NAMES.get(event_type, event_type))
+    if isinstance(event.get("session"), dict):
+        event = _session_to_beta(event)
+    if "item" in event:
+        event = _with(event, item=item_to_beta(event["item"]))
+    if isinstance(event.get("response"), dict):
+        fields = RESPONSE_PARAMS_FIELDS if event_type == "response.create" else RESPONSE_FIELDS
+        event = _with(event, response=flatten(event["response"], fields))
+    return [event]
+
+
+def to_ga(event: Event) -> list[Event]:
+    """The GA events that say what one beta event says."""
+    event_type = event.get("type")
+    event = _with(event, type=BETA_TO_GA_NAMES.get(event_type, event_type))
+    if isinstance(event.get("session"), dict):
+        event = _session_to_ga(event)
+    if "item" in event:
+        event = _with(event, item=item_to_ga(event["item"]))
+    if isinstance(event.get("response"), dict):
+        fields = RESPONSE_PARAMS_FIELDS if event_type == "response.create" else RESPONSE_FIELDS
+        event = _with(event, response=nest(event["response"], fields))
+    return [event]

@@ -1,0 +1,109 @@
+"""The transcript format: one JSON object per line, as recorded by the mock and as vendors log.
+
+A line is either a bare event (`{"type": ...}`, or a Chat chunk with `"object"`), or a record
+`{"dir": "client"|"server"|"meta", "event": {...}, "t_ms": ..., ...}` (see
+shared/traces/README.md for every key). Records without an `event` (handshake and close facts,
+non-JSON frames, the Chat `[DONE]` marker) describe the connection, not an event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtproto.catalogue import Api
+
+BETA_HEADER_VALUE = "realtime=v1"
+BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of a transcript, parsed."""
+
+    number: int
+    record: dict[str, Any] = field(repr=False)
+    event: Any = None  # the event object, or None when the line carries no event
+    direction: str | None = None  # "client", "server", "meta", or None when not stated
+    syntax_error: str | None = None
+
+    @property
+    def fidelity(self) -> str | None:
+        value = self.record.get("fidelity")
+        return value if isinstance(value, str) else None
+
+    @property
+    def is_partial(self) -> bool:
+        """A summarised frame: `event` holds only some fields, so no schema can judge it."""
+        return self.fidelity == "partial"
+
+    @property
+    def expected_invalid(self) -> bool:
+        return self.record.get("expected_invalid") is True
+
+    @property
+    def meta(self) -> dict[str, Any] | None:
+        value = self.record.get("meta")
+        return value if isinstance(value, dict) else None
+
+
+def _is_record(value: dict[str, Any]) -> bool:
+    return "dir" in value and "type" not in value and "object" not in value
+
+
+def parse_line(number: int, text: str) -> TranscriptLine | None:
+    """Parse one line; None for a blank line."""
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return TranscriptLine(number, {}, syntax_error=f"not JSON ({error.msg} at column {error.colno})")
+    if not isinstance(value, dict):
+        return TranscriptLine(number, {}, syntax_error="not a JSON object")
+    if _is_record(value):
+        return TranscriptLine(number, value, value.get("event"), value.get("dir"))
+    return TranscriptLine(number, {"event": value}, value, None)
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[TranscriptLine]:
+    for number, text in enumerate(lines, start=1):
+        line = parse_line(number, text)
+        if line is not None:
+            yield line
+
+
+def api_of_event(event: dict[str, Any]) -> Api:
+    """Which API an event belongs to, from its shape alone.
+
+    Chat chunks are the only events keyed by `object`; Responses stream events always carry a
+    `sequence_number`; Realtime events never do.
+    """
+    if event.get("object") == "chat.completion.chunk" or "choices" in event:
+        return "chat"
+    if "sequence_number" in event:
+        return "responses"
+    return "realtime"
+
+
+def _header(headers: Any, name: str) -> str:
+    if not isinstance(headers, dict):
+        return ""
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def dialect_from_handshake(meta: dict[str, Any]) -> str | None:
+    """'beta' or 'ga' when the recorded handshake says which; None when it does not say."""
+    if meta.get("kind") != "handshake":
+        return None
+    headers = meta.get("request_headers")
+    if _header(headers, "OpenAI-Beta").lower().replace(" ", "") == BETA_HEADER_VALUE:
+        return "beta"
+    if BETA_SUBPROTOCOL in _header(headers, "Sec-WebSocket-Protocol"):
+        return "beta"
+    return "ga" if headers is not None else None
