@@ -11,7 +11,13 @@ Shapes: the GA session nests audio settings under `audio.input` / `audio.output`
 them flat; GA audio formats are objects (`{"type": "audio/pcm", "rate": 24000}`), beta's are
 names (`pcm16`); GA assistant content is `output_text` / `output_audio`, beta's `text` / `audio`.
 Fields with no counterpart in the target dialect (GA `include`, `prompt`, `truncation`; beta
-`temperature`) are dropped: a translation is exact for everything both dialects can say.
+`temperature`) are dropped: a translation is exact for everything both dialects can say. Where
+beta requires what GA never says, the beta default is filled in: a server session's
+`temperature` (0.8) and an item's `object` ("realtime.item").
+
+Limits, each for want of a recorded counterpart: GA's `session.created` of a transcription
+session has no beta event; beta -> GA cannot add what GA requires and beta never carried (the
+function name on `response.function_call_arguments.done`), so it is meant for client events.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ BETA_TO_GA_FORMATS = {beta: ga for ga, beta in GA_TO_BETA_FORMATS.items()}
 PCM_RATE = 24_000
 
 GA_TO_BETA_CONTENT = {"output_text": "text", "output_audio": "audio"}
+BETA_ITEM_OBJECT = "realtime.item"
+BETA_DEFAULT_TEMPERATURE = 0.8
+SERVER_SESSION_EVENTS = frozenset({"session.created", "session.updated"})
 BETA_TO_GA_CONTENT = {beta: ga for ga, beta in GA_TO_BETA_CONTENT.items()}
 
 
@@ -158,7 +167,10 @@ def _recontent(item: Any, names: dict[str, str]) -> Any:
 
 
 def item_to_beta(item: Any) -> Any:
-    return _recontent(item, GA_TO_BETA_CONTENT)
+    item = _recontent(item, GA_TO_BETA_CONTENT)
+    if isinstance(item, dict) and "type" in item and "object" not in item:
+        item = {"object": BETA_ITEM_OBJECT, **item}
+    return item
 
 
 def item_to_ga(item: Any) -> Any:
@@ -179,7 +191,10 @@ def _session_to_beta(event: Event) -> Event:
     if _is_transcription(session):
         name = event["type"].replace("session.", "transcription_session.", 1)
         return _with(event, type=name, session=flatten(session, TRANSCRIPTION_SESSION_FIELDS))
-    return _with(event, session=flatten(session, SESSION_FIELDS))
+    flat = flatten(session, SESSION_FIELDS)
+    if event["type"] in SERVER_SESSION_EVENTS:
+        flat.setdefault("temperature", BETA_DEFAULT_TEMPERATURE)
+    return _with(event, session=flat)
 
 
 def _session_to_ga(event: Event) -> Event:
@@ -195,6 +210,8 @@ def to_beta(event: Event) -> list[Event]:
     """The beta events that say what one GA event says (none for GA-only bookkeeping)."""
     event_type = event.get("type")
     if event_type in GA_ONLY_WITHOUT_COUNTERPART:
+        return []
+    if event_type == "session.created" and _is_transcription(event.get("session")):
         return []
     event = _with(event, type=GA_TO_BETA_NAMES.get(event_type, event_type))
     if isinstance(event.get("session"), dict):

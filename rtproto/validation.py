@@ -101,8 +101,24 @@ def _union_type_problem(error: ValidationError) -> tuple[str, str] | None:
     return f"`type` one of {', '.join(accepted)}", describe_value(error.instance.get("type"))
 
 
+def _union_lacks_type(error: ValidationError) -> bool:
+    """A `type`-discriminated union given an object with no `type`: every branch wants one."""
+    if not isinstance(error.instance, dict) or "type" in error.instance or not error.context:
+        return False
+    wanting = {
+        sub.relative_schema_path[0]
+        for sub in error.context
+        if sub.validator == "required" and not sub.relative_path and "type" in sub.validator_value
+    }
+    return bool(wanting) and wanting == _branches(error)
+
+
 def leaf_problems(error: ValidationError, label: str) -> Iterator[Problem]:
     """Turn one jsonschema error (possibly a union) into the problems a person should see."""
+    if error.validator in ("oneOf", "anyOf") and _union_lacks_type(error):
+        path = _child_path(error.json_path, "type")
+        yield Problem(label, path, "missing", "a required field (it selects the kind)", "nothing")
+        return
     if error.validator in ("oneOf", "anyOf"):
         narrowed = _expand_one_of(error)
         if narrowed is not None:
