@@ -20,7 +20,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="realtime-conformance",
-        description="Conformance harness for OpenAI Realtime, Responses and Chat streaming clients.",
+        description="Conformance harness for OpenAI Realtime, Responses and Chat stream clients.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validate = commands.add_parser(
@@ -28,23 +28,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="check every event of recorded transcripts (JSONL) against the schemas",
         description=(
             "Check every event of one or more transcripts against the schemas. A transcript has "
-            "one JSON event per line, or {\"dir\": ..., \"event\": ...} records. Without a "
+            'one JSON event per line, or {"dir": ..., "event": ...} records. Without a '
             "transcript, the bundled example is checked. Exit status 1 if any event is invalid."
         ),
     )
     validate.add_argument("transcripts", nargs="*", type=Path, metavar="TRANSCRIPT")
-    validate.add_argument("--api", choices=["realtime", "responses", "chat"],
-                          help="API of the events (default: told from each event's shape)")
-    validate.add_argument("--dialect", choices=["ga", "beta"],
-                          help="Realtime dialect (default: from the handshake, else the event names)")
+    validate.add_argument(
+        "--api",
+        choices=["realtime", "responses", "chat"],
+        help="API of the events (default: told from each event's shape)",
+    )
+    validate.add_argument(
+        "--dialect",
+        choices=["ga", "beta"],
+        help="Realtime dialect (default: from the handshake, else the event names)",
+    )
     validate.add_argument("--format", choices=["text", "json"], default="text")
     return parser
 
 
 def summary_line(report: SchemaReport) -> str:
-    apis = ", ".join(sorted(
-        f"{api} {report.dialect.upper()}" if api == "realtime" else api for api in report.apis
-    ))
+    apis = ", ".join(
+        sorted(
+            f"{api} {report.dialect.upper()}" if api == "realtime" else api for api in report.apis
+        )
+    )
     skipped = sum(report.skipped.values())
     verdict = "OK" if report.ok else f"{len(report.invalid_lines)} invalid line(s)"
     parts = [f"{report.events_checked} events checked" + (f" ({apis})" if apis else "")]
@@ -71,8 +79,14 @@ def write_json(reports: list[SchemaReport], out: TextIO) -> None:
             "apis": sorted(report.apis),
             "skipped": dict(report.skipped),
             "problems": [
-                {"line": p.line, "event": p.problem.event, "path": p.problem.path,
-                 "kind": p.problem.kind, "expected": p.problem.expected, "actual": p.problem.actual}
+                {
+                    "line": p.line,
+                    "event": p.problem.event,
+                    "path": p.problem.path,
+                    "kind": p.problem.kind,
+                    "expected": p.problem.expected,
+                    "actual": p.problem.actual,
+                }
                 for p in report.problems
             ],
         }
@@ -85,7 +99,9 @@ def write_json(reports: list[SchemaReport], out: TextIO) -> None:
 def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths: list[Path] = args.transcripts
     if not paths:
-        print(f"no transcript given: checking the bundled example {EXAMPLE_TRANSCRIPT.name}", file=err)
+        print(
+            f"no transcript given: checking the bundled example {EXAMPLE_TRANSCRIPT.name}", file=err
+        )
         paths = [EXAMPLE_TRANSCRIPT]
     validator = EventValidator()
     reports = []
@@ -96,13 +112,16 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"realtime-conformance: cannot read {path}: {error.strerror}", file=err)
             return EXIT_USAGE
         lines = parse_lines(text.splitlines())
-        reports.append(check_schema(lines, validator, source=str(path), api=args.api,
-                                    dialect=args.dialect))
+        reports.append(
+            check_schema(lines, validator, source=str(path), api=args.api, dialect=args.dialect)
+        )
     (write_json if args.format == "json" else write_text)(reports, out)
     return EXIT_OK if all(report.ok for report in reports) else EXIT_INVALID
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return run_validate(args, out, err)

@@ -52,9 +52,14 @@ SERVER_SESSION_EVENTS = frozenset({"session.created", "session.updated"})
 BETA_TO_GA_CONTENT = {beta: ga for ga, beta in GA_TO_BETA_CONTENT.items()}
 
 
+def rename(names: dict[str, str], name: Any) -> Any:
+    """`names[name]` when there is such an entry, else `name` as it is (whatever its type)."""
+    return names.get(name, name) if isinstance(name, str) else name
+
+
 def format_to_beta(value: Any) -> Any:
     if isinstance(value, dict):
-        return GA_TO_BETA_FORMATS.get(value.get("type"), value.get("type"))
+        return rename(GA_TO_BETA_FORMATS, value.get("type"))
     return value
 
 
@@ -126,7 +131,9 @@ AUDIO_INPUT_FIELDS = [
     Field(("audio", "input", "turn_detection"), "turn_detection", turn_detection_to_beta),
 ]
 SESSION_FIELDS = [
-    *_shared("id", "object", "model", "expires_at", "instructions", "tools", "tool_choice", "tracing"),
+    *_shared(
+        "id", "object", "model", "expires_at", "instructions", "tools", "tool_choice", "tracing"
+    ),
     Field(("output_modalities",), "modalities"),
     Field(("max_output_tokens",), "max_response_output_tokens"),
     *AUDIO_INPUT_FIELDS,
@@ -134,20 +141,39 @@ SESSION_FIELDS = [
     Field(("audio", "output", "voice"), "voice"),
     Field(("audio", "output", "speed"), "speed"),
 ]
-TRANSCRIPTION_SESSION_FIELDS = [*_shared("id", "object", "expires_at", "include"), *AUDIO_INPUT_FIELDS]
+TRANSCRIPTION_SESSION_FIELDS = [
+    *_shared("id", "object", "expires_at", "include"),
+    *AUDIO_INPUT_FIELDS,
+]
 RESPONSE_FIELDS = [
-    *_shared("id", "object", "status", "status_details", "usage", "metadata", "conversation_id",
-             "max_output_tokens"),
-    Field(("output",), "output", lambda items: [item_to_beta(i) for i in items],
-          lambda items: [item_to_ga(i) for i in items]),
+    *_shared(
+        "id",
+        "object",
+        "status",
+        "status_details",
+        "usage",
+        "metadata",
+        "conversation_id",
+        "max_output_tokens",
+    ),
+    Field(
+        ("output",),
+        "output",
+        lambda items: [item_to_beta(i) for i in items],
+        lambda items: [item_to_ga(i) for i in items],
+    ),
     Field(("output_modalities",), "modalities"),
     Field(("audio", "output", "format"), "output_audio_format", format_to_beta, format_to_ga),
     Field(("audio", "output", "voice"), "voice"),
 ]
 RESPONSE_PARAMS_FIELDS = [
     *_shared("conversation", "instructions", "metadata", "tools", "tool_choice"),
-    Field(("input",), "input", lambda items: [item_to_beta(i) for i in items],
-          lambda items: [item_to_ga(i) for i in items]),
+    Field(
+        ("input",),
+        "input",
+        lambda items: [item_to_beta(i) for i in items],
+        lambda items: [item_to_ga(i) for i in items],
+    ),
     Field(("output_modalities",), "modalities"),
     Field(("max_output_tokens",), "max_response_output_tokens"),
     Field(("audio", "output", "format"), "output_audio_format", format_to_beta, format_to_ga),
@@ -159,8 +185,7 @@ def _recontent(item: Any, names: dict[str, str]) -> Any:
     if not isinstance(item, dict) or not isinstance(item.get("content"), list):
         return item
     content = [
-        {**part, "type": names.get(part.get("type"), part.get("type"))}
-        if isinstance(part, dict) else part
+        {**part, "type": rename(names, part.get("type"))} if isinstance(part, dict) else part
         for part in item["content"]
     ]
     return {**item, "content": content}
@@ -213,7 +238,7 @@ def to_beta(event: Event) -> list[Event]:
         return []
     if event_type == "session.created" and _is_transcription(event.get("session")):
         return []
-    event = _with(event, type=GA_TO_BETA_NAMES.get(event_type, event_type))
+    event = _with(event, type=rename(GA_TO_BETA_NAMES, event_type))
     if isinstance(event.get("session"), dict):
         event = _session_to_beta(event)
     if "item" in event:
@@ -227,7 +252,7 @@ def to_beta(event: Event) -> list[Event]:
 def to_ga(event: Event) -> list[Event]:
     """The GA events that say what one beta event says."""
     event_type = event.get("type")
-    event = _with(event, type=BETA_TO_GA_NAMES.get(event_type, event_type))
+    event = _with(event, type=rename(BETA_TO_GA_NAMES, event_type))
     if isinstance(event.get("session"), dict):
         event = _session_to_ga(event)
     if "item" in event:

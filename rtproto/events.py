@@ -28,12 +28,17 @@ class RealtimeError(Exception):
 
     def details(self) -> dict[str, Any]:
         """The `error` object of an `error` event (key order as on the wire)."""
-        return {"type": self.type, "code": self.code, "message": self.message,
-                "param": self.param, "event_id": self.event_id}
+        return {
+            "type": self.type,
+            "code": self.code,
+            "message": self.message,
+            "param": self.param,
+            "event_id": self.event_id,
+        }
 
 
 def decode_client_frame(data: str | bytes) -> dict[str, Any]:
-    """The event in one client WebSocket frame, or the RealtimeError the real server answers with."""
+    """The event in one client WebSocket frame, or the RealtimeError the real server answers."""
     if isinstance(data, bytes):
         raise RealtimeError(
             "invalid_event", "Expected a text WebSocket message; binary frames are not supported."
@@ -50,7 +55,9 @@ def decode_client_frame(data: str | bytes) -> dict[str, Any]:
         raise RealtimeError("invalid_event", "Invalid event: expected a JSON object.")
     event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
     if "type" not in event:
-        raise RealtimeError("invalid_event", "The 'type' field is missing.", "type", event_id=event_id)
+        raise RealtimeError(
+            "invalid_event", "The 'type' field is missing.", "type", event_id=event_id
+        )
     if not isinstance(event["type"], str):
         raise RealtimeError(
             "invalid_type", "Invalid type for 'type': expected a string.", "type", event_id=event_id

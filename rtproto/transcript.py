@@ -60,7 +60,9 @@ def parse_line(number: int, text: str) -> TranscriptLine | None:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        return TranscriptLine(number, {}, syntax_error=f"not JSON ({error.msg} at column {error.colno})")
+        return TranscriptLine(
+            number, {}, syntax_error=f"not JSON ({error.msg} at column {error.colno})"
+        )
     if not isinstance(value, dict):
         return TranscriptLine(number, {}, syntax_error="not a JSON object")
     if _is_record(value):

@@ -12,7 +12,7 @@ import difflib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from jsonschema import ValidationError
 
@@ -23,7 +23,12 @@ ProblemKind = Literal[
     "not_an_object", "unknown_event", "missing", "unknown_field", "type", "value", "range", "other"
 ]
 JSON_TYPE_NAMES = {
-    dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
     type(None): "null",
 }
 
@@ -55,6 +60,20 @@ def _child_path(path: str, key: str) -> str:
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
+# jsonschema types an error's parts as "Any | Unset"; these read them as what they are here.
+def _instance(error: ValidationError) -> Any:
+    return cast(Any, error.instance)
+
+
+def _wanted(error: ValidationError) -> Any:
+    return cast(Any, error.validator_value)
+
+
+def _branch(error: ValidationError) -> int:
+    """Which alternative of a union a sub-error came from."""
+    return int(error.relative_schema_path[0])
+
+
 def _type_rejections(errors: list[ValidationError]) -> dict[int, list[Any]]:
     """Branch index -> the `type` values it accepts, for union branches that rejected the `type`.
 
@@ -65,40 +84,69 @@ def _type_rejections(errors: list[ValidationError]) -> dict[int, list[Any]]:
     for error in errors:
         if list(error.relative_path) != ["type"]:
             continue
-        branch = error.relative_schema_path[0]
+        branch = _branch(error)
         if error.validator == "const":
-            rejected[branch] = [error.validator_value]
+            rejected[branch] = [_wanted(error)]
         elif error.validator == "enum":
-            rejected[branch] = list(error.validator_value)
+            rejected[branch] = list(_wanted(error))
         elif error.validator == "not":
             rejected[branch] = []
     return rejected
 
 
-def _branches(error: ValidationError) -> set[Any]:
-    return {sub.relative_schema_path[0] for sub in error.context}
+def _branches(error: ValidationError) -> set[int]:
+    return {_branch(sub) for sub in error.context}
 
 
 def _expand_one_of(error: ValidationError) -> Iterator[ValidationError] | None:
-    """The errors of the branch a `type`-discriminated instance meant, or None if not such a union."""
+    """The errors of the branch a `type`-discriminated instance meant; None if no such union."""
     if not isinstance(error.instance, dict) or "type" not in error.instance or not error.context:
         return None
     rejected = _type_rejections(list(error.context))
     meant = _branches(error) - rejected.keys()
     if not rejected or not meant:
         return None
-    return (sub for sub in error.context if sub.relative_schema_path[0] in meant)
+    return (sub for sub in error.context if _branch(sub) in meant)
 
 
 def _union_type_problem(error: ValidationError) -> tuple[str, str] | None:
     """For a union whose every branch rejected the `type`, what types it accepts."""
-    if not isinstance(error.instance, dict) or not error.context:
+    instance = _instance(error)
+    if not isinstance(instance, dict) or not error.context:
         return None
     rejected = _type_rejections(list(error.context))
     if not rejected or _branches(error) - rejected.keys():
         return None
     accepted = sorted({json.dumps(value) for values in rejected.values() for value in values})
-    return f"`type` one of {', '.join(accepted)}", describe_value(error.instance.get("type"))
+    return f"`type` one of {', '.join(accepted)}", describe_value(instance.get("type"))
+
+
+def _json_type(value: Any) -> str:
+    return JSON_TYPE_NAMES.get(type(value), "other")
+
+
+def _rejects_json_type(sub: ValidationError, instance: Any) -> bool:
+    """Whether a branch error says the instance is of the wrong JSON type for that branch."""
+    if sub.relative_path:
+        return False
+    if sub.validator == "type":
+        return True
+    if sub.validator in ("const", "enum"):
+        values = [_wanted(sub)] if sub.validator == "const" else _wanted(sub)
+        return all(_json_type(value) != _json_type(instance) for value in values)
+    return False
+
+
+def _expand_by_json_type(error: ValidationError) -> list[ValidationError] | None:
+    """For a union of alternatives of different JSON types (an integer or "inf"), the errors of
+    the one alternative whose type the instance has."""
+    if not error.context:
+        return None
+    rejected = {_branch(sub) for sub in error.context if _rejects_json_type(sub, error.instance)}
+    meant = _branches(error) - rejected
+    if not rejected or len(meant) != 1:
+        return None
+    return [sub for sub in error.context if _branch(sub) in meant]
 
 
 def _union_lacks_type(error: ValidationError) -> bool:
@@ -106,9 +154,9 @@ def _union_lacks_type(error: ValidationError) -> bool:
     if not isinstance(error.instance, dict) or "type" in error.instance or not error.context:
         return False
     wanting = {
-        sub.relative_schema_path[0]
+        _branch(sub)
         for sub in error.context
-        if sub.validator == "required" and not sub.relative_path and "type" in sub.validator_value
+        if sub.validator == "required" and not sub.relative_path and "type" in _wanted(sub)
     }
     return bool(wanting) and wanting == _branches(error)
 
@@ -129,36 +177,82 @@ def leaf_problems(error: ValidationError, label: str) -> Iterator[Problem]:
         if union is not None:
             yield Problem(label, _child_path(error.json_path, "type"), "value", *union)
             return
+        by_type = _expand_by_json_type(error)
+        if by_type is not None:
+            for sub in by_type:
+                yield from leaf_problems(sub, label)
+            return
     yield _to_problem(error, label)
 
 
+RANGE_KEYWORDS = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "minLength", "maxLength", "minItems", "maxItems",
+})  # fmt: skip
+
+
+def _missing(error: ValidationError, label: str) -> Problem:
+    missing = next((key for key in _wanted(error) if key not in _instance(error)), "?")
+    path = _child_path(error.json_path, missing)
+    return Problem(label, path, "missing", "a required field", "nothing")
+
+
+def _unknown_field(error: ValidationError, label: str) -> Problem:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    known = set(schema.get("properties", {}))
+    extra = sorted(key for key in _instance(error) if key not in known)
+    name = extra[0] if extra else "?"
+    allowed = ", ".join(sorted(known)) or "no fields"
+    return Problem(
+        label,
+        _child_path(error.json_path, name),
+        "unknown_field",
+        f"only known fields ({allowed})",
+        f"unknown field {json.dumps(name)}",
+    )
+
+
+def _wrong_type(error: ValidationError, label: str) -> Problem:
+    wanted = _wanted(error)
+    types = wanted if isinstance(wanted, list) else [wanted]
+    return Problem(
+        label, error.json_path, "type", " or ".join(types), describe_value(error.instance)
+    )
+
+
+def _wrong_value(error: ValidationError, label: str) -> Problem:
+    wanted = _wanted(error)
+    if error.validator == "enum":
+        expected = "one of " + ", ".join(json.dumps(choice) for choice in wanted)
+    else:
+        expected = json.dumps(wanted)
+    return Problem(label, error.json_path, "value", expected, describe_value(error.instance))
+
+
+def _out_of_range(error: ValidationError, label: str) -> Problem:
+    expected = f"{error.validator} {error.validator_value}"
+    return Problem(label, error.json_path, "range", expected, describe_value(error.instance))
+
+
+def _other(error: ValidationError, label: str) -> Problem:
+    expected = f"{error.validator} {json.dumps(error.validator_value)[:80]}"
+    actual = f"{describe_value(error.instance)} ({error.message[:120]})"
+    return Problem(label, error.json_path, "other", expected, actual)
+
+
+PROBLEM_MAKERS = {
+    "required": _missing,
+    "additionalProperties": _unknown_field,
+    "type": _wrong_type,
+    "const": _wrong_value,
+    "enum": _wrong_value,
+    **dict.fromkeys(RANGE_KEYWORDS, _out_of_range),
+}
+
+
 def _to_problem(error: ValidationError, label: str) -> Problem:
-    path, validator, wanted = error.json_path, error.validator, error.validator_value
-    if validator == "required":
-        missing = next((key for key in wanted if key not in error.instance), "?")
-        return Problem(label, _child_path(path, missing), "missing", "a required field", "nothing")
-    if validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
-        extra = sorted(key for key in error.instance if key not in known)
-        name = extra[0] if extra else "?"
-        allowed = ", ".join(sorted(known)) or "no fields"
-        return Problem(
-            label, _child_path(path, name), "unknown_field", f"only known fields ({allowed})",
-            f"unknown field {json.dumps(name)}",
-        )
-    if validator == "type":
-        types = wanted if isinstance(wanted, list) else [wanted]
-        return Problem(label, path, "type", " or ".join(types), describe_value(error.instance))
-    if validator == "const":
-        return Problem(label, path, "value", json.dumps(wanted), describe_value(error.instance))
-    if validator == "enum":
-        choices = ", ".join(json.dumps(choice) for choice in wanted)
-        return Problem(label, path, "value", f"one of {choices}", describe_value(error.instance))
-    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                     "minLength", "maxLength", "minItems", "maxItems"):
-        return Problem(label, path, "range", f"{validator} {wanted}", describe_value(error.instance))
-    return Problem(label, path, "other", f"{validator} {json.dumps(wanted)[:80]}",
-                   f"{describe_value(error.instance)} ({error.message[:120]})")
+    maker = PROBLEM_MAKERS.get(str(error.validator), _other)
+    return maker(error, label)
 
 
 def type_key(api: Api) -> str:
@@ -169,26 +263,35 @@ def type_key(api: Api) -> str:
 class EventValidator:
     """Validates events of any API and dialect against schemas/."""
 
-    def __init__(self, catalogue: Catalogue | None = None, store: SchemaStore | None = None) -> None:
+    def __init__(
+        self, catalogue: Catalogue | None = None, store: SchemaStore | None = None
+    ) -> None:
         self.catalogue = catalogue or load_catalogue()
         self.store = store or SchemaStore()
 
     def spec_of(self, event: Any, api: Api, dialect: str = "") -> EventSpec | None:
         """The catalogue entry for `event`, or None when its type is unknown (or absent)."""
         event_type = event.get(type_key(api)) if isinstance(event, dict) else None
-        return self.catalogue.lookup(api, event_type, dialect) if isinstance(event_type, str) else None
+        return (
+            self.catalogue.lookup(api, event_type, dialect) if isinstance(event_type, str) else None
+        )
 
     def validate(self, event: Any, api: Api, dialect: str = "") -> list[Problem]:
         """Every problem with `event`; an empty list means valid."""
         if not isinstance(event, dict):
-            return [Problem(f"{api} event", "$", "not_an_object", "a JSON object",
-                            describe_value(event))]
+            return [
+                Problem(
+                    f"{api} event", "$", "not_an_object", "a JSON object", describe_value(event)
+                )
+            ]
         spec = self.spec_of(event, api, dialect)
         if spec is None:
             key = type_key(api)
             return [self._unknown_type(api, dialect, key, event.get(key))]
-        errors = sorted(self.store.validator(spec.schema_path).iter_errors(event),
-                        key=lambda error: list(error.path))
+        errors = sorted(
+            self.store.validator(spec.schema_path).iter_errors(event),
+            key=lambda error: list(error.path),
+        )
         problems: list[Problem] = []
         for error in errors:
             for problem in leaf_problems(error, spec.label):
@@ -199,8 +302,13 @@ class EventValidator:
     def _unknown_type(self, api: Api, dialect: str, key: str, event_type: Any) -> Problem:
         label = f"{api} event" + (f" ({dialect.upper()})" if dialect else "")
         if not isinstance(event_type, str):
-            return Problem(label, f"$.{key}", "missing" if event_type is None else "type",
-                           f"a string `{key}` naming the event", describe_value(event_type))
+            return Problem(
+                label,
+                f"$.{key}",
+                "missing" if event_type is None else "type",
+                f"a string `{key}` naming the event",
+                describe_value(event_type),
+            )
         known = [spec.type for spec in self.catalogue.events(api, dialect)]
         hint = ""
         other_dialects = [d for d in self.catalogue.dialects_of(api, event_type) if d != dialect]
@@ -210,5 +318,10 @@ class EventValidator:
             close = difflib.get_close_matches(event_type, known, n=3)
             if close:
                 hint = f" (did you mean {' or '.join(map(repr, close))}?)"
-        return Problem(label, f"$.{key}", "unknown_event", f"a known {api} event type{hint}",
-                       f"unknown type {json.dumps(event_type)}")
+        return Problem(
+            label,
+            f"$.{key}",
+            "unknown_event",
+            f"a known {api} event type{hint}",
+            f"unknown type {json.dumps(event_type)}",
+        )

@@ -29,7 +29,8 @@ def test_seed_lists_exactly_the_37_channels_in_order() -> None:
     text = seed_text(SEED_CHANNELS)
     assert "37 channels" in text
     positions = [text.find(description) for _, description in CHANNELS_37]
-    assert -1 not in positions, [d for (_, d), p in zip(CHANNELS_37, positions) if p == -1]
+    missing = [d for (_, d), at in zip(CHANNELS_37, positions, strict=True) if at == -1]
+    assert not missing
     assert positions == sorted(positions)
     names = [name for name, _ in CHANNELS_37]
     assert names == sorted(names) and len(set(names)) == 37
@@ -68,10 +69,15 @@ def test_every_voxengine_provider_event_has_a_schema(group, enum, api, dialect) 
 
 
 def test_seed_001_counts_match_the_brief() -> None:
-    counts = {group: len(voxengine_constants(group))
-              for group in ("RealtimeAPIEvents", "ResponsesAPIEvents", "ChatCompletionsAPIEvents")}
-    assert counts == {"RealtimeAPIEvents": 43, "ResponsesAPIEvents": 52,
-                      "ChatCompletionsAPIEvents": 15}
+    counts = {
+        group: len(voxengine_constants(group))
+        for group in ("RealtimeAPIEvents", "ResponsesAPIEvents", "ChatCompletionsAPIEvents")
+    }
+    assert counts == {
+        "RealtimeAPIEvents": 43,
+        "ResponsesAPIEvents": 52,
+        "ChatCompletionsAPIEvents": 15,
+    }
 
 
 def test_every_event_file_is_in_a_document_and_every_message_has_its_file() -> None:
@@ -104,4 +110,6 @@ def test_documents_are_what_the_generator_writes() -> None:
     spec.loader.exec_module(generator)
     for document in DOCUMENTS.values():
         committed = (SCHEMA_ROOT / document).read_text(encoding="utf-8")
-        assert committed == generator.render(document), f"{document} is stale: run tools/gen_asyncapi.py"
+        assert committed == generator.render(document), (
+            f"{document} is stale: run tools/gen_asyncapi.py"
+        )

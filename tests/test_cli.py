@@ -13,8 +13,15 @@ import pytest
 from conformance.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from fixtures import EXAMPLE_TRANSCRIPT
 
-GOOD_DELTA = {"type": "response.output_text.delta", "event_id": "event_1", "response_id": "resp_1",
-              "item_id": "item_1", "output_index": 0, "content_index": 0, "delta": "Hi"}
+GOOD_DELTA = {
+    "type": "response.output_text.delta",
+    "event_id": "event_1",
+    "response_id": "resp_1",
+    "item_id": "item_1",
+    "output_index": 0,
+    "content_index": 0,
+    "delta": "Hi",
+}
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -47,7 +54,10 @@ def test_lines_that_are_not_json_are_reported(tmp_path: Path) -> None:
     trace = tmp_path / "t.jsonl"
     trace.write_text(json.dumps(GOOD_DELTA) + "\n{oops\n", encoding="utf-8")
     status, out, _ = run("validate", str(trace))
-    assert status == EXIT_INVALID and "line 2: transcript line: at $: expected one JSON object; got not JSON" in out
+    assert (
+        status == EXIT_INVALID
+        and "line 2: transcript line: at $: expected one JSON object; got not JSON" in out
+    )
 
 
 def test_meta_and_partial_lines_are_counted_apart(tmp_path: Path) -> None:
@@ -63,7 +73,9 @@ def test_meta_and_partial_lines_are_counted_apart(tmp_path: Path) -> None:
 
 
 def test_client_event_recorded_as_server_event_is_flagged(tmp_path: Path) -> None:
-    trace = write_lines(tmp_path / "t.jsonl", {"dir": "server", "event": {"type": "response.create"}})
+    trace = write_lines(
+        tmp_path / "t.jsonl", {"dir": "server", "event": {"type": "response.create"}}
+    )
     status, out, _ = run("validate", str(trace))
     assert status == EXIT_INVALID and "recorded as sent by the server" in out
 
@@ -74,8 +86,13 @@ def test_json_format(tmp_path: Path) -> None:
     [report] = json.loads(out)
     assert status == EXIT_INVALID and report["ok"] is False
     assert report["problems"][0] | {"event": None} == {
-        "line": 1, "event": None, "path": "$.output_index", "kind": "type",
-        "expected": "integer", "actual": 'string "zero"'}
+        "line": 1,
+        "event": None,
+        "path": "$.output_index",
+        "kind": "type",
+        "expected": "integer",
+        "actual": 'string "zero"',
+    }
 
 
 def test_dialect_can_be_forced(tmp_path: Path) -> None:

@@ -27,7 +27,9 @@ def examples(dialect: str, direction: str | None = None) -> list[tuple[str, dict
 
 def has_counterpart(event: dict, target: str) -> bool:
     translated = (to_beta if target == "beta" else to_ga)(copy.deepcopy(event))
-    return bool(translated) and CATALOGUE.lookup("realtime", translated[0]["type"], target) is not None
+    return (
+        bool(translated) and CATALOGUE.lookup("realtime", translated[0]["type"], target) is not None
+    )
 
 
 GA_EXAMPLES = [(n, e) for n, e in examples("ga") if has_counterpart(e, "beta")]
@@ -69,8 +71,10 @@ def test_session_update_round_trips_through_beta() -> None:
             "output_modalities": ["audio"],
             "instructions": "Be brief.",
             "audio": {
-                "input": {"format": {"type": "audio/pcmu"},
-                          "turn_detection": {"type": "server_vad", "threshold": 0.5}},
+                "input": {
+                    "format": {"type": "audio/pcmu"},
+                    "turn_detection": {"type": "server_vad", "threshold": 0.5},
+                },
                 "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "marin"},
             },
             "max_output_tokens": 512,
@@ -90,28 +94,47 @@ def test_session_update_round_trips_through_beta() -> None:
 
 
 def test_transcription_session_maps_to_the_beta_event_family() -> None:
-    ga = {"type": "session.update",
-          "session": {"type": "transcription",
-                      "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
-                                          "transcription": {"model": "gpt-4o-transcribe"}}}}}
+    ga = {
+        "type": "session.update",
+        "session": {
+            "type": "transcription",
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcm", "rate": 24000},
+                    "transcription": {"model": "gpt-4o-transcribe"},
+                }
+            },
+        },
+    }
     [beta] = to_beta(ga)
     assert beta["type"] == "transcription_session.update"
-    assert beta["session"] == {"input_audio_format": "pcm16",
-                               "input_audio_transcription": {"model": "gpt-4o-transcribe"}}
+    assert beta["session"] == {
+        "input_audio_format": "pcm16",
+        "input_audio_transcription": {"model": "gpt-4o-transcribe"},
+    }
     assert to_ga(beta) == [ga]
 
 
 def test_assistant_content_types_are_renamed() -> None:
-    item = {"type": "message", "role": "assistant",
-            "content": [{"type": "output_audio", "transcript": "Hi"}, {"type": "output_text", "text": "x"}]}
+    item = {
+        "type": "message",
+        "role": "assistant",
+        "content": [
+            {"type": "output_audio", "transcript": "Hi"},
+            {"type": "output_text", "text": "x"},
+        ],
+    }
     [beta] = to_beta({"type": "conversation.item.added", "item": item})
     assert [part["type"] for part in beta["item"]["content"]] == ["audio", "text"]
 
 
-@pytest.mark.parametrize(("ga", "beta"), [
-    ({"type": "audio/pcm", "rate": 24000}, "pcm16"),
-    ({"type": "audio/pcmu"}, "g711_ulaw"),
-    ({"type": "audio/pcma"}, "g711_alaw"),
-])
+@pytest.mark.parametrize(
+    ("ga", "beta"),
+    [
+        ({"type": "audio/pcm", "rate": 24000}, "pcm16"),
+        ({"type": "audio/pcmu"}, "g711_ulaw"),
+        ({"type": "audio/pcma"}, "g711_alaw"),
+    ],
+)
 def test_audio_formats(ga: dict, beta: str) -> None:
     assert format_to_beta(ga) == beta and format_to_ga(beta) == ga

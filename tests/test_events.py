@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from rtproto.events import EventBuilder, RealtimeError, decode_client_frame, supported_values_message
+from rtproto.events import (
+    EventBuilder,
+    RealtimeError,
+    decode_client_frame,
+    supported_values_message,
+)
 from rtproto.ids import IdFactory
 
 
@@ -31,7 +36,10 @@ def test_missing_type_echoes_the_client_event_id() -> None:
     with pytest.raises(RealtimeError) as caught:
         decode_client_frame('{"event_id": "evt_client_1"}')
     assert (caught.value.code, caught.value.param, caught.value.event_id) == (
-        "invalid_event", "type", "evt_client_1")
+        "invalid_event",
+        "type",
+        "evt_client_1",
+    )
 
 
 def test_json_that_is_not_an_object() -> None:
@@ -55,13 +63,21 @@ def test_supported_values_wording_matches_the_real_api() -> None:
 
 def test_error_event_has_the_wire_shape() -> None:
     builder = EventBuilder(IdFactory(seed=1))
-    event = builder.error(RealtimeError("response_cancel_not_active",
-                                        "Cancellation failed: no active response found",
-                                        event_id="evt_9"))
+    event = builder.error(
+        RealtimeError(
+            "response_cancel_not_active",
+            "Cancellation failed: no active response found",
+            event_id="evt_9",
+        )
+    )
     assert list(event) == ["type", "event_id", "error"]
-    assert event["error"] == {"type": "invalid_request_error", "code": "response_cancel_not_active",
-                              "message": "Cancellation failed: no active response found",
-                              "param": None, "event_id": "evt_9"}
+    assert event["error"] == {
+        "type": "invalid_request_error",
+        "code": "response_cancel_not_active",
+        "message": "Cancellation failed: no active response found",
+        "param": None,
+        "event_id": "evt_9",
+    }
 
 
 def test_ids_are_shaped_like_real_ones_and_reproducible() -> None:

@@ -8,8 +8,6 @@ must flag exactly those lines.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conformance.checks.schema import check_schema
@@ -18,11 +16,15 @@ from rtproto.validation import EventValidator
 from tests.support.shared import shared_dir
 
 TRACES = shared_dir() / "traces"
-TRACE_FILES = sorted(
-    path.relative_to(TRACES).as_posix()
-    for path in TRACES.rglob("*.jsonl")
-    if "summaries" not in path.parts
-) if TRACES.exists() else []
+TRACE_FILES = (
+    sorted(
+        path.relative_to(TRACES).as_posix()
+        for path in TRACES.rglob("*.jsonl")
+        if "summaries" not in path.parts
+    )
+    if TRACES.exists()
+    else []
+)
 
 
 @pytest.fixture(scope="module")

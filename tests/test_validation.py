@@ -44,7 +44,9 @@ def test_example_is_valid(spec: EventSpec, validator: EventValidator) -> None:
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=spec_id)
-def test_wrong_type_constant_is_an_unknown_event(spec: EventSpec, validator: EventValidator) -> None:
+def test_wrong_type_constant_is_an_unknown_event(
+    spec: EventSpec, validator: EventValidator
+) -> None:
     key = type_key(spec.api)
     event = example(spec) | {key: spec.type + "_bogus"}
     [problem] = validator.validate(event, spec.api, spec.dialect)
@@ -64,7 +66,9 @@ def test_each_missing_required_field_is_named(spec: EventSpec, validator: EventV
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=spec_id)
-def test_each_required_field_of_wrong_type_is_named(spec: EventSpec, validator: EventValidator) -> None:
+def test_each_required_field_of_wrong_type_is_named(
+    spec: EventSpec, validator: EventValidator
+) -> None:
     for field in required_fields(spec):
         event = example(spec)
         event[field] = wrong_type_value(event[field])
@@ -78,7 +82,9 @@ CLIENT_SPECS = [spec for spec in ALL_SPECS if spec.direction == "client"]
 
 
 @pytest.mark.parametrize("spec", CLIENT_SPECS, ids=spec_id)
-def test_unknown_field_in_a_client_event_is_named(spec: EventSpec, validator: EventValidator) -> None:
+def test_unknown_field_in_a_client_event_is_named(
+    spec: EventSpec, validator: EventValidator
+) -> None:
     event = example(spec) | {"bogus_field": True}
     problems = validator.validate(event, spec.api, spec.dialect)
     assert [(p.kind, p.path) for p in problems] == [("unknown_field", "$.bogus_field")]
@@ -86,24 +92,60 @@ def test_unknown_field_in_a_client_event_is_named(spec: EventSpec, validator: Ev
 
 NESTED_CASES = [
     # (api, dialect, event, expected path, expected kind)
-    ("realtime", "ga", {"type": "session.update", "session": {"output_modalities": ["text"]}},
-     "$.session.type", "missing"),
-    ("realtime", "ga", {"type": "session.update", "session": {"type": "realtime", "bogus": 1}},
-     "$.session.bogus", "unknown_field"),
-    ("realtime", "ga",
-     {"type": "conversation.item.create",
-      "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": 7}]}},
-     "$.item.content[0].text", "type"),
-    ("realtime", "ga",
-     {"type": "conversation.item.create", "item": {"type": "telepathy", "role": "user"}},
-     "$.item.type", "value"),
-    ("realtime", "beta",
-     {"type": "session.update", "session": {"input_audio_format": "mp3"}},
-     "$.session.input_audio_format", "value"),
-    ("realtime", "ga",
-     {"type": "conversation.item.truncate", "item_id": "item_1", "content_index": 0,
-      "audio_end_ms": -11},
-     "$.audio_end_ms", "range"),
+    (
+        "realtime",
+        "ga",
+        {"type": "session.update", "session": {"output_modalities": ["text"]}},
+        "$.session.type",
+        "missing",
+    ),
+    (
+        "realtime",
+        "ga",
+        {"type": "session.update", "session": {"type": "realtime", "bogus": 1}},
+        "$.session.bogus",
+        "unknown_field",
+    ),
+    (
+        "realtime",
+        "ga",
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": 7}],
+            },
+        },
+        "$.item.content[0].text",
+        "type",
+    ),
+    (
+        "realtime",
+        "ga",
+        {"type": "conversation.item.create", "item": {"type": "telepathy", "role": "user"}},
+        "$.item.type",
+        "value",
+    ),
+    (
+        "realtime",
+        "beta",
+        {"type": "session.update", "session": {"input_audio_format": "mp3"}},
+        "$.session.input_audio_format",
+        "value",
+    ),
+    (
+        "realtime",
+        "ga",
+        {
+            "type": "conversation.item.truncate",
+            "item_id": "item_1",
+            "content_index": 0,
+            "audio_end_ms": -11,
+        },
+        "$.audio_end_ms",
+        "range",
+    ),
 ]
 
 
@@ -114,8 +156,15 @@ def test_nested_problem_is_named_precisely(api, dialect, event, path, kind, vali
 
 
 def test_problem_text_has_event_path_expected_and_actual(validator: EventValidator) -> None:
-    event = {"type": "response.output_text.delta", "event_id": "event_1", "response_id": "resp_1",
-             "item_id": "item_1", "output_index": 0, "content_index": 0, "delta": 42}
+    event = {
+        "type": "response.output_text.delta",
+        "event_id": "event_1",
+        "response_id": "resp_1",
+        "item_id": "item_1",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": 42,
+    }
     [problem] = validator.validate(event, "realtime", "ga")
     assert str(problem) == (
         "response.output_text.delta (GA server event): at $.delta: expected string; got integer 42"

@@ -1,4 +1,4 @@
-"""Write schemas/*.asyncapi.yaml from the event schema files (run after adding or renaming an event).
+"""Write schemas/*.asyncapi.yaml from the event schema files (run after adding or renaming one).
 
 The event files are the source: each names its type (`title`), its direction (`x-direction`) and
 its one-line `description`. This tool lays them out as AsyncAPI 3.0 documents: one channel per
@@ -52,7 +52,11 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
             "events over the WebSocket mode at `GET /v1/responses`."
         ),
         "servers": {
-            "openai-sse": {"host": "api.openai.com", "pathname": "/v1/responses", "protocol": "https"},
+            "openai-sse": {
+                "host": "api.openai.com",
+                "pathname": "/v1/responses",
+                "protocol": "https",
+            },
             "openai-websocket": {
                 "host": "api.openai.com",
                 "pathname": "/v1/responses",
@@ -68,7 +72,11 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
             "with `stream: true` (frames `data: <json>`, ending with `data: [DONE]`)."
         ),
         "servers": {
-            "openai": {"host": "api.openai.com", "pathname": "/v1/chat/completions", "protocol": "https"}
+            "openai": {
+                "host": "api.openai.com",
+                "pathname": "/v1/chat/completions",
+                "protocol": "https",
+            }
         },
         "folders": {"": "chat"},
     },
@@ -107,8 +115,12 @@ def build_document(name: str, spec: dict[str, Any]) -> dict[str, Any]:
             messages[key] = message
             channel = channels.setdefault(
                 event_type,
-                {"address": event_type, "title": event_type, "description": schema["description"],
-                 "messages": {}},
+                {
+                    "address": event_type,
+                    "title": event_type,
+                    "description": schema["description"],
+                    "messages": {},
+                },
             )
             channel["messages"][key] = {"$ref": f"#/components/messages/{key}"}
             action = "send" if direction == "server" else "receive"

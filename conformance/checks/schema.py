@@ -75,8 +75,13 @@ def _skip_reason(line: TranscriptLine) -> str | None:
 
 def _direction_problem(line: TranscriptLine, expected: str, label: str) -> Problem | None:
     if line.direction in ("client", "server") and line.direction != expected:
-        return Problem(label, "$", "other", f"sent by the {expected}",
-                       f"recorded as sent by the {line.direction}")
+        return Problem(
+            label,
+            "$",
+            "other",
+            f"sent by the {expected}",
+            f"recorded as sent by the {line.direction}",
+        )
     return None
 
 
@@ -88,7 +93,7 @@ def check_schema(
     api: Api | None = None,
     dialect: str | None = None,
 ) -> SchemaReport:
-    """Validate every event line; lines that are not events, or only summaries, are counted apart."""
+    """Validate every event line; lines that are no events, or only summaries, are counted apart."""
     lines = list(lines)
     report = SchemaReport(source)
     report.dialect = dialect or detect_dialect(lines, validator.catalogue)
@@ -101,7 +106,9 @@ def check_schema(
         if reason is not None:
             report.skipped[reason] += 1
             continue
-        event_api = api or (api_of_event(line.event) if isinstance(line.event, dict) else "realtime")
+        event_api = api or (
+            api_of_event(line.event) if isinstance(line.event, dict) else "realtime"
+        )
         report.apis.add(event_api)
         event_dialect = report.dialect if event_api == "realtime" else ""
         report.events_checked += 1

@@ -3,6 +3,8 @@
 `required` mode fills only required fields (the smallest instance the schema promises to accept);
 `full` mode fills every declared field. Values come from `const`, `enum`, `examples` and
 `default` where the schema gives them, so samples from our schemas look like real traffic.
+Where the schema leaves a scalar unconstrained the builder has to make a value up; it records the
+JSON path of each such value in `free_paths`, since a made-up value says nothing about the schema.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from referencing import Registry, Resolver
+from referencing import Registry
+from referencing._core import Resolver
 from referencing.jsonschema import DRAFT202012
 
 Mode = Literal["required", "full"]
-MAX_DEPTH = 14
+MAX_DEPTH = 40  # a guard against recursive schemas, well above any real nesting
 SCALAR_DEFAULTS = {"string": "text", "integer": 0, "number": 0.5, "boolean": False, "null": None}
 
 
@@ -42,13 +45,14 @@ def _pick_branch(branches: list[dict[str, Any]]) -> dict[str, Any]:
 class SampleBuilder:
     def __init__(self, mode: Mode) -> None:
         self.mode = mode
+        self.free_paths: set[str] = set()
 
-    def build(self, schema: Any, resolver: Resolver[Any], depth: int = 0) -> Any:
+    def build(self, schema: Any, resolver: Resolver[Any], depth: int = 0, path: str = "$") -> Any:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None
         if "$ref" in schema:
             resolved = resolver.lookup(schema["$ref"])
-            return self.build(resolved.contents, resolved.resolver, depth + 1)
+            return self.build(resolved.contents, resolved.resolver, depth + 1, path)
         for keyword in ("const", "default"):
             if keyword in schema and schema[keyword] is not None:
                 return copy.deepcopy(schema[keyword])
@@ -59,24 +63,37 @@ class SampleBuilder:
             return copy.deepcopy(schema["examples"][0])
         for keyword in ("oneOf", "anyOf"):
             if schema.get(keyword):
-                return self.build(_pick_branch(schema[keyword]), resolver, depth + 1)
+                return self.build(_pick_branch(schema[keyword]), resolver, depth + 1, path)
         if schema.get("allOf"):
-            return self._merge([self.build(part, resolver, depth + 1) for part in schema["allOf"]])
-        kind = types[0] if types else ("object" if "properties" in schema else "string")
+            parts = [self.build(part, resolver, depth + 1, path) for part in schema["allOf"]]
+            return self._merge(parts)
+        if not types and "properties" not in schema:  # any value at all: an object is the usual
+            self.free_paths.add(path)
+            return {}
+        kind = types[0] if types else "object"
         if kind == "object":
-            return self._object(schema, resolver, depth)
+            return self._object(schema, resolver, depth, path)
         if kind == "array":
-            return self._array(schema, resolver, depth)
+            return self._array(schema, resolver, depth, path)
+        self.free_paths.add(path)
         return SCALAR_DEFAULTS.get(kind, "text")
 
-    def _object(self, schema: dict[str, Any], resolver: Resolver[Any], depth: int) -> dict[str, Any]:
+    def _object(
+        self, schema: dict[str, Any], resolver: Resolver[Any], depth: int, path: str
+    ) -> dict[str, Any]:
         properties = schema.get("properties", {})
         names = properties if self.mode == "full" else schema.get("required", [])
-        return {name: self.build(properties.get(name, {}), resolver, depth + 1) for name in names}
+        return {
+            name: self.build(properties.get(name, {}), resolver, depth + 1, f"{path}.{name}")
+            for name in names
+        }
 
-    def _array(self, schema: dict[str, Any], resolver: Resolver[Any], depth: int) -> list[Any]:
+    def _array(
+        self, schema: dict[str, Any], resolver: Resolver[Any], depth: int, path: str
+    ) -> list[Any]:
         count = max(schema.get("minItems", 0), 1 if self.mode == "full" else 0)
-        return [self.build(schema.get("items", {}), resolver, depth + 1) for _ in range(count)]
+        items = schema.get("items", {})
+        return [self.build(items, resolver, depth + 1, f"{path}[{i}]") for i in range(count)]
 
     @staticmethod
     def _merge(parts: list[Any]) -> Any:

@@ -11,8 +11,14 @@ from pydantic import TypeAdapter
 
 # (family, dialect, direction) -> (module, union alias) in the openai package
 SDK_UNIONS = {
-    ("realtime", "ga", "server"): ("openai.types.realtime.realtime_server_event", "RealtimeServerEvent"),
-    ("realtime", "ga", "client"): ("openai.types.realtime.realtime_client_event", "RealtimeClientEvent"),
+    ("realtime", "ga", "server"): (
+        "openai.types.realtime.realtime_server_event",
+        "RealtimeServerEvent",
+    ),
+    ("realtime", "ga", "client"): (
+        "openai.types.realtime.realtime_client_event",
+        "RealtimeClientEvent",
+    ),
     ("realtime", "beta", "server"): (
         "openai.types.beta.realtime.realtime_server_event",
         "RealtimeServerEvent",
@@ -21,7 +27,10 @@ SDK_UNIONS = {
         "openai.types.beta.realtime.realtime_client_event",
         "RealtimeClientEvent",
     ),
-    ("responses", "", "server"): ("openai.types.responses.response_stream_event", "ResponseStreamEvent"),
+    ("responses", "", "server"): (
+        "openai.types.responses.response_stream_event",
+        "ResponseStreamEvent",
+    ),
 }
 
 
