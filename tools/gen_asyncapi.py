@@ -42,7 +42,9 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
                 "variables": {"port": {"description": "port the mock server bound"}},
             },
         },
-        "folders": {"ga": "realtime/events/ga", "beta": "realtime/events/beta"},
+        # beta first: a channel present in both dialects takes its description from the beta
+        # file, which carries the AsyncAPI provider profile's wording for the 37 channels.
+        "folders": {"beta": "realtime/events/beta", "ga": "realtime/events/ga"},
     },
     "responses.asyncapi.yaml": {
         "title": "OpenAI Responses API streaming",
