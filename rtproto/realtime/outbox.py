@@ -1,0 +1,80 @@
+"""What a behaviour asks the driver to do, and the timeline that holds it until it is due."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send one event (GA-shaped; the driver translates for beta connections)."""
+
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SendRaw:
+    """Send a frame exactly as given: a malformed event, a duplicate, a binary frame."""
+
+    data: str | bytes
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the WebSocket with a close frame."""
+
+    code: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Abort:
+    """Drop the TCP connection without a close frame."""
+
+
+Outgoing = Send | SendRaw | Close | Abort
+
+
+@dataclass(order=True)
+class _Entry:
+    at: float
+    order: int
+    item: Outgoing = field(compare=False)
+    tag: str | None = field(compare=False, default=None)
+
+
+class Timeline:
+    """Outgoing items ordered by due time, then by scheduling order; cancellable by tag.
+
+    Times are seconds on the driver's monotonic clock. Items scheduled for the same instant
+    come out in the order they were scheduled, which is what keeps event order exact.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[_Entry] = []
+        self._counter = itertools.count()
+
+    def schedule(self, at: float, item: Outgoing, tag: str | None = None) -> None:
+        heapq.heappush(self._heap, _Entry(at, next(self._counter), item, tag))
+
+    def cancel(self, tag: str) -> list[Outgoing]:
+        """Remove and return every pending item with this tag (e.g. a cancelled response's)."""
+        removed = [entry.item for entry in self._heap if entry.tag == tag]
+        self._heap = [entry for entry in self._heap if entry.tag != tag]
+        heapq.heapify(self._heap)
+        return removed
+
+    def due(self, now: float) -> list[Outgoing]:
+        items = []
+        while self._heap and self._heap[0].at <= now:
+            items.append(heapq.heappop(self._heap).item)
+        return items
+
+    def next_deadline(self) -> float | None:
+        return self._heap[0].at if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
