@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 from jsonschema import ValidationError
@@ -42,6 +42,12 @@ class Problem:
     kind: ProblemKind
     expected: str
     actual: str
+    # The raw facts behind the text, for callers that word their own message (the mock server
+    # answers with the real API's error texts): the JSON Schema keyword that failed, its value
+    # (a minimum, an enum list, the allowed types) and the offending value.
+    keyword: str = field(default="", compare=False)
+    limit: Any = field(default=None, compare=False)
+    value: Any = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.event}: at {self.path}: expected {self.expected}; got {self.actual}"
@@ -109,7 +115,7 @@ def _expand_one_of(error: ValidationError) -> Iterator[ValidationError] | None:
     return (sub for sub in error.context if _branch(sub) in meant)
 
 
-def _union_type_problem(error: ValidationError) -> tuple[str, str] | None:
+def _union_type_problem(error: ValidationError, label: str) -> Problem | None:
     """For a union whose every branch rejected the `type`, what types it accepts."""
     instance = _instance(error)
     if not isinstance(instance, dict) or not error.context:
@@ -117,8 +123,19 @@ def _union_type_problem(error: ValidationError) -> tuple[str, str] | None:
     rejected = _type_rejections(list(error.context))
     if not rejected or _branches(error) - rejected.keys():
         return None
-    accepted = sorted({json.dumps(value) for values in rejected.values() for value in values})
-    return f"`type` one of {', '.join(accepted)}", describe_value(instance.get("type"))
+    accepted = sorted({value for values in rejected.values() for value in values}, key=str)
+    expected = "`type` one of " + ", ".join(json.dumps(value) for value in accepted)
+    actual = instance.get("type")
+    return Problem(
+        label,
+        _child_path(error.json_path, "type"),
+        "value",
+        expected,
+        describe_value(actual),
+        keyword="enum",
+        limit=accepted,
+        value=actual,
+    )
 
 
 def _json_type(value: Any) -> str:
@@ -165,7 +182,15 @@ def leaf_problems(error: ValidationError, label: str) -> Iterator[Problem]:
     """Turn one jsonschema error (possibly a union) into the problems a person should see."""
     if error.validator in ("oneOf", "anyOf") and _union_lacks_type(error):
         path = _child_path(error.json_path, "type")
-        yield Problem(label, path, "missing", "a required field (it selects the kind)", "nothing")
+        yield Problem(
+            label,
+            path,
+            "missing",
+            "a required field (it selects the kind)",
+            "nothing",
+            keyword="required",
+            limit=["type"],
+        )
         return
     if error.validator in ("oneOf", "anyOf"):
         narrowed = _expand_one_of(error)
@@ -173,9 +198,9 @@ def leaf_problems(error: ValidationError, label: str) -> Iterator[Problem]:
             for sub in narrowed:
                 yield from leaf_problems(sub, label)
             return
-        union = _union_type_problem(error)
+        union = _union_type_problem(error, label)
         if union is not None:
-            yield Problem(label, _child_path(error.json_path, "type"), "value", *union)
+            yield union
             return
         by_type = _expand_by_json_type(error)
         if by_type is not None:
@@ -252,7 +277,9 @@ PROBLEM_MAKERS = {
 
 def _to_problem(error: ValidationError, label: str) -> Problem:
     maker = PROBLEM_MAKERS.get(str(error.validator), _other)
-    return maker(error, label)
+    problem = maker(error, label)
+    value = None if problem.kind in ("missing", "unknown_field") else _instance(error)
+    return replace(problem, keyword=str(error.validator), limit=_wanted(error), value=value)
 
 
 def type_key(api: Api) -> str:
