@@ -115,11 +115,15 @@ class RealtimeAPIEvents(StrEnum):
     ConversationItemInputAudioTranscriptionCompleted = (
         "conversation.item.input_audio_transcription.completed"
     )
-    ConversationItemInputAudioTranscriptionDelta = "conversation.item.input_audio_transcription.delta"
+    ConversationItemInputAudioTranscriptionDelta = (
+        "conversation.item.input_audio_transcription.delta"
+    )
     ConversationItemInputAudioTranscriptionSegment = (
         "conversation.item.input_audio_transcription.segment"
     )
-    ConversationItemInputAudioTranscriptionFailed = "conversation.item.input_audio_transcription.failed"
+    ConversationItemInputAudioTranscriptionFailed = (
+        "conversation.item.input_audio_transcription.failed"
+    )
     ConversationItemTruncated = "conversation.item.truncated"
     ConversationItemDeleted = "conversation.item.deleted"
     InputAudioBufferCommitted = "input_audio_buffer.committed"

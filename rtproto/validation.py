@@ -186,7 +186,7 @@ def leaf_problems(error: ValidationError, label: str) -> Iterator[Problem]:
             label,
             path,
             "missing",
-            "a required field (it selects the kind)",
+            "a required field",
             "nothing",
             keyword="required",
             limit=["type"],
