@@ -11,6 +11,7 @@ from typing import TextIO
 
 from conformance.checks.schema import SchemaReport, check_schema
 from fixtures import EXAMPLE_TRANSCRIPT
+from mockserver.cli import add_serve_arguments, run_serve
 from rtproto.transcript import parse_lines
 from rtproto.validation import EventValidator
 
@@ -44,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Realtime dialect (default: from the handshake, else the event names)",
     )
     validate.add_argument("--format", choices=["text", "json"], default="text")
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock OpenAI Realtime server until stopped",
+        description="Run the mock server on 127.0.0.1; print its URL on one line; stop on SIGINT.",
+    )
+    add_serve_arguments(serve)
     return parser
 
 
@@ -125,6 +132,8 @@ def main(
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return run_validate(args, out, err)
+    if args.command == "serve":
+        return run_serve(args, out, err)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 
 

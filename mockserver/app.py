@@ -1,0 +1,240 @@
+"""The aiohttp application: Realtime routes, the control API, and a server to run it in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from mockserver import control, handshake
+from mockserver.connection import ConnectionPump
+from mockserver.options import ConnectionInfo, ServerOptions
+from mockserver.recorder import Recording
+from mockserver.state import ConnectionRecord, InvalidEvent, MockState
+from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
+from rtproto.events import EventBuilder
+from rtproto.ids import IdFactory
+
+log = logging.getLogger(__name__)
+
+STATE = web.AppKey("mock_state", MockState)
+REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
+CONNECTION_ID_HEADER = "x-mock-connection-id"
+SHUTDOWN_TIMEOUT_S = 2.0
+
+
+def create_app(options: ServerOptions, state: MockState | None = None) -> web.Application:
+    app = web.Application()
+    app[STATE] = state or MockState(options)
+    for path in REALTIME_PATHS:
+        app.router.add_get(path, realtime_handler)
+    control.add_routes(app, STATE)
+    app.on_shutdown.append(_close_live_connections)
+    if options.record_dir is not None:
+        options.record_dir.mkdir(parents=True, exist_ok=True)
+    return app
+
+
+def _connection_info(
+    hs_request: handshake.HandshakeRequest, decision: handshake.Handshake, connection_id: str
+) -> ConnectionInfo:
+    return ConnectionInfo(
+        connection_id=connection_id,
+        dialect=decision.dialect,
+        model=decision.model,
+        intent=decision.intent,
+        call_id=decision.call_id,
+        path=hs_request.path,
+        query=dict(hs_request.query),
+        headers=handshake.redacted_headers(hs_request),
+    )
+
+
+def _handshake_request(request: web.Request) -> handshake.HandshakeRequest:
+    return handshake.HandshakeRequest.from_pairs(
+        request.path, dict(request.query), request.headers.items()
+    )
+
+
+async def realtime_handler(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    options = state.options
+    hs_request = _handshake_request(request)
+    decision = handshake.evaluate(hs_request, options)
+    ws = web.WebSocketResponse(
+        protocols=[decision.subprotocol] if decision.subprotocol else [],
+        compress=True,  # permessage-deflate when the client offers it
+        max_msg_size=options.max_message_bytes,
+        timeout=options.close_timeout_s,
+    )
+    if not ws.can_prepare(request).ok:
+        return web.json_response({"error": "expected a WebSocket upgrade"}, status=426)
+    info = _connection_info(hs_request, decision, state.new_connection_id())
+    record = state.open_connection(info, _rejection_label(decision.rejection))
+    ws.headers[CONNECTION_ID_HEADER] = info.connection_id
+    try:
+        await ws.prepare(request)
+        _record_handshake_meta(record, request, ws)
+        if decision.rejection is not None:
+            await _reject(request, ws, record, decision.rejection, state)
+        else:
+            await _serve(request, ws, record, state)
+    finally:
+        state.close_connection(record)
+    return ws
+
+
+def _rejection_label(rejection: handshake.Rejection | None) -> str | None:
+    """The refused handshake's error code (the close reason when the code is null)."""
+    if rejection is None:
+        return None
+    return rejection.error.code or rejection.close_reason
+
+
+def _record_handshake_meta(
+    record: ConnectionRecord, request: web.Request, ws: web.WebSocketResponse
+) -> None:
+    info = record.info
+    record.recording.meta(
+        record.recording.started_at,
+        {
+            "kind": "handshake",
+            "http_status": 101,
+            "path": request.path,
+            "query": request.query_string,
+            "request_headers": dict(info.headers),
+            "subprotocol": ws.ws_protocol,
+            "dialect": info.dialect,
+            "connection_id": info.connection_id,
+            "compression": bool(ws.compress),
+        },
+    )
+
+
+def _pump_for(
+    request: web.Request, ws: web.WebSocketResponse, record: ConnectionRecord, state: MockState
+) -> ConnectionPump:
+    info = record.info
+    return ConnectionPump(
+        request,
+        ws,
+        lambda: state.behaviour_factory(info),
+        info.dialect,
+        record.recording,
+        check_event=state.event_check(info.connection_id, info.dialect),
+    )
+
+
+async def _serve(
+    request: web.Request, ws: web.WebSocketResponse, record: ConnectionRecord, state: MockState
+) -> None:
+    pump = _pump_for(request, ws, record, state)
+    state.live.add(pump)
+    try:
+        await pump.run(state.options.ping_interval_s)
+    finally:
+        state.live.discard(pump)
+
+
+async def _reject(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    record: ConnectionRecord,
+    rejection: handshake.Rejection,
+    state: MockState,
+) -> None:
+    """The real API's refusal: one `error` event, then a close with an application code."""
+    pump = _pump_for(request, ws, record, state)
+    event = EventBuilder(IdFactory()).error(rejection.error)
+    await pump.refuse(event, rejection.close_code, rejection.close_reason)
+
+
+async def _close_live_connections(app: web.Application) -> None:
+    """Close every open connection with 1001, all at once (each waits for its client's reply)."""
+    pumps = list(app[STATE].live)
+    results = await asyncio.gather(*(pump.shut_down() for pump in pumps), return_exceptions=True)
+    for pump, result in zip(pumps, results, strict=True):
+        if isinstance(result, Exception):
+            log.error("closing %s on shutdown failed: %r", pump.recording.connection_id, result)
+
+
+def url_host(host: str) -> str:
+    """The host as a client should write it in a URL (a wildcard address means this machine)."""
+    if host in ("", "0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass
+class RunningServer:
+    """A mock server listening on a port: where it is and what it has seen."""
+
+    state: MockState
+    host: str
+    port: int
+    tls: SelfSignedCertificate | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL for SDK clients (`websocket_base_url`): they append `/realtime`."""
+        return f"{'wss' if self.tls else 'ws'}://{url_host(self.host)}:{self.port}/v1"
+
+    @property
+    def http_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{url_host(self.host)}:{self.port}"
+
+    @property
+    def cert_path(self) -> Path | None:
+        return self.tls.cert_path if self.tls else None
+
+    @property
+    def connections(self) -> list[ConnectionRecord]:
+        return list(self.state.connections.values())
+
+    @property
+    def recordings(self) -> dict[str, Recording]:
+        return {key: record.recording for key, record in self.state.connections.items()}
+
+    @property
+    def invalid_events(self) -> list[InvalidEvent]:
+        return self.state.invalid_events
+
+    def client_ssl_context(self) -> ssl.SSLContext | None:
+        """An SSL context that trusts this server's certificate (None without TLS)."""
+        return ssl.create_default_context(cafile=str(self.tls.cert_path)) if self.tls else None
+
+
+def _server_ssl_context(certificate: SelfSignedCertificate) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate.cert_path, certificate.key_path)
+    return context
+
+
+@asynccontextmanager
+async def running_server(options: ServerOptions | None = None) -> AsyncIterator[RunningServer]:
+    """Serve until the block ends; then close every connection (1001) and stop."""
+    options = options or ServerOptions()
+    certificate = make_self_signed_certificate() if options.tls else None
+    state = MockState(options)
+    state.cert_path = str(certificate.cert_path) if certificate else None
+    runner = web.AppRunner(
+        create_app(options, state), shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None
+    )
+    await runner.setup()
+    try:
+        ssl_context = _server_ssl_context(certificate) if certificate else None
+        site = web.TCPSite(runner, options.host, options.port, ssl_context=ssl_context)
+        await site.start()
+        port = int(runner.addresses[0][1])
+        yield RunningServer(state, options.host, port, certificate)
+    finally:
+        await runner.cleanup()
+        if certificate is not None:
+            shutil.rmtree(certificate.directory, ignore_errors=True)

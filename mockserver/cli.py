@@ -1,0 +1,107 @@
+"""`python -m mockserver` (and `realtime-conformance serve`): run a mock server until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from mockserver.app import RunningServer, running_server
+from mockserver.options import SIMULATED_MODEL_MODULE, ServerOptions, default_behaviour_factory
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument(
+        "--tls", action="store_true", help="serve wss:// with a self-signed certificate"
+    )
+    parser.add_argument(
+        "--record", type=Path, metavar="DIR", help="write one JSONL transcript per connection"
+    )
+    parser.add_argument(
+        "--retired-beta",
+        action="store_true",
+        help="answer beta handshakes as the real API does since 2026 (beta_api_shape_disabled)",
+    )
+    parser.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="accept only these keys (default: any non-empty key)",
+    )
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="server PING interval (default 20, as the real API; 0: no pings)",
+    )
+    parser.add_argument(
+        "--validate-events",
+        action="store_true",
+        help="validate every server event as it is sent and report invalid ones on stderr",
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> ServerOptions:
+    return ServerOptions(
+        host=args.host,
+        port=args.port,
+        tls=args.tls,
+        api_keys=frozenset(args.api_keys) if args.api_keys else None,
+        retired_beta=args.retired_beta,
+        ping_interval_s=args.ping_interval or None,
+        record_dir=args.record,
+        validate_events=args.validate_events,
+    )
+
+
+def ready_line(server: RunningServer) -> str:
+    """One line a harness can parse: `url=...` and, with TLS, `cert=...`."""
+    line = f"mock server ready: url={server.url} control={server.http_url}/_mock/"
+    if server.cert_path is not None:
+        line += f" cert={server.cert_path}"
+    return line
+
+
+async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with running_server(options) as server:
+        print(ready_line(server), file=out, flush=True)
+        await stop.wait()
+        if server.invalid_events:  # each was logged as it was sent
+            print(f"{len(server.invalid_events)} invalid server event(s) were sent", file=err)
+    return 0
+
+
+def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    options = options_from_args(args)
+    if options.behaviour_factory is default_behaviour_factory and (
+        importlib.util.find_spec(SIMULATED_MODEL_MODULE) is None
+    ):
+        print(
+            f"warning: {SIMULATED_MODEL_MODULE} is not available: every accepted connection "
+            "will be closed with 1011",
+            file=err,
+        )
+    return asyncio.run(serve(options, out, err))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mockserver",
+        description="Run the mock OpenAI Realtime server until SIGINT or SIGTERM.",
+    )
+    add_serve_arguments(parser)
+    return run_serve(parser.parse_args(argv))

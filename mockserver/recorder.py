@@ -1,0 +1,90 @@
+"""The transcript of one connection: every frame both ways, timestamped, in the format of
+rtproto.transcript (shared/traces/README.md), kept in memory and written to a file.
+
+Lines are pure ASCII (non-ASCII escaped) because readers split on `str.splitlines()`, which
+also breaks at U+2028 and other separators that JSON may carry unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from rtproto.transcript import TranscriptLine, parse_lines
+
+MAX_TEXT_RECORDED = 64 * 1024  # non-JSON text frames longer than this are recorded by size
+COMPACT = (",", ":")
+
+
+def _line_safe(text: str, value: Any) -> str:
+    """`text` if it can stand on one ASCII line as it is, else `value` dumped as such."""
+    if text.isascii() and "\n" not in text and "\r" not in text:
+        return text
+    return json.dumps(value, separators=COMPACT)
+
+
+def text_frame(data: str) -> dict[str, Any]:
+    if len(data) > MAX_TEXT_RECORDED:
+        return {"opcode": "TEXT", "size_bytes": len(data.encode("utf-8", "replace"))}
+    return {"opcode": "TEXT", "data": data}
+
+
+def binary_frame(data: bytes) -> dict[str, Any]:
+    return {"opcode": "BINARY", "size_bytes": len(data)}
+
+
+class Recording:
+    """One connection's transcript. Times are ms on the monotonic clock since the handshake."""
+
+    def __init__(
+        self, connection_id: str, started_at: float, path: Path | None, keep_lines: bool = True
+    ) -> None:
+        self.connection_id = connection_id
+        self.started_at = started_at
+        self.path = path
+        self.lines: list[str] = []
+        self._keep_lines = keep_lines
+        self._file: IO[str] | None = path.open("w", encoding="ascii") if path else None
+
+    def _t_ms(self, now: float) -> float:
+        return round((now - self.started_at) * 1000, 1)
+
+    def _write(self, now: float, direction: str, key: str, payload_json: str) -> None:
+        line = f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{payload_json}}}'
+        if self._keep_lines:
+            self.lines.append(line)
+        if self._file is not None:
+            self._file.write(line + "\n")
+
+    def meta(self, now: float, fields: dict[str, Any]) -> None:
+        """A fact about the connection (handshake, close, ping), in the `meta` object."""
+        self._write(now, "meta", "meta", json.dumps(fields, separators=COMPACT))
+
+    def event(self, now: float, direction: str, event: dict[str, Any], text: str) -> None:
+        """An event as it went over the wire (`text`: its JSON as sent)."""
+        self._write(now, direction, "event", _line_safe(text, event))
+
+    def frame(self, now: float, direction: str, frame: dict[str, Any]) -> None:
+        """A data frame that is not a JSON object (non-JSON text, binary)."""
+        self._write(now, direction, "frame", json.dumps(frame, separators=COMPACT))
+
+    def close(
+        self, now: float, side: str, code: int | None, reason: str = "", note: str | None = None
+    ) -> None:
+        fields: dict[str, Any] = {"kind": "close", "from": side, "code": code, "reason": reason}
+        if note:
+            fields["note"] = note
+        self.meta(now, fields)
+
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def transcript(self) -> list[TranscriptLine]:
+        """The in-memory lines, parsed as any transcript reader parses them."""
+        return list(parse_lines(self.lines))
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]

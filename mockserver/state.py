@@ -1,0 +1,125 @@
+"""What one mock server keeps across connections: the recent connections and their
+transcripts, the live pumps (to close them on shutdown), and, in test mode, invalid events."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
+from mockserver.recorder import Recording
+from rtproto.validation import EventValidator, Problem
+
+if TYPE_CHECKING:
+    from mockserver.connection import ConnectionPump
+
+EventCheck = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InvalidEvent:
+    """A server event that failed its schema, caught as it was sent (test mode)."""
+
+    connection_id: str
+    dialect: str
+    event: dict[str, Any]
+    problems: tuple[Problem, ...]
+
+    def __str__(self) -> str:
+        listed = "; ".join(str(problem) for problem in self.problems)
+        return f"{self.connection_id} ({self.dialect}): {listed}"
+
+
+@dataclass
+class ConnectionRecord:
+    """One connection, open or finished."""
+
+    info: ConnectionInfo
+    recording: Recording
+    rejected: str | None = None  # the handshake error code, when the handshake was refused
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def connection_id(self) -> str:
+        return self.info.connection_id
+
+    async def finished(self) -> ConnectionRecord:
+        """Wait until the connection has ended and its transcript file is complete."""
+        await self.done.wait()
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        path = self.recording.path
+        return {
+            "id": self.connection_id,
+            "open": not self.done.is_set(),
+            "path": self.info.path,
+            "dialect": self.info.dialect,
+            "model": self.info.model,
+            "intent": self.info.intent,
+            "rejected": self.rejected,
+            "transcript": str(path) if path else None,
+            "lines": len(self.recording.lines),
+        }
+
+
+class MockState:
+    """Shared by every connection of one server."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        # The hook for scenario selection: the control API (or a test) may replace it.
+        self.behaviour_factory: BehaviourFactory = options.behaviour_factory
+        self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
+        self.live: set[ConnectionPump] = set()
+        self.invalid_events: list[InvalidEvent] = []
+        self.cert_path: str | None = None
+        self._validator: EventValidator | None = None
+        self._numbers = itertools.count(1)
+        if options.validate_events:
+            self.validator()  # now, so the first connection's timing is not skewed by it
+
+    def new_connection_id(self) -> str:
+        return f"conn-{next(self._numbers):04d}-{secrets.token_hex(4)}"
+
+    def open_connection(self, info: ConnectionInfo, rejected: str | None) -> ConnectionRecord:
+        record_dir = self.options.record_dir
+        path = record_dir / f"{info.connection_id}.jsonl" if record_dir else None
+        recording = Recording(info.connection_id, time.monotonic(), path)
+        record = ConnectionRecord(info, recording, rejected)
+        self.connections[info.connection_id] = record
+        while len(self.connections) > self.options.connections_kept:
+            self.connections.popitem(last=False)
+        return record
+
+    def close_connection(self, record: ConnectionRecord) -> None:
+        record.recording.finish()
+        record.done.set()
+
+    def event_check(self, connection_id: str, dialect: str) -> EventCheck | None:
+        """A per-connection validator of outgoing events, or None outside test mode."""
+        if not self.options.validate_events:
+            return None
+        validator = self.validator()
+
+        def check(event: dict[str, Any]) -> None:
+            problems = validator.validate(event, "realtime", dialect)
+            if problems:
+                invalid = InvalidEvent(connection_id, dialect, event, tuple(problems))
+                log.warning("invalid server event: %s", invalid)
+                self.invalid_events.append(invalid)
+
+        return check
+
+    def validator(self) -> EventValidator:
+        if self._validator is None:  # built once: loading the catalogue is the slow part
+            self._validator = EventValidator()
+        return self._validator
