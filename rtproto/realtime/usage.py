@@ -1,0 +1,97 @@
+"""Plausible token counts for `response.done` and the `rate_limits.updated` that follows it.
+
+Estimates, shaped like the recorded ones: text is about four characters a token; audio is one
+token per 50 ms (the sip-gateway trace: 147 audio tokens for ~7 s of speech); cached input
+comes in blocks of 64 tokens (capture p08: 120 input -> 64 cached, 139 -> 128).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+CHARS_PER_TOKEN = 4
+AUDIO_MS_PER_TOKEN = 50
+CACHE_BLOCK = 64
+REQUEST_LIMIT = 5_000  # UNVERIFIED: GA captures show only the tokens entry
+TOKEN_LIMIT = 15_000_000  # capture p08 (gpt-realtime-mini)
+WINDOW_S = 60.0
+
+
+def text_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def audio_tokens(audio_ms: float) -> int:
+    return math.ceil(audio_ms / AUDIO_MS_PER_TOKEN)
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_text: int = 0
+    input_audio: int = 0
+    output_text: int = 0
+    output_audio: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input_text + self.input_audio + self.output_text + self.output_audio
+
+    def as_dict(self) -> dict[str, Any]:
+        input_tokens = self.input_text + self.input_audio
+        cached = input_tokens // CACHE_BLOCK * CACHE_BLOCK
+        cached_text = min(cached, self.input_text)
+        return {
+            "total_tokens": self.total,
+            "input_tokens": input_tokens,
+            "output_tokens": self.output_text + self.output_audio,
+            "input_token_details": {
+                "text_tokens": self.input_text,
+                "audio_tokens": self.input_audio,
+                "image_tokens": 0,
+                "cached_tokens": cached,
+                "cached_tokens_details": {
+                    "text_tokens": cached_text,
+                    "audio_tokens": cached - cached_text,
+                    "image_tokens": 0,
+                },
+            },
+            "output_token_details": {
+                "text_tokens": self.output_text,
+                "audio_tokens": self.output_audio,
+            },
+        }
+
+
+class RateLimits:
+    """Requests and tokens spent in this session, as `rate_limits.updated` reports them."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.tokens = 0
+
+    def spend(self, tokens: int) -> list[dict[str, Any]]:
+        """Count one response and its tokens; the entries as they stand after it."""
+        self.requests += 1
+        self.tokens += tokens
+        return self.entries()
+
+    def refund(self, tokens: int) -> None:
+        """Give back tokens a response was charged for but did not produce (it was cut)."""
+        self.tokens -= tokens
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [
+            self._entry("requests", REQUEST_LIMIT, self.requests),
+            self._entry("tokens", TOKEN_LIMIT, self.tokens),
+        ]
+
+    @staticmethod
+    def _entry(name: str, limit: int, used: int) -> dict[str, Any]:
+        return {
+            "name": name,
+            "limit": limit,
+            "remaining": max(limit - used, 0),
+            "reset_seconds": round(WINDOW_S * used / limit, 3),
+        }
