@@ -1,0 +1,224 @@
+"""Load scenario files: YAML -> checked -> typed values (rtproto.scenario.model).
+
+Every problem of a file is collected, not just the first: YAML syntax, duplicate keys, the JSON
+Schema (schemas/scenario.schema.json) and the checks it cannot express (rtproto.scenario.checks).
+Each names the file, the line and column, the field path and what was wrong; misspelt names come
+with a "did you mean". Reading the file is the only I/O; `parse_scenario` takes the text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from rtproto.scenario.checks import semantic_issues
+from rtproto.scenario.diagnostics import (
+    LoadProblem,
+    ScenarioError,
+    explain,
+    field_name,
+    place,
+)
+from rtproto.scenario.diagnostics import Path as PathTo
+from rtproto.scenario.matchers import parse_when
+from rtproto.scenario.model import (
+    AbortConnection,
+    Drop,
+    Duplicate,
+    ErrorFault,
+    EventStep,
+    ExpireSession,
+    Fault,
+    FaultAction,
+    Malform,
+    RawStep,
+    Reorder,
+    Rule,
+    Scenario,
+    Stall,
+    Step,
+    TemplateStep,
+    WaitStep,
+)
+from schemas import SCHEMA_ROOT
+
+SCHEMA_FILE = SCHEMA_ROOT / "scenario.schema.json"
+
+
+@cache
+def scenario_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(scenario_schema())
+
+
+def _duplicate_keys(node: yaml.Node | None, file: str, path: PathTo = ()) -> Iterator[LoadProblem]:
+    """PyYAML keeps the last of two equal keys silently; a scenario author wants to know."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            first = seen.setdefault(key.value, key)
+            if first is not key:
+                mark, field = key.start_mark, field_name((*path, key.value))
+                message = f"duplicate key {key.value!r} (first on line {first.start_mark.line + 1})"
+                yield LoadProblem(mark.line + 1, mark.column + 1, file, field, message)
+            yield from _duplicate_keys(value, file, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, file, (*path, index))
+
+
+def _compose(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data built from that same tree."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
+        # `id: 5.3` is a float to YAML; an id is the text as written.
+        id_node = next((value for key, value in node.value if key.value == "id"), None)
+        if isinstance(id_node, yaml.ScalarNode) and not isinstance(data.get("id"), str):
+            data["id"] = id_node.value
+    return node, data
+
+
+def _syntax_problem(error: yaml.YAMLError, file: str) -> LoadProblem:
+    mark = getattr(error, "problem_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(error, "problem", None) or str(error)
+    return LoadProblem(line, column, file, "(syntax)", f"invalid YAML: {problem}")
+
+
+def check(text: str, file: str) -> tuple[Any, list[LoadProblem]]:
+    """The data in `text` and every problem with it (an empty list: the scenario is valid)."""
+    try:
+        node, data = _compose(text, file)
+    except yaml.YAMLError as error:
+        return None, [_syntax_problem(error, file)]
+    problems = list(_duplicate_keys(node, file))
+    issues = [issue for error in _validator().iter_errors(data) for issue in explain(error)]
+    issues += semantic_issues(data)
+    problems += (place(issue, node, file) for issue in issues)
+    return data, sorted(set(problems))
+
+
+def parse_scenario(text: str, file: str = "<string>") -> Scenario:
+    data, problems = check(text, file)
+    if problems:
+        raise ScenarioError(problems)
+    return build(data, file)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    return parse_scenario(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_scenarios(directory: Path | str) -> list[Scenario]:
+    """Every `*.yaml` below `directory`, sorted by id; all files' problems in one error."""
+    scenarios: list[Scenario] = []
+    problems: list[LoadProblem] = []
+    for path in sorted(Path(directory).rglob("*.yaml")):
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    first_file: dict[str, str] = {}
+    for scenario in scenarios:
+        earlier = first_file.setdefault(scenario.id, scenario.source)
+        if earlier != scenario.source:
+            message = f"duplicate scenario id {scenario.id!r} (also in {earlier})"
+            problems.append(LoadProblem(1, 1, scenario.source, "id", message))
+    if problems:
+        raise ScenarioError(problems)
+    return sorted(scenarios, key=lambda s: [int(part) for part in s.id.split(".")])
+
+
+# --- building the typed values from checked data -------------------------------------------
+
+
+def _step(spec: Any) -> Step:
+    if isinstance(spec, str):
+        return TemplateStep(spec)
+    ((kind, value),) = spec.items()
+    if kind == "event":
+        return EventStep(value)
+    if kind == "raw":
+        return RawStep(value)
+    if kind == "wait_ms":
+        return WaitStep(value)
+    return TemplateStep(kind, dict(value or {}))
+
+
+def _steps(specs: Any) -> tuple[Step, ...]:
+    return tuple(_step(spec) for spec in specs or ())
+
+
+def _limit(times: Any) -> int | None:
+    if times is None or times == "always":
+        return None
+    return 1 if times == "once" else int(times)
+
+
+def _rule(index: int, spec: dict[str, Any]) -> Rule:
+    return Rule(
+        index=index,
+        when=parse_when(spec["when"]),
+        reply=_steps(spec.get("reply")),
+        limit=_limit(spec.get("times")),
+        delay_ms=spec.get("delay_ms"),
+        pace_ms=spec.get("pace_ms"),
+    )
+
+
+def _action(spec: dict[str, Any]) -> FaultAction:  # noqa: PLR0911 - one branch per fault kind
+    if "drop" in spec:
+        return Drop(spec["drop"].get("code", 1011), spec["drop"].get("reason", ""))
+    if "abort" in spec:
+        return AbortConnection()
+    if "duplicate" in spec:
+        return Duplicate(spec["duplicate"])
+    if "malform" in spec:
+        return Malform()
+    if "reorder" in spec:
+        return Reorder(spec["reorder"])
+    if "delay_ms" in spec:
+        return Stall(spec["delay_ms"])
+    if "error" in spec:
+        return ErrorFault(spec["error"])
+    return ExpireSession()
+
+
+def _fault(index: int, spec: dict[str, Any]) -> Fault:
+    return Fault(index, _action(spec), spec.get("at_ms"), spec.get("after"), spec.get("nth", 1))
+
+
+def build(data: dict[str, Any], file: str) -> Scenario:
+    """The typed scenario from data that passed `check`."""
+    return Scenario(
+        id=data["id"],
+        title=data["title"].strip(),
+        requirement=data["requirement"].strip(),
+        dialects=tuple(data["dialects"]),
+        rules=tuple(_rule(i, spec) for i, spec in enumerate(data.get("expect", []))),
+        on_start=_steps(data.get("on_start")),
+        faults=tuple(_fault(i, spec) for i, spec in enumerate(data.get("faults", []))),
+        ignore=tuple(data.get("ignore", [])),
+        strict=data.get("strict", False),
+        ordered=data.get("ordered", False),
+        pace_ms=data.get("pace_ms", 0),
+        delay_ms=data.get("delay_ms", 0),
+        source=file,
+    )
