@@ -77,6 +77,9 @@ async def realtime_handler(request: web.Request) -> web.StreamResponse:
     if not ws.can_prepare(request).ok:
         return web.json_response({"error": "expected a WebSocket upgrade"}, status=426)
     info = _connection_info(hs_request, decision, state.new_connection_id())
+    refusal = state.scenario_refusal(info) if decision.rejection is None else None
+    if refusal is not None:  # the mock's own parameter: refused before the upgrade
+        return web.json_response(refusal.body(), status=400)
     record = state.open_connection(info, _rejection_label(decision.rejection))
     ws.headers[CONNECTION_ID_HEADER] = info.connection_id
     try:
@@ -121,14 +124,13 @@ def _record_handshake_meta(
 def _pump_for(
     request: web.Request, ws: web.WebSocketResponse, record: ConnectionRecord, state: MockState
 ) -> ConnectionPump:
-    info = record.info
     return ConnectionPump(
         request,
         ws,
-        lambda: state.behaviour_factory(info),
-        info.dialect,
+        lambda: state.make_behaviour(record),
+        record.info.dialect,
         record.recording,
-        check_event=state.event_check(info.connection_id, info.dialect),
+        check_event=state.event_check(record.connection_id, record.info.dialect),
     )
 
 

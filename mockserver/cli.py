@@ -13,6 +13,7 @@ from typing import TextIO
 
 from mockserver.app import RunningServer, running_server
 from mockserver.options import SIMULATED_MODEL_MODULE, ServerOptions, default_behaviour_factory
+from mockserver.scenarios import ScenarioLibrary
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--record", type=Path, metavar="DIR", help="write one JSONL transcript per connection"
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="ID",
+        help="play this catalogue scenario on every connection (default: the simulated model; "
+        "a connection may also ask with ?scenario=ID)",
     )
     parser.add_argument(
         "--retired-beta",
@@ -60,6 +67,7 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         retired_beta=args.retired_beta,
         ping_interval_s=args.ping_interval or None,
         record_dir=args.record,
+        scenario=args.scenario,
         validate_events=args.validate_events,
     )
 
@@ -87,6 +95,11 @@ async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
 
 def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     options = options_from_args(args)
+    if options.scenario is not None:
+        refusal = ScenarioLibrary(options.scenarios_dir).unknown(options.scenario)
+        if refusal is not None:
+            print(f"realtime-conformance serve: {refusal.message}", file=err)
+            return 2
     if options.behaviour_factory is default_behaviour_factory and (
         importlib.util.find_spec(SIMULATED_MODEL_MODULE) is None
     ):

@@ -1,7 +1,12 @@
 """The control API under /_mock/, for harnesses that run the server as a separate process.
 
-Scenario selection plugs in here: a route that picks a behaviour sets
-`state.behaviour_factory` (the factory every new connection is built with), as tests do directly.
+GET    /_mock/health                          {"ok": true}
+GET    /_mock/connections                     recent connections (with scenario verdicts)
+GET    /_mock/connections/{id}/transcript     one connection's transcript, JSONL
+GET    /_mock/scenarios                       the scenario catalogue
+GET    /_mock/scenario                        the scenario new connections get (or null)
+PUT    /_mock/scenario    {"id": "3.2.1"}     choose it (400 with suggestions if unknown)
+DELETE /_mock/scenario                        back to the simulated model
 """
 
 from __future__ import annotations
@@ -31,6 +36,32 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
         body = "".join(line + "\n" for line in record.recording.lines)
         return web.Response(text=body, content_type="application/x-ndjson")
 
+    async def scenarios(request: web.Request) -> web.Response:
+        return web.json_response({"scenarios": request.app[state_key].scenarios.summaries()})
+
+    async def selected(request: web.Request) -> web.Response:
+        return web.json_response({"id": request.app[state_key].selected_scenario})
+
+    async def select(request: web.Request) -> web.Response:
+        state = request.app[state_key]
+        body = await request.json()
+        scenario_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(scenario_id, str):
+            raise web.HTTPBadRequest(text='expected {"id": "<scenario id>"}\n')
+        refusal = state.scenarios.unknown(scenario_id)
+        if refusal is not None:
+            return web.json_response(refusal.body(), status=400)
+        state.selected_scenario = scenario_id
+        return web.json_response({"id": scenario_id})
+
+    async def deselect(request: web.Request) -> web.Response:
+        request.app[state_key].selected_scenario = None
+        return web.json_response({"id": None})
+
+    app.router.add_get(f"{PREFIX}/scenarios", scenarios)
+    app.router.add_get(f"{PREFIX}/scenario", selected)
+    app.router.add_put(f"{PREFIX}/scenario", select)
+    app.router.add_delete(f"{PREFIX}/scenario", deselect)
     app.router.add_get(f"{PREFIX}/health", health)
     app.router.add_get(f"{PREFIX}/connections", connections)
     app.router.add_get(f"{PREFIX}/connections/{{connection_id}}/transcript", transcript)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
+from fixtures import SCENARIOS_ROOT
 from rtproto.realtime.behaviour import Behaviour
 
 Dialect = Literal["ga", "beta"]
@@ -70,7 +71,9 @@ class ServerOptions:
     ping_interval_s: float | None = 20.0  # server PINGs, as the real API sends; None: none
     record_dir: Path | None = None  # one `<connection-id>.jsonl` per connection
     validate_events: bool = False  # test mode: validate every server event as it is sent
-    behaviour_factory: BehaviourFactory = default_behaviour_factory
+    behaviour_factory: BehaviourFactory = default_behaviour_factory  # when no scenario is chosen
+    scenario: str | None = None  # a scenario id for every connection (else the query's, if any)
+    scenarios_dir: Path = SCENARIOS_ROOT
     max_message_bytes: int = 32 * 1024 * 1024  # above the real 15 MiB append limit, base64'd
     connections_kept: int = 1000  # recent connections (with in-memory transcripts) kept
     close_timeout_s: float = 5.0  # how long a server-initiated close waits for the reply

@@ -15,6 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
 from mockserver.recorder import Recording
+from mockserver.scenarios import (
+    ScenarioLibrary,
+    ScenarioRefusal,
+    requested_scenario,
+    scenario_factory,
+)
+from rtproto.realtime.behaviour import Behaviour
+from rtproto.scenario import ScenarioPlayer
 from rtproto.validation import EventValidator, Problem
 
 if TYPE_CHECKING:
@@ -46,6 +54,7 @@ class ConnectionRecord:
     recording: Recording
     rejected: str | None = None  # the handshake error code, when the handshake was refused
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    behaviour: Behaviour | None = None
 
     @property
     def connection_id(self) -> str:
@@ -68,6 +77,19 @@ class ConnectionRecord:
             "rejected": self.rejected,
             "transcript": str(path) if path else None,
             "lines": len(self.recording.lines),
+            **self.scenario_summary(),
+        }
+
+    def scenario_summary(self) -> dict[str, Any]:
+        """What a scenario's player saw: client events no rule took, rules left unmet."""
+        player = self.behaviour
+        if not isinstance(player, ScenarioPlayer):
+            return {"scenario": None}
+        return {
+            "scenario": player.scenario.id,
+            "unmatched": [str(unmatched) for unmatched in player.unmatched],
+            "unmet": player.unmet(),
+            "problems": list(player.problems),
         }
 
 
@@ -76,8 +98,10 @@ class MockState:
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
-        # The hook for scenario selection: the control API (or a test) may replace it.
+        # What plays a connection that names no scenario; tests may replace it.
         self.behaviour_factory: BehaviourFactory = options.behaviour_factory
+        self.scenarios = ScenarioLibrary(options.scenarios_dir)
+        self.selected_scenario: str | None = options.scenario  # set by the control API
         self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
         self.live: set[ConnectionPump] = set()
         self.invalid_events: list[InvalidEvent] = []
@@ -86,6 +110,16 @@ class MockState:
         self._numbers = itertools.count(1)
         if options.validate_events:
             self.validator()  # now, so the first connection's timing is not skewed by it
+
+    def scenario_refusal(self, info: ConnectionInfo) -> ScenarioRefusal | None:
+        scenario_id = requested_scenario(info, self.selected_scenario)
+        return None if scenario_id is None else self.scenarios.refusal(scenario_id, info.dialect)
+
+    def make_behaviour(self, record: ConnectionRecord) -> Behaviour:
+        """The connection's behaviour (its scenario's player, or the fallback), kept on record."""
+        factory = scenario_factory(self.scenarios, self.selected_scenario, self.behaviour_factory)
+        record.behaviour = factory(record.info)
+        return record.behaviour
 
     def new_connection_id(self) -> str:
         return f"conn-{next(self._numbers):04d}-{secrets.token_hex(4)}"

@@ -1,0 +1,122 @@
+"""Choosing a scenario: per connection (`?scenario=ID`), for every connection (control API,
+`serve --scenario`), refused with suggestions when unknown, and its verdicts reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from mockserver.scenarios import ScenarioLibrary
+from tests.support.mock_behaviours import auth_headers, run, serving
+
+SCENARIO = """\
+id: 9.1.1
+title: Greeting
+requirement: The client MUST send response.create after session.created.
+dialects: [ga]
+on_start: [session.created]
+expect:
+  - when: {type: response.create}
+    reply:
+      - text_response: {text: "Hello!"}
+    times: once
+"""
+
+
+UPGRADE = {  # a WebSocket upgrade request, read as plain HTTP to see the refusal's body
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+@pytest.fixture
+def scenarios_dir(tmp_path: Path) -> Path:
+    (tmp_path / "greeting.yaml").write_text(SCENARIO, encoding="utf-8")
+    return tmp_path
+
+
+async def text_turn(session: aiohttp.ClientSession, url: str) -> list[str]:
+    """Connect, ask for a response, and return the event types up to response.done."""
+    async with session.ws_connect(url, headers=auth_headers()) as ws:
+        types = [(await ws.receive_json())["type"]]
+        await ws.send_json({"type": "response.create"})
+        while types[-1] != "response.done":
+            types.append((await ws.receive_json())["type"])
+        return types
+
+
+def test_query_parameter_selects_the_scenario(scenarios_dir: Path) -> None:
+    async def body() -> None:
+        async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
+            url = f"{server.url}/realtime?model=gpt-realtime&scenario=9.1.1"
+            types = await text_turn(http, url)
+            assert types[0] == "session.created" and types[1] == "response.created"
+            assert "response.output_text.delta" in types
+            summary = server.connections[0].summary()
+        assert (summary["scenario"], summary["unmatched"], summary["unmet"]) == ("9.1.1", [], [])
+
+    run(body())
+
+
+def test_unknown_scenario_is_refused_before_the_upgrade_with_suggestions(
+    scenarios_dir: Path,
+) -> None:
+    async def body() -> None:
+        async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
+            url = f"{server.http_url}/v1/realtime?model=gpt-realtime&scenario=9.1.2"
+            async with http.get(url, headers=auth_headers() | UPGRADE) as response:
+                assert response.status == 400
+                error = (await response.json())["error"]
+            assert not server.connections
+        assert error["code"] == "unknown_scenario" and error["param"] == "scenario"
+        assert error["message"] == "Unknown scenario '9.1.2'. Did you mean '9.1.1'?"
+
+    run(body())
+
+
+def test_scenario_of_another_dialect_is_refused(scenarios_dir: Path) -> None:
+    library = ScenarioLibrary(scenarios_dir)
+    refusal = library.refusal("9.1.1", "beta")
+    assert refusal is not None
+    assert refusal.message == "Scenario '9.1.1' plays in the GA dialect only."
+    assert library.refusal("9.1.1", "ga") is None
+
+
+def test_control_api_selects_lists_and_clears_the_scenario(scenarios_dir: Path) -> None:
+    async def body() -> None:
+        async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
+            control = f"{server.http_url}/_mock"
+            listing = await (await http.get(f"{control}/scenarios")).json()
+            assert [entry["id"] for entry in listing["scenarios"]] == ["9.1.1"]
+            refused = await http.put(f"{control}/scenario", json={"id": "9.9.9"})
+            assert refused.status == 400
+            assert (await http.put(f"{control}/scenario", json={"id": "9.1.1"})).status == 200
+            assert (await (await http.get(f"{control}/scenario")).json()) == {"id": "9.1.1"}
+            types = await text_turn(http, f"{server.url}/realtime?model=gpt-realtime")
+            assert types[1] == "response.created"
+            await http.delete(f"{control}/scenario")
+            assert (await (await http.get(f"{control}/scenario")).json()) == {"id": None}
+            connections = await (await http.get(f"{control}/connections")).json()
+        assert connections["connections"][0]["scenario"] == "9.1.1"
+
+    run(body())
+
+
+def test_unexpected_client_event_is_reported_with_the_expectations(scenarios_dir: Path) -> None:
+    async def body() -> None:
+        async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
+            url = f"{server.url}/realtime?model=gpt-realtime&scenario=9.1.1"
+            async with http.ws_connect(url, headers=auth_headers()) as ws:
+                await ws.receive_json()
+                await ws.send_json({"type": "input_audio_buffer.clear"})
+            record = await server.connections[0].finished()
+        summary = record.summary()
+        [unmatched] = summary["unmatched"]
+        assert "input_audio_buffer.clear" in unmatched and 'type = "response.create"' in unmatched
+        assert summary["unmet"] == ['expect[0] (once, matched 0): type = "response.create"']
+
+    run(body())
