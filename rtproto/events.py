@@ -13,9 +13,12 @@ from typing import Any
 from rtproto.ids import IdFactory
 
 
-@dataclass(frozen=True)
+@dataclass
 class RealtimeError(Exception):
-    """An error the server reports to the client as an `error` event; the session stays open."""
+    """An error the server reports to the client as an `error` event; the session stays open.
+
+    Not frozen: Python (contextlib, for one) sets `__traceback__` on exceptions it re-raises.
+    """
 
     code: str | None
     message: str
