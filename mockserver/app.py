@@ -13,18 +13,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockserver import control, handshake
+from mockserver import control, handshake, http_apis
 from mockserver.connection import ConnectionPump
 from mockserver.options import ConnectionInfo, ServerOptions
 from mockserver.recorder import Recording
-from mockserver.state import ConnectionRecord, InvalidEvent, MockState
+from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
 from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
 from rtproto.events import EventBuilder
 from rtproto.ids import IdFactory
 
 log = logging.getLogger(__name__)
 
-STATE = web.AppKey("mock_state", MockState)
 REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
 CONNECTION_ID_HEADER = "x-mock-connection-id"
 SHUTDOWN_TIMEOUT_S = 2.0
@@ -36,6 +35,7 @@ def create_app(options: ServerOptions, state: MockState | None = None) -> web.Ap
     for path in REALTIME_PATHS:
         app.router.add_get(path, realtime_handler)
     control.add_routes(app, STATE)
+    http_apis.add_routes(app)
     app.on_shutdown.append(_close_live_connections)
     if options.record_dir is not None:
         options.record_dir.mkdir(parents=True, exist_ok=True)

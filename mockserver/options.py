@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal, cast
 
 from fixtures import SCENARIOS_ROOT
+from rtproto.pacing import Pacing
+from rtproto.ratelimit import RateLimits
 from rtproto.realtime.behaviour import Behaviour
 
 Dialect = Literal["ga", "beta"]
@@ -74,6 +76,9 @@ class ServerOptions:
     behaviour_factory: BehaviourFactory = default_behaviour_factory  # when no scenario is chosen
     scenario: str | None = None  # a scenario id for every connection (else the query's, if any)
     scenarios_dir: Path = SCENARIOS_ROOT
+    seed: int = 0  # seeds the Responses and Chat models (requests are seeded from it and the body)
+    http_pacing: Pacing = field(default_factory=Pacing)  # how long Responses/Chat streams take
+    rate_limits: RateLimits | None = None  # None: never 429; else x-ratelimit-* headers and 429s
     max_message_bytes: int = 32 * 1024 * 1024  # above the real 15 MiB append limit, base64'd
     connections_kept: int = 1000  # recent connections (with in-memory transcripts) kept
     close_timeout_s: float = 5.0  # how long a server-initiated close waits for the reply

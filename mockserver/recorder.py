@@ -65,6 +65,14 @@ class Recording:
         """An event as it went over the wire (`text`: its JSON as sent)."""
         self._write(now, direction, "event", _line_safe(text, event))
 
+    def done(self, now: float) -> None:
+        """The Chat stream's closing `data: [DONE]` (a marker, not an event)."""
+        line = f'{{"t_ms":{self._t_ms(now)},"dir":"server","done":true}}'
+        if self._keep_lines:
+            self.lines.append(line)
+        if self._file is not None:
+            self._file.write(line + "\n")
+
     def frame(self, now: float, direction: str, frame: dict[str, Any]) -> None:
         """A data frame that is not a JSON object (non-JSON text, binary)."""
         self._write(now, direction, "frame", json.dumps(frame, separators=COMPACT))

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aiohttp import web
+
 from mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
 from mockserver.recorder import Recording
 from mockserver.scenarios import (
@@ -21,7 +23,10 @@ from mockserver.scenarios import (
     requested_scenario,
     scenario_factory,
 )
+from rtproto.chat.service import ChatService
+from rtproto.ratelimit import RateLimitPolicy
 from rtproto.realtime.behaviour import Behaviour
+from rtproto.responses.service import ResponsesService
 from rtproto.scenario import ScenarioPlayer
 from rtproto.validation import EventValidator, Problem
 
@@ -102,6 +107,9 @@ class MockState:
         self.behaviour_factory: BehaviourFactory = options.behaviour_factory
         self.scenarios = ScenarioLibrary(options.scenarios_dir)
         self.selected_scenario: str | None = options.scenario  # set by the control API
+        self.responses = ResponsesService(options.seed, options.http_pacing)
+        self.chat = ChatService(options.seed, options.http_pacing)
+        self.rate_limits = RateLimitPolicy(options.rate_limits) if options.rate_limits else None
         self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
         self.live: set[ConnectionPump] = set()
         self.invalid_events: list[InvalidEvent] = []
@@ -157,3 +165,6 @@ class MockState:
         if self._validator is None:  # built once: loading the catalogue is the slow part
             self._validator = EventValidator()
         return self._validator
+
+
+STATE = web.AppKey("mock_state", MockState)  # where an application keeps its MockState
