@@ -21,7 +21,9 @@ CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hello."
 
 async def post(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
     async with aiohttp.ClientSession() as http, http.post(url, json=body, headers=headers) as resp:
-        payload = await resp.json() if resp.content_type == "application/json" else await resp.read()
+        payload = (
+            await resp.json() if resp.content_type == "application/json" else await resp.read()
+        )
         return resp.status, payload, resp.headers
 
 
@@ -41,8 +43,9 @@ def test_missing_and_wrong_keys_get_the_real_401s() -> None:
 def test_invalid_body_and_unknown_paths_answer_in_the_error_shape() -> None:
     async def body() -> None:
         async with serving() as server:
-            status, invalid, _ = await post(f"{server.http_url}/v1/responses", {"input": "hi"},
-                                            auth_headers())
+            status, invalid, _ = await post(
+                f"{server.http_url}/v1/responses", {"input": "hi"}, auth_headers()
+            )
             assert status == 400
             assert set(invalid["error"]) == {"message", "type", "param", "code"}
             assert invalid["error"]["param"] == "model"
@@ -69,10 +72,12 @@ def test_rate_limit_answers_429_with_retry_after_and_headers() -> None:
 def test_streams_are_framed_as_the_real_apis_frame_them_and_recorded() -> None:
     async def body() -> None:
         async with serving(http_pacing=Pacing.instant()) as server:
-            _, responses_bytes, _ = await post(f"{server.http_url}/v1/responses",
-                                               TEXT | {"stream": True}, auth_headers())
-            _, chat_bytes, _ = await post(f"{server.http_url}/v1/chat/completions",
-                                          CHAT | {"stream": True}, auth_headers())
+            _, responses_bytes, _ = await post(
+                f"{server.http_url}/v1/responses", TEXT | {"stream": True}, auth_headers()
+            )
+            _, chat_bytes, _ = await post(
+                f"{server.http_url}/v1/chat/completions", CHAT | {"stream": True}, auth_headers()
+            )
             records = [(await record.finished()).recording for record in server.connections]
         responses_frames = SseParser().feed(responses_bytes)
         assert all(frame.event == frame.json()["type"] for frame in responses_frames)
@@ -95,11 +100,13 @@ def test_a_stored_response_is_retrieved_and_chained() -> None:
             async with aiohttp.ClientSession() as http:
                 got = await (await http.get(f"{url}/{first['id']}", headers=auth_headers())).json()
             assert got["id"] == first["id"] and got["status"] == "completed"
-            _, chained, _ = await post(url, TEXT | {"previous_response_id": first["id"]},
-                                       auth_headers())
+            _, chained, _ = await post(
+                url, TEXT | {"previous_response_id": first["id"]}, auth_headers()
+            )
             assert chained["previous_response_id"] == first["id"]
-            status, unknown, _ = await post(url, TEXT | {"previous_response_id": "resp_nope"},
-                                            auth_headers())
+            status, unknown, _ = await post(
+                url, TEXT | {"previous_response_id": "resp_nope"}, auth_headers()
+            )
             assert status == 404 and "resp_nope" in unknown["error"]["message"]
 
     run(body())

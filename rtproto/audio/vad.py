@@ -200,7 +200,11 @@ class SemanticVad(ServerVad):
 
 
 def vad_from_config(
-    turn_detection: dict[str, Any] | None, *, sample_rate: int = 24000, start_ms: int = 0
+    turn_detection: dict[str, Any] | None,
+    *,
+    sample_rate: int = 24000,
+    start_ms: int = 0,
+    frame_ms: int = DEFAULT_FRAME_MS,
 ) -> ServerVad | None:
     """The VAD a session's `turn_detection` object asks for (None: manual turns).
 
@@ -211,12 +215,13 @@ def vad_from_config(
         return None
     if turn_detection.get("type") == "semantic_vad":
         eagerness = cast(Eagerness, turn_detection.get("eagerness") or "auto")
-        return SemanticVad(eagerness, sample_rate=sample_rate, start_ms=start_ms)
+        return SemanticVad(eagerness, sample_rate=sample_rate, frame_ms=frame_ms, start_ms=start_ms)
     return ServerVad(
         _or(turn_detection.get("threshold"), 0.5),
         int(_or(turn_detection.get("prefix_padding_ms"), 300)),
         int(_or(turn_detection.get("silence_duration_ms"), 200)),
         sample_rate=sample_rate,
+        frame_ms=frame_ms,
         start_ms=start_ms,
     )
 

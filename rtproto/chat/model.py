@@ -23,8 +23,8 @@ from rtproto.api_errors import ApiError
 from rtproto.chat import completion
 from rtproto.chat.chunks import Call, ChoiceChunks, ChoiceScript, interleave
 from rtproto.chat.request import ChatRequest
-from rtproto.simulation import Simulation, count_tokens, tokenize
 from rtproto.pacing import Pacing, PlannedEvent
+from rtproto.simulation import Simulation, count_tokens, tokenize
 from rtproto.triggers import FAIL, REFUSE, has_word, names_tool
 
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"

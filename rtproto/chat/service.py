@@ -12,8 +12,8 @@ from typing import Any
 
 from rtproto.chat.model import ChatModel, ChatPlan
 from rtproto.chat.request import parse_chat_request
-from rtproto.simulation import SeedSequence
 from rtproto.pacing import Pacing
+from rtproto.simulation import SeedSequence
 
 
 class ChatService:

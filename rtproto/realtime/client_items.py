@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from rtproto.audio.buffer import decode_append
+from rtproto.audio.formats import AudioFormat
 from rtproto.ids import IdFactory
-from rtproto.realtime.input_buffer import decode_audio
 
 Item = dict[str, Any]
 
@@ -22,10 +23,13 @@ def server_part(part: dict[str, Any]) -> dict[str, Any]:
     return dict(part)
 
 
-def input_audio_ms(item: Item, bytes_per_ms: int) -> float:
+def input_audio_ms(item: Item, fmt: AudioFormat) -> float:
+    """Milliseconds of the item's `input_audio` parts, in the session's input format."""
     parts = item.get("content") or []
-    audio = [decode_audio(part["audio"]) for part in parts if part.get("type") == "input_audio"]
-    return sum(len(chunk) for chunk in audio) / bytes_per_ms
+    audio = [
+        decode_append(part["audio"], fmt) for part in parts if part.get("type") == "input_audio"
+    ]
+    return sum(fmt.duration_ms(len(chunk)) for chunk in audio)
 
 
 def server_item(item: Item, item_id: str, ids: IdFactory) -> Item:

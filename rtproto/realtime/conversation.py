@@ -5,7 +5,9 @@ appends at the end, `"root"` inserts at the beginning, an existing id inserts ri
 an unknown id is an error and nothing is added. Assistant audio is known as it is sent: each
 audio item keeps the times its audio went out, so a truncate is judged against the audio the
 client can have received at that moment ("Audio content of 2450ms is already shorter than
-2535ms"), not against audio still to come.
+2535ms"), not against audio still to come; the transcript keeps the words said in full by
+`audio_end_ms` (rtproto.realtime.speech). A user audio item remembers what the caller said in it
+(`heard`, from the caller transcript), which the simulated model reads as if it had listened.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from rtproto.audio.synth import TimedWord, text_heard
 from rtproto.realtime import errors
 
 ROOT = "root"
@@ -25,14 +28,14 @@ class AudioTrack:
     """Assistant output audio of one item: when each piece was sent, and the words' timing."""
 
     sent: list[tuple[float, float]] = field(default_factory=list)  # (time, total ms so far)
-    token_ends: list[tuple[float, str]] = field(default_factory=list)  # (ms, token)
+    words: list[TimedWord] = field(default_factory=list)
 
     def known_ms(self, now: float) -> float:
         index = bisect_right([at for at, _ in self.sent], now)
         return self.sent[index - 1][1] if index else 0.0
 
     def transcript_until(self, audio_ms: float) -> str:
-        return "".join(token for end, token in self.token_ends if end <= audio_ms)
+        return text_heard(self.words, audio_ms)
 
     def cut(self, audio_ms: float) -> None:
         self.sent = [(at, min(total, audio_ms)) for at, total in self.sent]
@@ -43,6 +46,7 @@ class Entry:
     item: dict[str, Any]  # the server's view of the item, as events carry it
     audio: AudioTrack | None = None  # assistant output audio
     input_audio_ms: float = 0.0  # user input audio (committed buffer or input_audio parts)
+    heard: str | None = None  # what the caller said in a committed turn, when a script says
 
 
 class Conversation:

@@ -33,7 +33,6 @@ SUPPORTED_CLIENT_EVENTS = (
     "response.create",
     "response.cancel",
 )
-MIN_COMMIT_MS = 100
 PCM_RATE = 24_000
 
 
@@ -44,24 +43,6 @@ def with_event_id(error: RealtimeError, event_id: str | None) -> RealtimeError:
 def unknown_event_type(event_type: str) -> RealtimeError:
     message = supported_values_message(event_type, list(SUPPORTED_CLIENT_EVENTS))
     return RealtimeError("invalid_value", message, "type")
-
-
-def commit_empty(buffered_ms: float) -> RealtimeError:
-    return RealtimeError(
-        "input_audio_buffer_commit_empty",
-        "Error committing input audio buffer: buffer too small. Expected at least "
-        f"{MIN_COMMIT_MS}ms of audio, but buffer only has {buffered_ms:.2f}ms of audio.",
-    )
-
-
-def invalid_audio() -> RealtimeError:
-    # Pasted from a real server answer (Azure-Samples/aoai-realtime-audio-sdk#95).
-    return RealtimeError(
-        "invalid_value",
-        "Invalid 'audio'. Expected base64-encoded audio bytes (mono PCM16 at 24kHz) but got an "
-        "invalid value.",
-        "audio",
-    )
 
 
 def cancel_not_active() -> RealtimeError:

@@ -5,7 +5,8 @@ while it runs is refused (`conversation_already_has_active_response`, no `respon
 follows). Out-of-band responses (`conversation: "none"`) run beside it: their items stay out
 of the conversation and they carry no `conversation.item.*` events. A response's `input`
 items, when given, replace the conversation as its context (`item_reference`s name
-conversation items).
+conversation items). A VAD barge-in (`interrupt`) cancels the conversation's response with the
+reason `turn_detected`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from typing import Any
 from rtproto.events import EventBuilder
 from rtproto.ids import IdFactory
 from rtproto.realtime import errors
-from rtproto.realtime.conversation import Conversation
+from rtproto.realtime.conversation import Conversation, Entry
 from rtproto.realtime.model import Brain
 from rtproto.realtime.outbox import Timeline
-from rtproto.realtime.response import ResponseRun, ResponseSettings, RunContext
+from rtproto.realtime.response import TURN_DETECTED, ResponseRun, ResponseSettings, RunContext
 from rtproto.realtime.response_events import ResponseEvents
 from rtproto.realtime.response_output import OutputItem, make_output
 from rtproto.realtime.session_config import SessionConfig, complete_format
-from rtproto.realtime.timing import Timing
+from rtproto.realtime.timing import AudioDelivery, Timing
 from rtproto.realtime.usage import RateLimits, Usage, audio_tokens, text_tokens
 
 
@@ -75,6 +76,22 @@ def item_text(item: dict[str, Any]) -> str:
     return str(item.get("arguments") or item.get("output") or "")
 
 
+def as_heard(entry: Entry) -> dict[str, Any]:
+    """The item as the model takes it in: a user turn's audio with what the caller said in it."""
+    item = entry.item
+    if entry.heard is None or not any(
+        part.get("type") == "input_audio" for part in item["content"]
+    ):
+        return item
+    content = [
+        {**part, "transcript": part.get("transcript") or entry.heard}
+        if part.get("type") == "input_audio"
+        else part
+        for part in item["content"]
+    ]
+    return {**item, "content": content}
+
+
 @dataclass
 class Responder:
     ids: IdFactory
@@ -86,6 +103,7 @@ class Responder:
     brain: Brain
     obfuscation: random.Random
     conversation_id: str
+    delivery: AudioDelivery = field(default_factory=AudioDelivery.burst)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     runs: dict[str, ResponseRun] = field(default_factory=dict)
 
@@ -96,12 +114,12 @@ class Responder:
 
     def context(self, request: ResponseRequest) -> list[dict[str, Any]]:
         if request.input is None:
-            return [entry.item for entry in self.conversation.entries()]
+            return [as_heard(entry) for entry in self.conversation.entries()]
         items = []
         for item in request.input:
             if item.get("type") == "item_reference":
                 entry = self.conversation.get(str(item.get("id")))
-                items += [entry.item] if entry else []
+                items += [as_heard(entry)] if entry else []
             else:
                 items.append(item)
         return items
@@ -118,7 +136,7 @@ class Responder:
                 audio_ms += entry.input_audio_ms + (entry.audio.known_ms(now) if entry.audio else 0)
         return Usage(input_text=text_tokens(text), input_audio=audio_tokens(audio_ms))
 
-    def create(self, params: dict[str, Any], now: float) -> None:
+    def create(self, params: dict[str, Any], now: float) -> ResponseRun:
         request = read_request(params, self.config)
         active = None if request.out_of_band else self.active_default(now)
         if active is not None:
@@ -131,6 +149,7 @@ class Responder:
         run.start(now)
         self.runs = {rid: r for rid, r in self.runs.items() if r.active(now)}
         self.runs[run.response_id] = run
+        return run
 
     def _run(
         self, request: ResponseRequest, output: tuple[list[OutputItem], bool], usage: Usage
@@ -151,7 +170,9 @@ class Responder:
             output=output,
             events=ResponseEvents(self.build, response_id, in_conversation, self.obfuscation),
             input_usage=usage,
-            context=RunContext(self.timeline, self.timing, self.rate_limits, conversation),
+            context=RunContext(
+                self.timeline, self.timing, self.rate_limits, conversation, self.delivery
+            ),
         )
 
     def cancel(self, response_id: str | None, now: float) -> None:
@@ -159,3 +180,11 @@ class Responder:
         if run is None or not run.cancellable(now):
             raise errors.cancel_not_active()
         run.cancel(now)
+
+    def interrupt(self, now: float, speech_at: float) -> bool:
+        """Barge-in: cancel the conversation's response, if one is still being generated."""
+        run = self.active_default(now)
+        if run is None or not run.cancellable(now):
+            return False
+        run.cancel(now, TURN_DETECTED, not_before=speech_at)
+        return True

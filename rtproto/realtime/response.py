@@ -6,7 +6,8 @@ content_part.added, deltas, *.done, content_part.done, conversation.item.done,
 output_item.done -> response.done -> rate_limits.updated). A cancel drops whatever is still
 pending, works out from the rest what the client has received, and sends the closing events
 for that: the open item's `*.done` events with the content so far, then `response.done`
-(cancelled). The conversation is updated to match: unsent items are taken out, cut ones keep
+(cancelled, with the reason: `client_cancelled` for `response.cancel`, `turn_detected` for a
+VAD barge-in). The conversation is updated to match: unsent items are taken out, cut ones keep
 what was sent.
 """
 
@@ -20,10 +21,11 @@ from rtproto.realtime.conversation import AudioTrack, Conversation, Entry
 from rtproto.realtime.outbox import Send, Timeline
 from rtproto.realtime.response_events import Event, ResponseEvents
 from rtproto.realtime.response_output import AUDIO_CHUNK_MS, ItemStatus, OutputItem, item_dict
-from rtproto.realtime.timing import Timing
+from rtproto.realtime.timing import AudioDelivery, Timing
 from rtproto.realtime.usage import RateLimits, Usage, audio_tokens
 
 CANCELLED = {"type": "cancelled", "reason": "client_cancelled"}
+TURN_DETECTED = {"type": "cancelled", "reason": "turn_detected"}
 OUT_OF_TOKENS = {"type": "incomplete", "reason": "max_output_tokens"}
 
 
@@ -80,6 +82,7 @@ class RunContext:
     timing: Timing
     rate_limits: RateLimits
     conversation: Conversation | None  # None for an out-of-band response
+    delivery: AudioDelivery = field(default_factory=AudioDelivery.burst)
 
 
 def text_step(item: OutputItem, k: int, at: float, events: ResponseEvents) -> Step:
@@ -88,20 +91,20 @@ def text_step(item: OutputItem, k: int, at: float, events: ResponseEvents) -> St
 
 
 def delta_steps(
-    item: OutputItem, start: float, timing: Timing, events: ResponseEvents
+    item: OutputItem, start: float, context: RunContext, events: ResponseEvents
 ) -> list[Step]:
     """An item's deltas; audio and transcript interleaved by their place in the speech."""
+    timing = context.timing
     if not item.audio:
         return [
             text_step(item, k, start + timing.text_offset(k), events)
             for k in range(len(item.tokens))
         ]
-    starts = [0.0, *item.token_ends_ms[:-1]]
-    order = [(starts[k], 0, k) for k in range(len(item.tokens))]
+    order = [(item.token_starts_ms[k], 0, k) for k in range(len(item.tokens))]
     order += [(j * AUDIO_CHUNK_MS, 1, j) for j in range(len(item.chunks))]
     steps = []
     for position, is_audio, k in sorted(order):
-        at = start + timing.audio_offset(position)
+        at = start + context.delivery.offset(position, timing)
         if is_audio:
             sent = min((k + 1) * AUDIO_CHUNK_MS, item.audio_ms)
             event = events.audio_delta(item, item.chunks[k])
@@ -130,6 +133,7 @@ class ResponseRun:
         self.context = context
         self.steps: list[Step] = []
         self.done_at = float("inf")
+        self.audio_ms = sum(item.audio_ms for item in self.items)  # what the client gets to play
         self.cancelled = False
         self.previous: list[str | None] = []
 
@@ -143,6 +147,11 @@ class ResponseRun:
 
     def cancellable(self, now: float) -> bool:
         return self.active(now) and not self.cancelled
+
+    def played_out_at(self) -> float:
+        """When the client will have played the audio: `response.done` plus its duration (SDK,
+        `idle_timeout_ms`: "the response.done time plus audio playback duration")."""
+        return self.done_at + self.audio_ms / 1000
 
     def response_object(
         self, status: str, details: Any, output: list[Event], usage: Usage | None
@@ -195,7 +204,7 @@ class ResponseRun:
         timing, previous = self.context.timing, self.previous[item.index]
         opening = self.events.opening(item, previous)
         steps = [Step(start, event, "open", item.index) for event in opening]
-        steps += delta_steps(item, start, timing, self.events)
+        steps += delta_steps(item, start, self.context, self.events)
         at = steps[-1].at
         text, status = "".join(item.tokens), self.final_status(item)
         closing = self.events.closing(item, text, status, previous, item.kind == "message")
@@ -230,13 +239,15 @@ class ResponseRun:
             for step in self.steps
             if step.kind == "audio" and step.index == item.index
         ]
-        words = list(zip(item.token_ends_ms, item.tokens, strict=True))
-        return Entry(body, AudioTrack(sent, words))
+        return Entry(body, AudioTrack(sent, list(item.words)))
 
     # --- cancelled midway -----------------------------------------------------------------
 
-    def cancel(self, now: float) -> None:
-        """End the response now: close what the client has, drop the rest."""
+    def cancel(
+        self, now: float, details: dict[str, str] = CANCELLED, not_before: float = 0.0
+    ) -> None:
+        """End the response now: close what the client has, drop the rest. The closing events
+        go out no earlier than `not_before` (after the speech_started of a barge-in)."""
         self.cancelled = True
         removed = self.context.timeline.cancel(self.response_id)
         removed_ids = {out.event["event_id"] for out in removed if isinstance(out, Send)}
@@ -250,10 +261,11 @@ class ResponseRun:
         for item, got in zip(self.items, progress, strict=True):
             events += self._close_cut_item(item, got, output)
         pieces = sum(got.pieces for got in progress)
-        usage = self.output_usage(pieces, sum(got.sent[-1][1] for got in progress if got.sent))
-        done = self.response_object("cancelled", CANCELLED, output, usage)
+        self.audio_ms = sum(got.sent[-1][1] for got in progress if got.sent)
+        usage = self.output_usage(pieces, self.audio_ms)
+        done = self.response_object("cancelled", dict(details), output, usage)
         events.append(self.events.done(done))
-        self._schedule_closing(events, usage, now)
+        self._schedule_closing(events, usage, max(now + self.context.timing.cancel, not_before))
 
     def _close_cut_item(self, item: OutputItem, got: Progress, output: list[Event]) -> list[Event]:
         conversation = self.context.conversation
@@ -273,11 +285,10 @@ class ResponseRun:
                 entry.audio.sent = list(got.sent)
         return closing[got.closed :]
 
-    def _schedule_closing(self, events: list[Event], usage: Usage, now: float) -> None:
+    def _schedule_closing(self, events: list[Event], usage: Usage, at: float) -> None:
         timing, timeline = self.context.timing, self.context.timeline
         planned = next(step for step in self.steps if step.kind == "done").event
         self.context.rate_limits.refund(planned["response"]["usage"]["total_tokens"] - usage.total)
-        at = now + timing.cancel
         for event in events:
             timeline.schedule(at, Send(event), self.response_id)
             at += timing.step

@@ -20,6 +20,12 @@ OBFUSCATION_BLOCK = 16  # recorded deltas pad delta + obfuscation to 16 characte
 OBFUSCATION_ALPHABET = string.ascii_letters + string.digits
 
 
+def obfuscation_for(delta: str, rng: random.Random) -> str:
+    """Random characters that pad `delta` to a multiple of 16, as the recorded deltas are."""
+    length = OBFUSCATION_BLOCK - len(delta) % OBFUSCATION_BLOCK
+    return "".join(rng.choices(OBFUSCATION_ALPHABET, k=length))
+
+
 class ResponseEvents:
     """Builds the events of one response; `in_conversation` adds the conversation.item.* ones."""
 
@@ -36,8 +42,7 @@ class ResponseEvents:
         self.random = obfuscation
 
     def _obfuscation(self, delta: str) -> str:
-        length = OBFUSCATION_BLOCK - len(delta) % OBFUSCATION_BLOCK
-        return "".join(self.random.choices(OBFUSCATION_ALPHABET, k=length))
+        return obfuscation_for(delta, self.random)
 
     def _in_item(self, event_type: str, item: OutputItem, **fields: Any) -> Event:
         return self.build.event(

@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rtproto.audio import synth
+from rtproto.audio.formats import parse_format
+from rtproto.audio.synth import TimedWord
 from rtproto.ids import IdFactory
-from rtproto.realtime import tones
+from rtproto.realtime import speech
 from rtproto.realtime.model import FunctionCallPlan, MessagePlan, PlannedItem
 from rtproto.realtime.usage import audio_tokens
 
@@ -31,18 +34,20 @@ class OutputItem:
     audio: bool = False
     name: str = ""
     call_id: str = ""
-    token_ends_ms: list[float] = field(default_factory=list)  # audio: where each piece ends
+    token_starts_ms: list[float] = field(default_factory=list)  # audio: when each piece is said
+    words: list[TimedWord] = field(default_factory=list)  # audio: the spoken words' timing
     chunks: list[bytes] = field(default_factory=list)  # audio: the delta payloads
     cut: bool = False  # the budget ended it early
 
     @property
     def audio_ms(self) -> float:
-        return self.token_ends_ms[-1] if self.token_ends_ms else 0.0
+        return float(self.words[-1].end_ms) if self.words else 0.0
 
 
-def token_cost(token: str, audio: bool) -> int:
-    if audio and tones.is_spoken(token):
-        return 1 + audio_tokens(tones.WORD_MS)
+def token_cost(token: str, audio: bool, first: bool) -> int:
+    """One token, plus the audio tokens of a spoken word when the token begins one."""
+    if audio and speech.starts_word(token, first):
+        return 1 + audio_tokens(speech.MS_PER_WORD)
     return 1
 
 
@@ -50,7 +55,7 @@ def fit(tokens: tuple[str, ...], audio: bool, budget: float) -> tuple[list[str],
     """The leading tokens that fit the budget, and the budget left."""
     kept: list[str] = []
     for token in tokens:
-        cost = token_cost(token, audio)
+        cost = token_cost(token, audio, first=not "".join(kept).strip())
         if cost > budget:
             break
         kept.append(token)
@@ -67,9 +72,10 @@ def _make_item(
         )
     item = OutputItem(index, ids.new("item"), "message", tokens, audio=audio_format is not None)
     if audio_format is not None:
-        fmt = tones.format_of(audio_format)
-        audio, item.token_ends_ms = tones.speak(tokens, fmt)
-        item.chunks = tones.split_chunks(audio, fmt, AUDIO_CHUNK_MS)
+        fmt = parse_format(audio_format)
+        said = speech.speak(tokens, fmt)
+        item.token_starts_ms, item.words = said.token_starts_ms, said.words
+        item.chunks = synth.chunk(said.audio, AUDIO_CHUNK_MS, fmt) if said.audio else []
     return item
 
 

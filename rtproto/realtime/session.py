@@ -6,10 +6,21 @@ session at once or is answered with an `error` carrying the real code and text a
 client's `event_id`; the session goes on either way. Answers are scheduled on a `Timeline`
 with the delays of `Timing`, so the driver only asks what is due and when to ask again.
 
+Audio: the input side (buffer, VAD turns, idle timeout) is rtproto.realtime.turns; the session
+answers its news: speech that starts while the conversation's response is being generated
+cancels it when `interrupt_response` is on (barge-in, reason `turn_detected`); a turn that VAD
+or the idle timeout committed gets a response when `create_response` is on (a transcription
+session never responds); every commit is transcribed when `audio.input.transcription` is set
+(rtproto.realtime.transcription). Response audio is speech-like (rtproto.realtime.speech),
+delivered as `SessionOptions.audio_delivery` says.
+
 Beyond PROTOCOL.md, UNVERIFIED: `session.close` (accepted by the real server, undocumented)
 closes the connection with 1000; `session.input_audio_buffer.append` is read as
 `input_audio_buffer.append`; the close reason at expiry follows the recorded
-`<type>.<code>` pattern of the handshake failures.
+`<type>.<code>` pattern of the handshake failures; a manual commit under server VAD does not
+start a response by itself; a VAD turn that finds a response still running (with
+`interrupt_response` off) gets `conversation_already_has_active_response` ("this may fail to
+create a response", SDK) and no response.
 """
 
 from __future__ import annotations
@@ -21,17 +32,20 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from rtproto.audio.buffer import CommittedAudio
+from rtproto.audio.vad import DEFAULT_FRAME_MS
 from rtproto.events import EventBuilder, RealtimeError
 from rtproto.ids import IdFactory
 from rtproto.realtime import errors
 from rtproto.realtime.client_items import input_audio_ms, server_item
 from rtproto.realtime.conversation import Conversation, Entry
-from rtproto.realtime.input_buffer import InputAudioBuffer
 from rtproto.realtime.model import Brain
 from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, Timeline
 from rtproto.realtime.responder import Responder
 from rtproto.realtime.session_config import Intent, SessionConfig
-from rtproto.realtime.timing import Timing
+from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.realtime.transcription import SpokenLine, Transcriber, hear
+from rtproto.realtime.turns import InputTurns, announce_item
 from rtproto.validation import EventValidator
 
 DEFAULT_CREATED_AT = 1_767_229_435  # epoch seconds; drivers pass the wall clock's
@@ -53,6 +67,12 @@ class SessionOptions:
     intent: Intent = "realtime"
     limits: SessionLimits = field(default_factory=SessionLimits)
     created_at: int = DEFAULT_CREATED_AT  # for `expires_at`; rtproto reads no clock
+    audio_delivery: AudioDelivery = field(default_factory=AudioDelivery.burst)
+    # What the caller says and when, on the input audio timeline (the harness knows its
+    # script): input transcripts, and what the simulated model hears in an audio turn.
+    caller_transcript: tuple[SpokenLine, ...] = ()
+    transcription_fails: bool = False  # every input transcription ends in `.failed`
+    vad_frame_ms: int = DEFAULT_FRAME_MS  # 32: the grid the real server's VAD events fall on
 
 
 @cache
@@ -75,7 +95,6 @@ class RealtimeSession:
         session_id = self.ids.new("sess")
         self.config = SessionConfig(options.intent, session_id, options.model, options.created_at)
         self.conversation = Conversation()
-        self.buffer = InputAudioBuffer()
         self.responder = Responder(
             ids=self.ids,
             build=self.build,
@@ -86,7 +105,25 @@ class RealtimeSession:
             brain=Brain(options.seed),
             obfuscation=random.Random(f"obfuscation:{options.seed}"),
             conversation_id=self.ids.new("conv"),
+            delivery=options.audio_delivery,
         )
+        self.transcriber = Transcriber(
+            self.build,
+            self.timeline,
+            self.timing,
+            seed=options.seed,
+            always_fail=options.transcription_fails,
+        )
+        self.turns = InputTurns(
+            ids=self.ids,
+            build=self.build,
+            timeline=self.timeline,
+            timing=self.timing,
+            conversation=self.conversation,
+            listener=self,
+            frame_ms=options.vad_frame_ms,
+        )
+        self.turns.configure(self.config.input_format, self.config.turn_detection)
 
     # --- the Behaviour protocol ---------------------------------------------------------
 
@@ -162,51 +199,28 @@ class RealtimeSession:
     def session_update(self, event: dict[str, Any], now: float) -> None:
         audio_present = self.conversation.assistant_audio_present(now)
         self.config.apply(event["session"], audio_present)
+        self.turns.configure(self.config.input_format, self.config.turn_detection)
         at = now + self.timing.session_updated
         self._send(at, "session.updated", session=self.config.snapshot())
 
     def buffer_append(self, event: dict[str, Any], now: float) -> None:
-        self.buffer.append(event["audio"])
+        self.turns.append(event["audio"], now)
 
     def buffer_commit(self, event: dict[str, Any], now: float) -> None:
-        buffered = self.buffer.duration_ms(self.config.input_bytes_per_ms)
-        if buffered < errors.MIN_COMMIT_MS:
-            raise errors.commit_empty(buffered)
-        self.buffer.take()
-        item_id = self.ids.new("item")
-        item = {
-            "id": item_id,
-            "type": "message",
-            "status": "completed",
-            "role": "user",
-            "content": [{"type": "input_audio", "transcript": None}],
-        }
-        previous = self.conversation.insert(Entry(item, input_audio_ms=buffered))
-        at = now + self.timing.reply
-        self._send(at, "input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
-        self._announce(at, previous, item)
+        self.turns.commit(now)
 
     def buffer_clear(self, event: dict[str, Any], now: float) -> None:
-        self.buffer.clear()
-        self._send(now + self.timing.reply, "input_audio_buffer.cleared")
-
-    def _announce(self, at: float, previous: str | None, item: dict[str, Any]) -> None:
-        """conversation.item.added, then .done: a client-made item is complete at once."""
-        self._send(
-            at, "conversation.item.added", previous_item_id=previous, item=copy.deepcopy(item)
-        )
-        at += self.timing.step
-        self._send(
-            at, "conversation.item.done", previous_item_id=previous, item=copy.deepcopy(item)
-        )
+        self.turns.clear(now)
 
     def item_create(self, event: dict[str, Any], now: float) -> None:
         client_item = event["item"]
         item = server_item(client_item, client_item.get("id") or self.ids.new("item"), self.ids)
-        audio_ms = input_audio_ms(client_item, self.config.input_bytes_per_ms)
+        audio_ms = input_audio_ms(client_item, self.config.input_format)
         entry = Entry(item, input_audio_ms=audio_ms)
         previous = self.conversation.insert(entry, event.get("previous_item_id"))
-        self._announce(now + self.timing.item_added, previous, item)
+        at = now + self.timing.item_added
+        done_at = at + self.timing.step
+        announce_item(self.timeline, self.build, previous, item, added_at=at, done_at=done_at)
 
     def item_delete(self, event: dict[str, Any], now: float) -> None:
         self.conversation.delete(event["item_id"])
@@ -228,10 +242,42 @@ class RealtimeSession:
         )
 
     def response_create(self, event: dict[str, Any], now: float) -> None:
-        self.responder.create(event.get("response", {}), now)
+        run = self.responder.create(event.get("response", {}), now)
+        if run.in_conversation:
+            self.turns.arm_idle_after(run)
 
     def response_cancel(self, event: dict[str, Any], now: float) -> None:
         self.responder.cancel(event.get("response_id"), now)
+
+    # --- the input side's news (rtproto.realtime.turns.TurnListener) ----------------------
+
+    def speech_started(self, now: float, at: float) -> None:
+        if self.config.turn_flag("interrupt_response"):
+            self.responder.interrupt(now, at)
+
+    def turn_committed(
+        self, entry: Entry, audio: CommittedAudio, at: float, automatic: bool
+    ) -> None:
+        settings = self.config.input_transcription
+        if self.options.caller_transcript or settings is not None:
+            hearing = hear(self.options.caller_transcript, audio)
+            entry.heard = hearing.scripted_text
+            if settings is not None:
+                item_id = entry.item["id"]
+                transcript = self.transcriber.transcribe(item_id, audio, hearing, settings, at)
+                if transcript is not None:
+                    entry.item = copy.deepcopy(entry.item)
+                    entry.item["content"][0]["transcript"] = transcript
+        if automatic and self.config.turn_flag("create_response"):
+            self._respond(at)
+
+    def _respond(self, at: float) -> None:
+        try:
+            run = self.responder.create({}, at)
+        except RealtimeError as error:
+            self._error(error, at)
+            return
+        self.turns.arm_idle_after(run)
 
 
 Handler = Callable[[RealtimeSession, dict[str, Any], float], None]

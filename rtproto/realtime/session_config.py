@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
+from rtproto.audio.formats import AudioFormat, parse_format
 from rtproto.realtime import errors
 
 Intent = Literal["realtime", "transcription"]
@@ -31,7 +32,6 @@ DEFAULT_INSTRUCTIONS = (
 SERVER_VAD = {"threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 200}
 # A realtime session's turn detection also says when to answer (not so a transcription one).
 RESPONSE_FLAGS = {"create_response": True, "interrupt_response": True}
-BYTES_PER_MS = {"audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8}
 
 
 def default_turn_detection(intent: Intent) -> dict[str, Any]:
@@ -167,8 +167,27 @@ class SessionConfig:
     # --- what other parts read ----------------------------------------------------------
 
     @property
-    def input_bytes_per_ms(self) -> int:
-        return BYTES_PER_MS[self.session["audio"]["input"]["format"]["type"]]
+    def input_format(self) -> AudioFormat:
+        return parse_format(self.session["audio"]["input"]["format"])
+
+    @property
+    def turn_detection(self) -> dict[str, Any] | None:
+        """The effective turn detection (None: manual turns)."""
+        value = self.session["audio"]["input"].get("turn_detection")
+        return copy.deepcopy(value) if isinstance(value, dict) else None
+
+    @property
+    def input_transcription(self) -> dict[str, Any] | None:
+        """`audio.input.transcription` (None: no input transcription)."""
+        value = self.session["audio"]["input"].get("transcription")
+        return copy.deepcopy(value) if isinstance(value, dict) else None
+
+    def turn_flag(self, name: str) -> bool:
+        """`create_response` / `interrupt_response` of a realtime session's turn detection."""
+        detection = self.turn_detection
+        if self.intent != "realtime" or detection is None:
+            return False
+        return bool(detection.get(name, RESPONSE_FLAGS[name]))
 
     def get(self, key: str, default: Any = None) -> Any:
         return copy.deepcopy(self.session.get(key, default))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from rtproto.simulation import Simulation
 from rtproto.pacing import Pacing, PlannedEvent
+from rtproto.simulation import Simulation
 
 __all__ = ["Output", "Pacing", "PlannedEvent", "StreamWriter"]
 
