@@ -5,7 +5,7 @@ GET    /_mock/connections                     recent connections (with scenario 
 GET    /_mock/connections/{id}/transcript     one connection's transcript, JSONL
 GET    /_mock/scenarios                       the scenario catalogue
 GET    /_mock/scenario                        the scenario new connections get (or null)
-PUT    /_mock/scenario    {"id": "3.2.1"}     choose it (400 with suggestions if unknown)
+PUT    /_mock/scenario    {"id": "5.1.1"}     choose it (400 with suggestions if unknown)
 DELETE /_mock/scenario                        back to the simulated model
 """
 

@@ -61,8 +61,8 @@ def test_drop_after_a_client_event_closes_before_any_reply() -> None:
 
 
 def test_the_fault_example_closes_instead_of_answering() -> None:
-    scenario_player = ScenarioPlayer(load_scenario(FIXTURES_ROOT / "scenarios" / "examples" /
-                                                   "drop-after-response-create.yaml"))  # fmt: skip
+    drop = FIXTURES_ROOT / "scenarios" / "8-faults" / "8.1.1-drop-while-response-awaited.yaml"
+    scenario_player = ScenarioPlayer(load_scenario(drop))
     scenario_player.start(0.0)
     scenario_player.on_client_event({"type": "response.create"}, 1.0)
     assert kinds(collect(scenario_player, 10.0)) == [

@@ -1,4 +1,4 @@
-"""Scenario files: the examples load; broken files get every error, placed and explained."""
+"""Scenario files: catalogue examples load; broken files get every error, placed and explained."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from rtproto.scenario.loader import check, scenario_schema
 from rtproto.scenario.model import Drop, Rule, TemplateStep
 from rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
 
-EXAMPLES = FIXTURES_ROOT / "scenarios" / "examples"
+SCENARIOS = FIXTURES_ROOT / "scenarios"
+TEXT_TURN = SCENARIOS / "5-response" / "5.1.1-text-turn.yaml"
+FUNCTION_CALL_TURN = SCENARIOS / "6-function-calling" / "6.1.1-function-call-round-trip.yaml"
+DROP_FAULT = SCENARIOS / "8-faults" / "8.1.1-drop-while-response-awaited.yaml"
+EXAMPLES = [TEXT_TURN, FUNCTION_CALL_TURN, DROP_FAULT]
 BROKEN = Path(__file__).parent / "data" / "scenarios" / "broken.yaml"
 HEAD = """\
 id: 1.1.1
@@ -33,7 +37,7 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(scenario_schema())
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_is_valid(path: Path) -> None:
     _, found = check(path.read_text(encoding="utf-8"), str(path))
     assert found == []
@@ -42,12 +46,14 @@ def test_every_example_is_valid(path: Path) -> None:
     assert set(scenario.dialects) == {"ga", "beta"}
 
 
-def test_examples_load_as_a_set_sorted_by_id() -> None:
-    assert [s.id for s in load_scenarios(EXAMPLES)] == ["3.2.1", "3.5.1", "8.1.1"]
+def test_the_catalogue_loads_as_a_set_sorted_by_id() -> None:
+    ids = [s.id for s in load_scenarios(SCENARIOS)]
+    assert {"5.1.1", "6.1.1", "8.1.1"} <= set(ids)
+    assert ids == sorted(ids, key=lambda i: [int(part) for part in i.split(".")])
 
 
 def test_the_text_turn_loads_into_typed_rules() -> None:
-    scenario = load_scenario(EXAMPLES / "text-turn.yaml")
+    scenario = load_scenario(TEXT_TURN)
     assert (scenario.ordered, scenario.delay_ms, scenario.pace_ms) == (True, 250, 5)
     assert scenario.on_start == (TemplateStep("session.created"),)
     session_rule, item_rule, response_rule = scenario.rules
@@ -59,7 +65,7 @@ def test_the_text_turn_loads_into_typed_rules() -> None:
 
 
 def test_the_fault_example_drops_after_response_create() -> None:
-    [fault] = load_scenario(EXAMPLES / "drop-after-response-create.yaml").faults
+    [fault] = load_scenario(DROP_FAULT).faults
     assert (fault.after, fault.nth, fault.at_ms) == ("response.create", 1, None)
     assert fault.action == Drop(1011, "Internal server error")
 

@@ -13,7 +13,9 @@ from rtproto.realtime.outbox import Outgoing, Send, SendRaw
 from rtproto.scenario import ScenarioPlayer, load_scenario, parse_scenario
 from rtproto.validation import EventValidator
 
-EXAMPLES = FIXTURES_ROOT / "scenarios" / "examples"
+SCENARIOS = FIXTURES_ROOT / "scenarios"
+TEXT_TURN = SCENARIOS / "5-response" / "5.1.1-text-turn.yaml"
+FUNCTION_CALL_TURN = SCENARIOS / "6-function-calling" / "6.1.1-function-call-round-trip.yaml"
 VALIDATOR = EventValidator()
 HEAD = "id: 1.1.1\ntitle: T\nrequirement: The client MUST work.\ndialects: [ga]\n"
 USER_ITEM = {
@@ -54,7 +56,7 @@ def events(sent: list[tuple[float, Outgoing]]) -> list[dict[str, Any]]:
 
 
 def test_the_text_turn_example_plays_the_captured_ga_sequence_with_exact_pacing() -> None:
-    behaviour: Behaviour = ScenarioPlayer(load_scenario(EXAMPLES / "text-turn.yaml"), seed=1)
+    behaviour: Behaviour = ScenarioPlayer(load_scenario(TEXT_TURN), seed=1)
     behaviour.start(100.0)
     sent = run(behaviour)
     behaviour.on_client_event({"type": "session.update", "session": {"type": "realtime"}}, 100.5)
@@ -88,7 +90,7 @@ def test_the_text_turn_example_plays_the_captured_ga_sequence_with_exact_pacing(
 
 
 def test_the_text_turn_correlates_ids_like_the_real_server() -> None:
-    scenario_player = ScenarioPlayer(load_scenario(EXAMPLES / "text-turn.yaml"), seed=1)
+    scenario_player = ScenarioPlayer(load_scenario(TEXT_TURN), seed=1)
     scenario_player.start(0.0)
     scenario_player.on_client_event(USER_ITEM, 1.0)
     scenario_player.on_client_event({"type": "response.create"}, 1.0)
@@ -103,7 +105,7 @@ def test_the_text_turn_correlates_ids_like_the_real_server() -> None:
 
 def test_a_seed_reproduces_a_run_id_for_id() -> None:
     def play(seed: int) -> list[dict[str, Any]]:
-        scenario_player = ScenarioPlayer(load_scenario(EXAMPLES / "text-turn.yaml"), seed=seed)
+        scenario_player = ScenarioPlayer(load_scenario(TEXT_TURN), seed=seed)
         scenario_player.start(0.0)
         scenario_player.on_client_event(USER_ITEM, 1.0)
         scenario_player.on_client_event({"type": "response.create"}, 1.0)
@@ -114,7 +116,7 @@ def test_a_seed_reproduces_a_run_id_for_id() -> None:
 
 
 def test_the_function_call_example_demands_the_call_id_it_sent() -> None:
-    scenario_player = ScenarioPlayer(load_scenario(EXAMPLES / "function-call-turn.yaml"))
+    scenario_player = ScenarioPlayer(load_scenario(FUNCTION_CALL_TURN))
     scenario_player.start(0.0)
     scenario_player.on_client_event(USER_ITEM, 1.0)
     scenario_player.on_client_event({"type": "response.create"}, 1.0)

@@ -1,4 +1,4 @@
-"""Scripted scenarios for the Realtime mock: the YAML format, its loader, and a player.
+"""Scripted scenarios for the mock: the YAML format, its loader, and its players.
 
 A scenario (one YAML file, described by schemas/scenario.schema.json) says what the server
 expects from the client and what it sends back::
@@ -27,31 +27,61 @@ expects from the client and what it sends back::
 
 Reply steps: a template name (`text_response`), a template with parameters
 (`{audio_response: {duration_ms: 1200, transcript: "..."}}`), a literal event
-(`{event: {type: response.done, ...}}`), a raw text frame (`{raw: "..."}`), or an extra gap
-(`{wait_ms: 200}`). Strings may hold `${event.PATH}`, `${last.PATH}` and `${id:PREFIX}`
-(rtproto.scenario.expressions). `strict: true` marks a SHOULD-level case; `ignore` lists client
-event types accepted silently (e.g. `input_audio_buffer.append`).
+(`{event: {type: response.done, ...}}`), a raw text frame (`{raw: "..."}`), an extra gap
+(`{wait_ms: 200}`), or a recorded transcript (`{replay: {file: trace.jsonl, timing: recorded}}`,
+its server events as recorded; rtproto.scenario.replay). Strings may hold `${event.PATH}`,
+`${last.PATH}` and `${id:PREFIX}` (rtproto.scenario.expressions). `strict: true` marks a
+SHOULD-level case; `ignore` lists client event types accepted silently (e.g.
+`input_audio_buffer.append`).
 
-    scenario = load_scenario("fixtures/scenarios/examples/text-turn.yaml")
+`api: responses` or `api: chat` makes a scenario for the HTTP streaming APIs: each request body
+is one pseudo client event (`response.create`, `chat.completions.create`) matched by the rules,
+answered by literal events of that API (Chat chunks named by `object`), raw data frames and
+replays; no dialects, on_start, ignore or Realtime templates. Faults act on the stream the same
+way (`drop`: the stream ends there; `error: server_error`: the API's own mid-stream failure)::
+
+    id: 9.1.1
+    title: Replayed text answer, cut after three deltas
+    requirement: The client MUST report a Responses stream that ends without a terminal event.
+    api: responses
+    pace_ms: 10
+    expect:
+      - when: {type: response.create, model: {regex: "^gpt-5"}}
+        reply: [{replay: {file: traces/text.jsonl, timing: paced}}]
+    faults:
+      - {after: response.output_text.delta, nth: 3, drop: {}}
+
+    scenario = load_scenario("fixtures/scenarios/5-response/5.1.1-text-turn.yaml")
     player = ScenarioPlayer(scenario, seed=1)      # a Behaviour for the driver
     ...
     player.unmatched   # client events no rule took, each with every rule's expectation
     player.unmet()     # rules with a finite `times` that did not see enough events
+
+    http = HttpScenario(load_scenario(path), seed=1)   # one per selected HTTP scenario
+    stream = http.open(body, now)                       # one per request (rtproto.scenario.http)
 """
 
 from rtproto.scenario.diagnostics import LoadProblem, ScenarioError
+from rtproto.scenario.http import HttpScenario, ScenarioStream
 from rtproto.scenario.loader import load_scenario, load_scenarios, parse_scenario
 from rtproto.scenario.model import Rule, Scenario
 from rtproto.scenario.player import ScenarioPlayer, Unmatched
+from rtproto.scenario.replay import Recording, read_recording, recording_of, replay_events
 
 __all__ = [
+    "HttpScenario",
     "LoadProblem",
+    "Recording",
     "Rule",
     "Scenario",
     "ScenarioError",
     "ScenarioPlayer",
+    "ScenarioStream",
     "Unmatched",
     "load_scenario",
     "load_scenarios",
     "parse_scenario",
+    "read_recording",
+    "recording_of",
+    "replay_events",
 ]
