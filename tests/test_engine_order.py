@@ -58,10 +58,10 @@ def test_text_deltas_are_token_sized_as_in_p08() -> None:
     assert list(tokens_of(done["text"])) == deltas == ["Hi", " there", ",", " friend", "!"]
 
 
-def test_audio_turn_starts_as_the_sip_gateway_block() -> None:
+def test_a_manual_audio_turn_goes_on_as_the_sip_gateway_block() -> None:
     recorded = [event for _, event in trace(SIP_BLOCK)]
     start = next(i for i, e in enumerate(recorded) if e["type"] == "input_audio_buffer.committed")
-    expected = recorded[start:]  # speech_started/stopped need VAD, a later issue
+    expected = recorded[start:]  # a manual commit: the VAD part is in test_audio_turns_vad
     driver = EngineDriver()
     driver.send(append_silence(1000))
     driver.send({"type": "input_audio_buffer.commit"})

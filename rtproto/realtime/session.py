@@ -95,18 +95,7 @@ class RealtimeSession:
         session_id = self.ids.new("sess")
         self.config = SessionConfig(options.intent, session_id, options.model, options.created_at)
         self.conversation = Conversation()
-        self.responder = Responder(
-            ids=self.ids,
-            build=self.build,
-            timeline=self.timeline,
-            timing=self.timing,
-            config=self.config,
-            conversation=self.conversation,
-            brain=Brain(options.seed),
-            obfuscation=random.Random(f"obfuscation:{options.seed}"),
-            conversation_id=self.ids.new("conv"),
-            delivery=options.audio_delivery,
-        )
+        self.responder = self._responder(options)
         self.transcriber = Transcriber(
             self.build,
             self.timeline,
@@ -124,6 +113,20 @@ class RealtimeSession:
             frame_ms=options.vad_frame_ms,
         )
         self.turns.configure(self.config.input_format, self.config.turn_detection)
+
+    def _responder(self, options: SessionOptions) -> Responder:
+        return Responder(
+            ids=self.ids,
+            build=self.build,
+            timeline=self.timeline,
+            timing=self.timing,
+            config=self.config,
+            conversation=self.conversation,
+            brain=Brain(options.seed),
+            obfuscation=random.Random(f"obfuscation:{options.seed}"),
+            conversation_id=self.ids.new("conv"),
+            delivery=options.audio_delivery,
+        )
 
     # --- the Behaviour protocol ---------------------------------------------------------
 
@@ -269,7 +272,7 @@ class RealtimeSession:
                     entry.item = copy.deepcopy(entry.item)
                     entry.item["content"][0]["transcript"] = transcript
         if automatic and self.config.turn_flag("create_response"):
-            self._respond(at)
+            self._respond(at + self.timing.step)  # after conversation.item.done
 
     def _respond(self, at: float) -> None:
         try:

@@ -23,6 +23,7 @@ from rtproto.validation import describe_value
 PathPart = str | int
 Path = tuple[PathPart, ...]
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LITERAL_KEY = re.compile(r"\^([A-Za-z_]+)\$")  # a patternProperties entry naming one key
 RANGE_WORDS = {
     "minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<",
 }  # fmt: skip
@@ -192,8 +193,15 @@ def _either(words: list[str]) -> str:
     return " or ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))
 
 
+def _known_keys(schema: dict[str, Any]) -> list[str]:
+    """The keys an object takes: its properties, and patternProperties that name one key."""
+    patterns = schema.get("patternProperties", {})
+    named = [found.group(1) for pattern in patterns if (found := LITERAL_KEY.fullmatch(pattern))]
+    return [*schema.get("properties", {}), *named]
+
+
 def _unknown_keys(error: ValidationError) -> Iterator[Issue]:
-    known = list(_schema(error).get("properties", {}))
+    known = _known_keys(_schema(error))
     for key in _instance(error):
         if key not in known:
             hint = suggestion(key, known) or f"; expected one of: {', '.join(known)}"

@@ -12,11 +12,12 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from jsonschema import Draft202012Validator
 
+from rtproto.catalogue import Api
 from rtproto.scenario.checks import semantic_issues
 from rtproto.scenario.diagnostics import (
     LoadProblem,
@@ -39,16 +40,20 @@ from rtproto.scenario.model import (
     Malform,
     RawStep,
     Reorder,
+    ReplayStep,
     Rule,
     Scenario,
+    SimulateStep,
     Stall,
     Step,
     TemplateStep,
     WaitStep,
 )
+from rtproto.scenario.replay_files import load_recording, replay_issues, replay_path
 from schemas import SCHEMA_ROOT
 
 SCHEMA_FILE = SCHEMA_ROOT / "scenario.schema.json"
+MERGE_TAG = "tag:yaml.org,2002:merge"  # the `<<` key
 
 
 @cache
@@ -63,10 +68,16 @@ def _validator() -> Draft202012Validator:
 
 
 def _duplicate_keys(node: yaml.Node | None, file: str, path: PathTo = ()) -> Iterator[LoadProblem]:
-    """PyYAML keeps the last of two equal keys silently; a scenario author wants to know."""
+    """PyYAML keeps the last of two equal keys silently; a scenario author wants to know.
+
+    Read before the data is built: building merges `<<: *anchor` keys into the mapping, where
+    a key written beside the merge rightly overrides the merged one. A merged mapping is
+    checked where its anchor is."""
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, yaml.Node] = {}
         for key, value in node.value:
+            if key.tag == MERGE_TAG:
+                continue
             first = seen.setdefault(key.value, key)
             if first is not key:
                 mark, field = key.start_mark, field_name((*path, key.value))
@@ -78,11 +89,13 @@ def _duplicate_keys(node: yaml.Node | None, file: str, path: PathTo = ()) -> Ite
             yield from _duplicate_keys(item, file, (*path, index))
 
 
-def _compose(text: str, file: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the data built from that same tree."""
+def _compose(text: str, file: str) -> tuple[yaml.Node | None, Any, list[LoadProblem]]:
+    """The node tree (for line numbers), the data built from that same tree, and its
+    duplicate keys."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        duplicates = list(_duplicate_keys(node, file))
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
@@ -91,7 +104,7 @@ def _compose(text: str, file: str) -> tuple[yaml.Node | None, Any]:
         id_node = next((value for key, value in node.value if key.value == "id"), None)
         if isinstance(id_node, yaml.ScalarNode) and not isinstance(data.get("id"), str):
             data["id"] = id_node.value
-    return node, data
+    return node, data, duplicates
 
 
 def _syntax_problem(error: yaml.YAMLError, file: str) -> LoadProblem:
@@ -104,12 +117,12 @@ def _syntax_problem(error: yaml.YAMLError, file: str) -> LoadProblem:
 def check(text: str, file: str) -> tuple[Any, list[LoadProblem]]:
     """The data in `text` and every problem with it (an empty list: the scenario is valid)."""
     try:
-        node, data = _compose(text, file)
+        node, data, problems = _compose(text, file)
     except yaml.YAMLError as error:
         return None, [_syntax_problem(error, file)]
-    problems = list(_duplicate_keys(node, file))
     issues = [issue for error in _validator().iter_errors(data) for issue in explain(error)]
     issues += semantic_issues(data)
+    issues += replay_issues(data, file)
     problems += (place(issue, node, file) for issue in issues)
     return data, sorted(set(problems))
 
@@ -149,7 +162,7 @@ def load_scenarios(directory: Path | str) -> list[Scenario]:
 # --- building the typed values from checked data -------------------------------------------
 
 
-def _step(spec: Any) -> Step:
+def _step(spec: Any, file: str) -> Step:  # noqa: PLR0911 - one branch per step kind
     if isinstance(spec, str):
         return TemplateStep(spec)
     ((kind, value),) = spec.items()
@@ -159,11 +172,16 @@ def _step(spec: Any) -> Step:
         return RawStep(value)
     if kind == "wait_ms":
         return WaitStep(value)
+    if kind == "replay":
+        path = replay_path(value["file"], file)
+        return ReplayStep(str(path), load_recording(path), value.get("timing", "recorded"))
+    if kind == "simulate":
+        return SimulateStep(value.get("text"), value.get("timing", "planned"))
     return TemplateStep(kind, dict(value or {}))
 
 
-def _steps(specs: Any) -> tuple[Step, ...]:
-    return tuple(_step(spec) for spec in specs or ())
+def _steps(specs: Any, file: str) -> tuple[Step, ...]:
+    return tuple(_step(spec, file) for spec in specs or ())
 
 
 def _limit(times: Any) -> int | None:
@@ -172,11 +190,11 @@ def _limit(times: Any) -> int | None:
     return 1 if times == "once" else int(times)
 
 
-def _rule(index: int, spec: dict[str, Any]) -> Rule:
+def _rule(index: int, spec: dict[str, Any], file: str) -> Rule:
     return Rule(
         index=index,
         when=parse_when(spec["when"]),
-        reply=_steps(spec.get("reply")),
+        reply=_steps(spec.get("reply"), file),
         limit=_limit(spec.get("times")),
         delay_ms=spec.get("delay_ms"),
         pace_ms=spec.get("pace_ms"),
@@ -211,9 +229,9 @@ def build(data: dict[str, Any], file: str) -> Scenario:
         id=data["id"],
         title=data["title"].strip(),
         requirement=data["requirement"].strip(),
-        dialects=tuple(data["dialects"]),
-        rules=tuple(_rule(i, spec) for i, spec in enumerate(data.get("expect", []))),
-        on_start=_steps(data.get("on_start")),
+        dialects=tuple(data.get("dialects", ())),
+        rules=tuple(_rule(i, spec, file) for i, spec in enumerate(data.get("expect", []))),
+        on_start=_steps(data.get("on_start"), file),
         faults=tuple(_fault(i, spec) for i, spec in enumerate(data.get("faults", []))),
         ignore=tuple(data.get("ignore", [])),
         strict=data.get("strict", False),
@@ -221,4 +239,5 @@ def build(data: dict[str, Any], file: str) -> Scenario:
         pace_ms=data.get("pace_ms", 0),
         delay_ms=data.get("delay_ms", 0),
         source=file,
+        api=cast(Api, data.get("api", "realtime")),
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rtproto.catalogue import Api
 from rtproto.scenario.matchers import FieldMatcher, Resolve, describe_all
+from rtproto.scenario.replay import Recording
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class TemplateStep:
 
 @dataclass(frozen=True)
 class EventStep:
-    """A literal GA server event; `${...}` strings inside are resolved when it is sent."""
+    """A literal server event of the scenario's API (GA-shaped for Realtime); `${...}` strings
+    inside are resolved when it is sent."""
 
     event: dict[str, Any]
 
@@ -41,7 +44,24 @@ class WaitStep:
     ms: int
 
 
-Step = TemplateStep | EventStep | RawStep | WaitStep
+@dataclass(frozen=True)
+class ReplayStep:
+    """The server events of a recorded transcript, sent as recorded (read when loading)."""
+
+    file: str  # the transcript's path as resolved by the loader
+    recording: Recording = field(repr=False, compare=False)
+    timing: str = "recorded"  # "recorded": the transcript's t_ms gaps; "paced": pace_ms
+
+
+@dataclass(frozen=True)
+class SimulateStep:
+    """Responses and Chat: the simulated model's stream for the request, `text` its answer."""
+
+    text: str | None = None  # None: the model's own answer; `${...}` resolved when sent
+    timing: str = "planned"  # "planned": the model's own pacing; "paced": pace_ms
+
+
+Step = TemplateStep | EventStep | RawStep | WaitStep | ReplayStep | SimulateStep
 
 
 @dataclass(frozen=True)
@@ -135,7 +155,7 @@ class Scenario:
     id: str
     title: str
     requirement: str
-    dialects: tuple[str, ...]
+    dialects: tuple[str, ...]  # () for the HTTP APIs, which have one dialect
     rules: tuple[Rule, ...] = ()
     on_start: tuple[Step, ...] = ()
     faults: tuple[Fault, ...] = ()
@@ -145,6 +165,7 @@ class Scenario:
     pace_ms: int = 0
     delay_ms: int = 0
     source: str = ""  # the file it was loaded from
+    api: Api = "realtime"  # responses and chat scenarios are played per HTTP request
 
     @property
     def label(self) -> str:

@@ -5,8 +5,9 @@ is where the faults that act on "the next event" work, in the order events are a
 
 - malform: the next event goes out as invalid JSON (its text cut in half);
 - duplicate next: the next event goes out twice (same `event_id`);
-- reorder N: the next N events go out in reverse order (held until the Nth is due, or until
-  nothing else is pending);
+- reorder N: the next N events go out in reverse order (held until the Nth is due, until
+  nothing else is pending, or until an item that is not an event must go out: a raw frame,
+  Chat's `[DONE]`, a close or an abort sends the held events first);
 - stall (a fault's `delay_ms`): a stalled link; events due before it ends are held, then sent
   together;
 - after a Close or an Abort nothing more is sent.
@@ -105,6 +106,8 @@ class Wire:
             if len(self._reordering) >= self._reorder_size:
                 self._flush_reordering(out)
         else:
+            if self._reordering:
+                self._flush_reordering(out)
             self._emit(item, when, out)
 
     def _drain(self, until: float, out: list[Outgoing]) -> None:
