@@ -51,11 +51,11 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
         refusal = state.scenarios.unknown(scenario_id)
         if refusal is not None:
             return web.json_response(refusal.body(), status=400)
-        state.selected_scenario = scenario_id
+        state.select_scenario(scenario_id)
         return web.json_response({"id": scenario_id})
 
     async def deselect(request: web.Request) -> web.Response:
-        request.app[state_key].selected_scenario = None
+        request.app[state_key].select_scenario(None)
         return web.json_response({"id": None})
 
     app.router.add_get(f"{PREFIX}/scenarios", scenarios)

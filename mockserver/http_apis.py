@@ -22,6 +22,7 @@ from mockserver.http_common import (
     read_body,
     write_stream,
 )
+from mockserver.http_scenarios import chosen_scenario, open_stream, write_scenario_stream
 from mockserver.responses_socket import responses_socket
 from mockserver.state import STATE, ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
@@ -63,6 +64,9 @@ async def respond_responses(
     record: ConnectionRecord,
     headers: dict[str, str],
 ) -> web.StreamResponse:
+    player = chosen_scenario(request, state, "responses")
+    if player is not None:
+        return await write_scenario_stream(request, record, open_stream(player, body), "responses")
     stored = state.responses.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
@@ -78,6 +82,9 @@ async def respond_chat(
     record: ConnectionRecord,
     headers: dict[str, str],
 ) -> web.StreamResponse:
+    player = chosen_scenario(request, state, "chat")
+    if player is not None:
+        return await write_scenario_stream(request, record, open_stream(player, body), "chat")
     plan = state.chat.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(

@@ -62,6 +62,10 @@ class ScenarioLibrary:
         scenario = self.by_id.get(scenario_id)
         if scenario is None:
             return self.unknown(scenario_id)
+        if scenario.api != "realtime":
+            return ScenarioRefusal(
+                f"Scenario {scenario_id!r} is a {scenario.api} scenario: it answers HTTP requests."
+            )
         if dialect not in scenario.dialects:
             listed = " and ".join(d.upper() for d in scenario.dialects)
             return ScenarioRefusal(f"Scenario {scenario_id!r} plays in the {listed} dialect only.")

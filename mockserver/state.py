@@ -27,7 +27,8 @@ from rtproto.chat.service import ChatService
 from rtproto.ratelimit import RateLimitPolicy
 from rtproto.realtime.behaviour import Behaviour
 from rtproto.responses.service import ResponsesService
-from rtproto.scenario import ScenarioPlayer
+from rtproto.scenario import Scenario, ScenarioPlayer
+from rtproto.scenario.http import HttpScenario
 from rtproto.validation import EventValidator, Problem
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class MockState:
         self.responses = ResponsesService(options.seed, options.http_pacing)
         self.chat = ChatService(options.seed, options.http_pacing)
         self.rate_limits = RateLimitPolicy(options.rate_limits) if options.rate_limits else None
+        self._http_players: dict[str, HttpScenario] = {}
         self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
         self.live: set[ConnectionPump] = set()
         self.invalid_events: list[InvalidEvent] = []
@@ -119,15 +121,35 @@ class MockState:
         if options.validate_events:
             self.validator()  # now, so the first connection's timing is not skewed by it
 
+    def select_scenario(self, scenario_id: str | None) -> None:
+        """Choose the scenario for what comes next (None: the simulated models); a scenario
+        chosen again starts afresh."""
+        self.selected_scenario = scenario_id
+        self._http_players.clear()
+
+    def selected_realtime_scenario(self) -> str | None:
+        """The server-wide choice, when it is a Realtime scenario (HTTP ones play elsewhere)."""
+        chosen = self.scenarios.by_id.get(self.selected_scenario or "")
+        return chosen.id if chosen is not None and chosen.api == "realtime" else None
+
     def scenario_refusal(self, info: ConnectionInfo) -> ScenarioRefusal | None:
-        scenario_id = requested_scenario(info, self.selected_scenario)
+        scenario_id = requested_scenario(info, self.selected_realtime_scenario())
         return None if scenario_id is None else self.scenarios.refusal(scenario_id, info.dialect)
 
     def make_behaviour(self, record: ConnectionRecord) -> Behaviour:
         """The connection's behaviour (its scenario's player, or the fallback), kept on record."""
-        factory = scenario_factory(self.scenarios, self.selected_scenario, self.behaviour_factory)
+        selected = self.selected_realtime_scenario()
+        factory = scenario_factory(self.scenarios, selected, self.behaviour_factory)
         record.behaviour = factory(record.info)
         return record.behaviour
+
+    def http_player(self, scenario: Scenario) -> HttpScenario:
+        """The player of an HTTP scenario, kept while the scenario stays chosen."""
+        player = self._http_players.get(scenario.id)
+        if player is None:
+            player = HttpScenario(scenario, seed=self.options.seed, epoch_s=int(time.time()))
+            self._http_players[scenario.id] = player
+        return player
 
     def new_connection_id(self) -> str:
         return f"conn-{next(self._numbers):04d}-{secrets.token_hex(4)}"

@@ -3,9 +3,9 @@
 Names: GA `response.output_text.*`, `response.output_audio.*` and
 `response.output_audio_transcript.*` are beta's `response.text.*`, `response.audio.*` and
 `response.audio_transcript.*`; GA's `conversation.item.added` is beta's
-`conversation.item.created`, and GA's `conversation.item.done` has no beta counterpart (it
-translates to nothing). Beta's `transcription_session.update(d)` is GA's `session.update(d)`
-with `session.type: "transcription"`.
+`conversation.item.created`. GA events beta has no name for (`conversation.item.done`, the idle
+timeout, diarized segments, DTMF, MCP) translate to nothing. Beta's
+`transcription_session.update(d)` is GA's `session.update(d)` with `session.type: "transcription"`.
 
 Shapes: the GA session nests audio settings under `audio.input` / `audio.output`, beta keeps
 them flat; GA audio formats are objects (`{"type": "audio/pcm", "rate": 24000}`), beta's are
@@ -24,7 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from rtproto.catalogue import load_catalogue
 
 Event = dict[str, Any]
 Convert = Callable[[Any], Any]
@@ -39,7 +42,26 @@ GA_TO_BETA_NAMES = {
     "conversation.item.added": "conversation.item.created",
 }
 BETA_TO_GA_NAMES = {beta: ga for ga, beta in GA_TO_BETA_NAMES.items()}
-GA_ONLY_WITHOUT_COUNTERPART = frozenset({"conversation.item.done"})
+
+
+@cache
+def ga_only_without_counterpart() -> frozenset[str]:
+    """GA event types beta has no name for (conversation.item.done, the timeout, DTMF, MCP, ...):
+    the GA catalogue's types that are neither in beta's nor renamed for it."""
+    catalogue = load_catalogue()
+    ga = {spec.type for spec in catalogue.events("realtime", "ga")}
+    beta = {spec.type for spec in catalogue.events("realtime", "beta")}
+    return frozenset(ga - beta - GA_TO_BETA_NAMES.keys())
+
+
+# Beta omits conversation.item.done without losing anything: its conversation.item.created says it.
+OMITTED_IN_BETA = frozenset({"conversation.item.done"})
+
+
+def beta_cannot_say(event_type: str) -> bool:
+    """Whether a GA event cannot be said in beta at all (a scenario sending it is GA-only)."""
+    return event_type in ga_only_without_counterpart() - OMITTED_IN_BETA
+
 
 GA_TO_BETA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
 BETA_TO_GA_FORMATS = {beta: ga for ga, beta in GA_TO_BETA_FORMATS.items()}
@@ -234,7 +256,7 @@ def _session_to_ga(event: Event) -> Event:
 def to_beta(event: Event) -> list[Event]:
     """The beta events that say what one GA event says (none for GA-only bookkeeping)."""
     event_type = event.get("type")
-    if event_type in GA_ONLY_WITHOUT_COUNTERPART:
+    if event_type in ga_only_without_counterpart():
         return []
     if event_type == "session.created" and _is_transcription(event.get("session")):
         return []

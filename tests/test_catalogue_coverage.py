@@ -9,7 +9,7 @@ from types import ModuleType
 
 from fixtures import SCENARIOS_ROOT
 from rtproto.catalogue import load_catalogue
-from rtproto.dialects import to_beta, to_ga
+from rtproto.dialects import beta_cannot_say, to_ga
 from rtproto.scenario import Scenario, load_scenarios, parse_scenario
 from rtproto.scenario.coverage import (
     CoverageTable,
@@ -57,13 +57,6 @@ def test_every_ga_only_event_is_exercised_in_ga() -> None:
     ga_only = sorted({spec.type for spec in events("realtime", "ga")} - beta)
     assert {"conversation.item.done", "mcp_list_tools.failed"} <= set(ga_only)  # among 19
     assert [name for name in ga_only if not table().ids(name, "ga")] == []
-
-
-@cache
-def beta_cannot_say(event_type: str) -> bool:
-    """A GA event that has no beta counterpart (GA bookkeeping that beta just omits aside)."""
-    beta = {spec.type for spec in load_catalogue().events("realtime", "beta")}
-    return any(translated["type"] not in beta for translated in to_beta({"type": event_type}))
 
 
 def opens_a_transcription_session(scenario: Scenario) -> bool:

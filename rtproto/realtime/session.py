@@ -10,17 +10,17 @@ Audio: the input side (buffer, VAD turns, idle timeout) is rtproto.realtime.turn
 answers its news: speech that starts while the conversation's response is being generated
 cancels it when `interrupt_response` is on (barge-in, reason `turn_detected`); a turn that VAD
 or the idle timeout committed gets a response when `create_response` is on (a transcription
-session never responds); every commit is transcribed when `audio.input.transcription` is set
-(rtproto.realtime.transcription). Response audio is speech-like (rtproto.realtime.speech),
-delivered as `SessionOptions.audio_delivery` says.
+session never responds; a client's commit "will not create a response", SDK); every commit is
+transcribed when `audio.input.transcription` is set (rtproto.realtime.transcription). Response
+audio is speech-like (rtproto.realtime.speech), delivered as `SessionOptions.audio_delivery`
+says.
 
 Beyond PROTOCOL.md, UNVERIFIED: `session.close` (accepted by the real server, undocumented)
 closes the connection with 1000; `session.input_audio_buffer.append` is read as
 `input_audio_buffer.append`; the close reason at expiry follows the recorded
-`<type>.<code>` pattern of the handshake failures; a manual commit under server VAD does not
-start a response by itself; a VAD turn that finds a response still running (with
-`interrupt_response` off) gets `conversation_already_has_active_response` ("this may fail to
-create a response", SDK) and no response.
+`<type>.<code>` pattern of the handshake failures; a VAD turn that finds a response still
+running (with `interrupt_response` off) gets `conversation_already_has_active_response` ("this
+may fail to create a response", SDK) and no response.
 """
 
 from __future__ import annotations
