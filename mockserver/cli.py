@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,8 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from mockserver.app import RunningServer, running_server
-from mockserver.options import SIMULATED_MODEL_MODULE, ServerOptions, default_behaviour_factory
+from mockserver.options import ServerOptions, SimulatedModel
 from mockserver.scenarios import ScenarioLibrary
+from rtproto.realtime.timing import AudioDelivery, Timing
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +51,37 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="server PING interval (default 20, as the real API; 0: no pings)",
     )
+    simulated = parser.add_argument_group(
+        "the simulated model (connections that choose no scenario)"
+    )
+    simulated.add_argument(
+        "--timing",
+        choices=["realistic", "instant"],
+        default="realistic",
+        help="reaction delays as the real API's (default) or none at all",
+    )
+    simulated.add_argument(
+        "--session-limit",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="session length before `session_expired` and close 1001 (default 3600, as the API)",
+    )
+    simulated.add_argument(
+        "--audio-delivery",
+        type=audio_delivery,
+        default=AudioDelivery.burst(),
+        metavar="MODE",
+        help="response audio: burst (default, faster than real time), burst:X (X times real "
+        "time), realtime (paced), rate:X (X times real time, below 1 starves playout)",
+    )
+    simulated.add_argument(
+        "--vad-frame-ms",
+        type=int,
+        choices=[10, 32],
+        default=10,
+        help="VAD frame (10 ms; 32 ms puts speech_started/stopped on the real server's grid)",
+    )
     parser.add_argument(
         "--validate-events",
         action="store_true",
@@ -58,8 +89,29 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def audio_delivery(text: str) -> AudioDelivery:
+    """`burst`, `burst:4`, `realtime` or `rate:0.8` (argparse type)."""
+    mode, _, factor = text.partition(":")
+    try:
+        if mode == "realtime" and not factor:
+            return AudioDelivery.realtime()
+        if mode == "burst":
+            return AudioDelivery.burst(float(factor) if factor else None)
+        if mode == "rate" and factor:
+            return AudioDelivery.rate(float(factor))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    raise argparse.ArgumentTypeError(f"expected burst[:X], realtime or rate:X, not {text!r}")
+
+
 def options_from_args(args: argparse.Namespace) -> ServerOptions:
     return ServerOptions(
+        behaviour_factory=SimulatedModel(
+            timing=Timing.instant() if args.timing == "instant" else Timing.realistic(),
+            session_limit_s=args.session_limit,
+            audio_delivery=args.audio_delivery,
+            vad_frame_ms=args.vad_frame_ms,
+        ),
         host=args.host,
         port=args.port,
         tls=args.tls,
@@ -100,14 +152,6 @@ def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
         if refusal is not None:
             print(f"realtime-conformance serve: {refusal.message}", file=err)
             return 2
-    if options.behaviour_factory is default_behaviour_factory and (
-        importlib.util.find_spec(SIMULATED_MODEL_MODULE) is None
-    ):
-        print(
-            f"warning: {SIMULATED_MODEL_MODULE} is not available: every accepted connection "
-            "will be closed with 1011",
-            file=err,
-        )
     return asyncio.run(serve(options, out, err))
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 from fixtures import SCENARIOS_ROOT
 from rtproto.pacing import Pacing
 from rtproto.ratelimit import RateLimits
 from rtproto.realtime.behaviour import Behaviour
+from rtproto.realtime.session import RealtimeSession, SessionLimits, SessionOptions
+from rtproto.realtime.timing import AudioDelivery, Timing
 
 Dialect = Literal["ga", "beta"]
 
@@ -22,7 +23,6 @@ DEFAULT_SUPPORTED_MODELS = (
     "gpt-4o-realtime-preview*",
     "gpt-4o-mini-realtime-preview*",
 )
-SIMULATED_MODEL_MODULE = "rtproto.realtime.session"
 
 
 @dataclass(frozen=True)
@@ -42,22 +42,30 @@ class ConnectionInfo:
 BehaviourFactory = Callable[[ConnectionInfo], Behaviour]
 
 
-def default_behaviour_factory(info: ConnectionInfo) -> Behaviour:
-    """The simulated model (`rtproto.realtime.session.RealtimeSession`), imported on first use.
+@dataclass(frozen=True)
+class SimulatedModel:
+    """The simulated model's settings; called with a connection, it makes that connection's
+    session (it is the default `BehaviourFactory`)."""
 
-    Imported lazily so that the driver does not depend on the module at import time; this is
-    where the driver's ConnectionInfo meets the session's settings. rtproto reads no clock, so
-    the wall clock for `expires_at` is passed from here.
-    """
-    module = importlib.import_module(SIMULATED_MODEL_MODULE)
-    seed = info.connection_id.rsplit("-", 1)[0]  # "conn-0003": the same on every run
-    settings: dict[str, object] = {"seed": seed, "created_at": int(time.time())}
-    if info.model:
-        settings["model"] = info.model
-    if info.intent == "transcription":
-        settings["intent"] = "transcription"
-    session = module.RealtimeSession(module.SessionOptions(**settings))
-    return cast(Behaviour, session)
+    timing: Timing = field(default_factory=Timing.realistic)
+    session_limit_s: float = 3600.0  # the real API's 60 minutes, then `session_expired`
+    audio_delivery: AudioDelivery = field(default_factory=AudioDelivery.burst)
+    vad_frame_ms: int = 10  # 32: the grid the real server's VAD events fall on
+    transcription_fails: bool = False
+
+    def __call__(self, info: ConnectionInfo) -> Behaviour:
+        options = SessionOptions(
+            model=info.model or SessionOptions.model,
+            seed=info.connection_id.rsplit("-", 1)[0],  # "conn-0003": the same on every run
+            timing=self.timing,
+            intent="transcription" if info.intent == "transcription" else "realtime",
+            limits=SessionLimits(max_duration_s=self.session_limit_s),
+            created_at=int(time.time()),  # rtproto reads no clock: `expires_at` counts from here
+            audio_delivery=self.audio_delivery,
+            vad_frame_ms=self.vad_frame_ms,
+            transcription_fails=self.transcription_fails,
+        )
+        return RealtimeSession(options)
 
 
 @dataclass
@@ -73,7 +81,7 @@ class ServerOptions:
     ping_interval_s: float | None = 20.0  # server PINGs, as the real API sends; None: none
     record_dir: Path | None = None  # one `<connection-id>.jsonl` per connection
     validate_events: bool = False  # test mode: validate every server event as it is sent
-    behaviour_factory: BehaviourFactory = default_behaviour_factory  # when no scenario is chosen
+    behaviour_factory: BehaviourFactory = field(default_factory=SimulatedModel)  # no scenario
     scenario: str | None = None  # a scenario id for every connection (else the query's, if any)
     scenarios_dir: Path = SCENARIOS_ROOT
     seed: int = 0  # seeds the Responses and Chat models (requests are seeded from it and the body)

@@ -16,7 +16,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from mockserver.cli import add_serve_arguments, options_from_args
+from mockserver.cli import add_serve_arguments, audio_delivery, options_from_args
+from mockserver.options import SimulatedModel
+from rtproto.realtime.timing import AudioDelivery, Timing
 from tests.support.mock_behaviours import run
 
 READY = re.compile(r"url=(?P<url>\S+) control=(?P<control>\S+)(?: cert=(?P<cert>\S+))?$")
@@ -40,12 +42,37 @@ def test_arguments_become_options(tmp_path: Path) -> None:
     assert (defaults.host, defaults.port, defaults.api_keys, defaults.ping_interval_s) == (
         "127.0.0.1", 0, None, 20.0
     )  # fmt: skip
+    assert defaults.behaviour_factory == SimulatedModel()
+
+
+def test_simulated_model_arguments(tmp_path: Path) -> None:
+    options = options_from_args(
+        parse(
+            "--timing",
+            "instant",
+            "--session-limit",
+            "90",
+            "--audio-delivery",
+            "rate:0.8",
+            "--vad-frame-ms",
+            "32",
+        )
+    )
+    assert options.behaviour_factory == SimulatedModel(
+        timing=Timing.instant(), session_limit_s=90.0, audio_delivery=AudioDelivery.rate(0.8),
+        vad_frame_ms=32,
+    )  # fmt: skip
+    assert audio_delivery("realtime") == AudioDelivery.realtime()
+    assert audio_delivery("burst:3") == AudioDelivery.burst(3.0)
+    with pytest.raises(argparse.ArgumentTypeError):
+        audio_delivery("warp:9")
 
 
 def test_the_server_process_prints_its_url_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     async def body() -> None:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "mockserver", "--tls", "--record", str(tmp_path),
+            "--validate-events",
             "--api-key", "sk-good-key-0123456789",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -60,6 +87,8 @@ def test_the_server_process_prints_its_url_serves_and_stops_on_sigterm(tmp_path:
         finally:
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
+            assert process.stderr is not None
+            assert b"invalid server event" not in await process.stderr.read()
         (transcript,) = tmp_path.glob("*.jsonl")
         assert "invalid_api_key" in transcript.read_text()
         assert not cert.exists()
