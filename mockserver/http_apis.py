@@ -66,11 +66,13 @@ async def respond_responses(
 ) -> web.StreamResponse:
     player = chosen_scenario(request, state, "responses")
     if player is not None:
-        return await write_scenario_stream(request, record, open_stream(player, body), "responses")
+        return await write_scenario_stream(
+            state, request, record, open_stream(player, body), "responses"
+        )
     stored = state.responses.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
-            request, record, stored.plan.events, encode_event, headers=headers
+            state, request, record, stored.plan.events, encode_event, headers=headers
         )
     return answer_json(record, 200, stored.first_answer(), headers)
 
@@ -84,11 +86,19 @@ async def respond_chat(
 ) -> web.StreamResponse:
     player = chosen_scenario(request, state, "chat")
     if player is not None:
-        return await write_scenario_stream(request, record, open_stream(player, body), "chat")
+        return await write_scenario_stream(
+            state, request, record, open_stream(player, body), "chat"
+        )
     plan = state.chat.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
-            request, record, plan.chunks, encode_data, headers=headers, done=plan.ends_with_done
+            state,
+            request,
+            record,
+            plan.chunks,
+            encode_data,
+            headers=headers,
+            done=plan.ends_with_done,
         )
     if plan.error is not None:
         return answer_error(record, plan.error, headers)
@@ -114,7 +124,7 @@ async def responses_retrieve(request: web.Request) -> web.StreamResponse:
         if request.query.get("stream") == "true":
             after = request.query.get("starting_after")
             events = state.responses.resume(response_id, int(after) if after else None, time.time())
-            return await write_stream(request, record, events, encode_event)
+            return await write_stream(state, request, record, events, encode_event)
         return answer_json(record, 200, state.responses.retrieve(response_id, time.time()), {})
     except ApiError as error:
         return answer_error(record, error)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.http_common import SSE_HEADERS
+from mockserver.http_common import SSE_HEADERS, event_check
 from mockserver.recorder import Recording
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
@@ -67,12 +67,16 @@ def sse_frame(item: Send | SendRaw, api: str) -> bytes:
 
 
 async def write_scenario_stream(
-    request: web.Request, record: ConnectionRecord, stream: ScenarioStream, api: str
+    state: MockState,
+    request: web.Request,
+    record: ConnectionRecord,
+    stream: ScenarioStream,
+    api: str,
 ) -> web.StreamResponse:
     """Write what the scenario's stream sends, when it is due, until it ends (or is cut)."""
     response = web.StreamResponse(headers=SSE_HEADERS)
     await response.prepare(request)
-    recording = record.recording
+    recording, check = record.recording, event_check(record, state)
     try:
         while not stream.finished:
             deadline = stream.next_deadline()
@@ -87,6 +91,8 @@ async def write_scenario_stream(
                 if isinstance(item, Close):
                     await response.write_eof()
                     return response
+                if check is not None and isinstance(item, Send):
+                    check(item.event)
                 await response.write(sse_frame(item, api))
                 _record(recording, item)
     except ConnectionResetError:

@@ -23,6 +23,7 @@ from mockserver.scenarios import (
     requested_scenario,
     scenario_factory,
 )
+from rtproto.catalogue import Api
 from rtproto.chat.service import ChatService
 from rtproto.ratelimit import RateLimitPolicy
 from rtproto.realtime.behaviour import Behaviour
@@ -168,14 +169,17 @@ class MockState:
         record.recording.finish()
         record.done.set()
 
-    def event_check(self, connection_id: str, dialect: str) -> EventCheck | None:
+    def event_check(
+        self, connection_id: str, dialect: str, api: Api = "realtime"
+    ) -> EventCheck | None:
         """A per-connection validator of outgoing events, or None outside test mode."""
         if not self.options.validate_events:
             return None
         validator = self.validator()
+        dialect = dialect if api == "realtime" else ""
 
         def check(event: dict[str, Any]) -> None:
-            problems = validator.validate(event, "realtime", dialect)
+            problems = validator.validate(event, api, dialect)
             if problems:
                 invalid = InvalidEvent(connection_id, dialect, event, tuple(problems))
                 log.warning("invalid server event: %s", invalid)
