@@ -111,3 +111,49 @@ def test_a_realtime_scenario_is_refused_for_an_http_request(tmp_path: Path) -> N
 
     status, error = run(answer())
     assert status == 400 and "not a responses one" in error["error"]["message"]
+
+
+SCRIPTED = "It is 18 degrees and cloudy in Paris."
+
+
+def write_scripted(directory: Path, api: str) -> str:
+    text = (
+        f"id: 9.8.1\ntitle: Scripted answer\nrequirement: The client MUST show the answer.\n"
+        f"api: {api}\nexpect:\n"
+        f"  - when: {{type: {REQUEST_TYPES[api]}}}\n"
+        f"    reply: [{{simulate: {{text: {json.dumps(SCRIPTED)}}}}}]\n"
+    )
+    (directory / "scripted.yaml").write_text(text, encoding="utf-8")
+    return "9.8.1"
+
+
+def test_the_sdk_accumulates_what_a_responses_scenario_scripted(tmp_path: Path) -> None:
+    scenario_id = write_scripted(tmp_path, "responses")
+
+    async def final_text() -> str:
+        async with serving(scenarios_dir=tmp_path) as server:
+            client = AsyncOpenAI(api_key="sk-test", base_url=f"{server.http_url}/v1")
+            async with client.responses.stream(
+                **BODIES["responses"], extra_headers={"x-mock-scenario": scenario_id}
+            ) as stream:
+                async for _ in stream:
+                    pass
+                return (await stream.get_final_response()).output_text
+
+    assert run(final_text()) == SCRIPTED
+
+
+def test_the_sdk_accumulates_what_a_chat_scenario_scripted(tmp_path: Path) -> None:
+    scenario_id = write_scripted(tmp_path, "chat")
+
+    async def final_text() -> str | None:
+        async with serving(scenarios_dir=tmp_path) as server:
+            client = AsyncOpenAI(api_key="sk-test", base_url=f"{server.http_url}/v1")
+            async with client.chat.completions.stream(
+                **BODIES["chat"], extra_headers={"x-mock-scenario": scenario_id}
+            ) as stream:
+                async for _ in stream:
+                    pass
+                return (await stream.get_final_completion()).choices[0].message.content
+
+    assert run(final_text()) == SCRIPTED
