@@ -97,6 +97,7 @@ class ConnectionRecord:
             "unmatched": [str(unmatched) for unmatched in player.unmatched],
             "unmet": player.unmet(),
             "problems": list(player.problems),
+            "vad": [verdict.as_dict() for verdict in player.vad_verdicts()],
         }
 
 

@@ -15,9 +15,11 @@ from fixtures import SCENARIOS_ROOT
 from rtproto.dialects import to_beta, to_ga
 from rtproto.realtime.outbox import Outgoing, Send
 from rtproto.scenario import Scenario, ScenarioPlayer, load_scenarios
-from rtproto.scenario.coverage import client_event_for, plays_realtime
+from rtproto.scenario.caller import CallerAudio, caller_audio
+from rtproto.scenario.coverage import client_event_for, expected_types, plays_realtime
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, lookup, match_all
+from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()
@@ -108,15 +110,42 @@ class Run:
         self.player.on_client_event(event, self.now)
         self.pump()
 
+    def speak(self, audio: CallerAudio) -> None:
+        """Append the caller's audio in real time: each chunk when its last sample is spoken."""
+        start = self.now + STEP_S
+        for chunk in audio.chunks:
+            at = start + chunk.end_ms / 1000
+            while (deadline := self.player.next_deadline()) is not None and deadline <= at:
+                self.sent += self.player.due(deadline)
+            self.now = at
+            self.player.on_client_event(chunk.append_event(), at)
+        self.pump()
+
+
+def in_callers_format(scenario: Scenario, event: dict[str, Any]) -> dict[str, Any]:
+    """A session.update says the input format the client appends the caller's audio in."""
+    if scenario.caller is None or event.get("type") != "session.update":
+        return event
+    session = event.setdefault("session", {"type": "realtime"})
+    session.setdefault("audio", {}).setdefault("input", {})["format"] = scenario.caller.fmt.ga()
+    return event
+
 
 def play(scenario: Scenario) -> Run:
+    """Rule by rule, what each expects; at the first `vad.turn` rule, the caller's audio (the
+    turns it makes take the `vad.turn` rules)."""
     run = Run(ScenarioPlayer(scenario, seed=7))
     run.player.start(run.now)
     run.pump()
-    number = 0
+    number, spoken = 0, False
     for rule in scenario.rules:
+        if VAD_TURN in expected_types(rule):
+            if not spoken:
+                run.speak(caller_audio(scenario))
+            spoken = True
+            continue
         for _ in range(rule.limit or 1):
-            event = client_event_for(rule, Resolver(run.recall))
+            event = in_callers_format(scenario, client_event_for(rule, Resolver(run.recall)))
             number += 1
             run.send({"type": UNKNOWN_TYPE, **event, "event_id": f"event_client_{number:04d}"})
     return run
@@ -152,7 +181,7 @@ def test_the_client_events_written_from_the_rules_are_valid() -> None:
     for scenario in catalogue():
         for rule in scenario.rules:
             event = client_event_for(rule, Resolver(lambda _: "item_placeholder"))
-            if "type" not in event:
+            if "type" not in event or event["type"] in PSEUDO_TYPES:
                 continue
             assert VALIDATOR.validate(event, "realtime", "ga") == [], (scenario.id, rule.label)
             for translated in to_beta(event) if "beta" in scenario.dialects else ():
@@ -170,7 +199,7 @@ def test_the_rules_take_a_beta_clients_events_as_the_driver_translates_them() ->
     for scenario in catalogue():
         for rule in scenario.rules if "beta" in scenario.dialects else ():
             event = client_event_for(rule, resolve)
-            if "type" not in event:
+            if "type" not in event or event["type"] in PSEUDO_TYPES:
                 continue
             [beta] = to_beta(event)
             [delivered] = to_ga(beta)
@@ -199,6 +228,15 @@ def test_a_server_vad_turn_follows_the_captured_order() -> None:
     events = played("3.1.1").events()
     started, stopped, committed = (e for e in events if e["type"].startswith("input_audio"))
     assert started["item_id"] == stopped["item_id"] == committed["item_id"]
+
+
+@pytest.mark.parametrize("scenario_id", [s.id for s in catalogue() if s.expect_vad])
+def test_the_callers_turns_are_heard_where_the_caller_spoke(scenario_id: str) -> None:
+    run = played(scenario_id)
+    verdicts = run.player.vad_verdicts()
+    assert [v.outcome for v in verdicts] == ["met"] * len(caller_audio(by_id(scenario_id)).expected)
+    turns = [e for e in run.events() if e["type"] == "input_audio_buffer.committed"]
+    assert len(turns) == len(verdicts) > 0
 
 
 def test_a_cancelled_response_ends_with_its_done_events_and_reason() -> None:

@@ -34,6 +34,27 @@ its server events as recorded; rtproto.scenario.replay). Strings may hold `${eve
 SHOULD-level case; `ignore` lists client event types accepted silently (e.g.
 `input_audio_buffer.append`).
 
+A Realtime scenario can speak as the caller and listen like the real server::
+
+    vad: true                          # server VAD on the client's appends (or {threshold,
+                                       #   prefix_padding_ms, silence_duration_ms})
+    caller:                            # what the caller says, from the client's first append
+      format: g711_ulaw                # pcm16 (default) | g711_ulaw | g711_alaw | audio/pcmu ...
+      lead_in_ms: 500                  # or `wav: call.wav` (mono PCM16, any rate, resampled)
+      script: [{speech_ms: 800}, {silence_ms: 1200}, {speech_ms: 600}, {silence_ms: 400}]
+    expect_vad: auto                   # or [{audio_start_ms, audio_end_ms}, ...]; or
+                                       #   {turns: auto|[...], tolerance_ms: 10}
+    expect:
+      - when: {type: vad.turn, turn: 1}   # a committed VAD turn: {turn, item_id,
+        reply: [audio_response]            #   audio_start_ms, audio_end_ms}
+
+With `vad:` the player decodes each append in the session's input format, sends speech_started,
+speech_stopped, committed and the user item (rtproto.scenario.listener), and hands each turn to
+the rules as a `vad.turn` pseudo event; appends are not matched by the rules then.
+`caller_audio(scenario)` (rtproto.scenario.caller) is the caller's audio in append-sized chunks
+and the turns it should produce; `player.vad_verdicts()` (rtproto.scenario.verdicts) judges the
+detected turns against `expect_vad`, and `unmet()` lists the failed ones.
+
 `api: responses` or `api: chat` makes a scenario for the HTTP streaming APIs: each request body
 is one pseudo client event (`response.create`, `chat.completions.create`) matched by the rules,
 answered by literal events of that API (Chat chunks named by `object`), raw data frames and
@@ -55,20 +76,28 @@ way (`drop`: the stream ends there; `error: server_error`: the API's own mid-str
     player = ScenarioPlayer(scenario, seed=1)      # a Behaviour for the driver
     ...
     player.unmatched   # client events no rule took, each with every rule's expectation
-    player.unmet()     # rules with a finite `times` that did not see enough events
+    player.unmet()     # rules with a finite `times` that did not see enough events, and
+                       # expect_vad turns not met
+    player.vad_verdicts()  # each expected VAD turn: met, shifted, unfinished, missing; extras
 
     http = HttpScenario(load_scenario(path), seed=1)   # one per selected HTTP scenario
     stream = http.open(body, now)                       # one per request (rtproto.scenario.http)
 """
 
+from rtproto.scenario.caller import CallerAudio, CallerChunk, caller_audio
 from rtproto.scenario.diagnostics import LoadProblem, ScenarioError
 from rtproto.scenario.http import HttpScenario, ScenarioStream
 from rtproto.scenario.loader import load_scenario, load_scenarios, parse_scenario
-from rtproto.scenario.model import Rule, Scenario
+from rtproto.scenario.model import ExpectedTurn, Rule, Scenario
 from rtproto.scenario.player import ScenarioPlayer, Unmatched
 from rtproto.scenario.replay import Recording, read_recording, recording_of, replay_events
+from rtproto.scenario.verdicts import DetectedTurn, VadVerdict
 
 __all__ = [
+    "CallerAudio",
+    "CallerChunk",
+    "DetectedTurn",
+    "ExpectedTurn",
     "HttpScenario",
     "LoadProblem",
     "Recording",
@@ -78,6 +107,8 @@ __all__ = [
     "ScenarioPlayer",
     "ScenarioStream",
     "Unmatched",
+    "VadVerdict",
+    "caller_audio",
     "load_scenario",
     "load_scenarios",
     "parse_scenario",

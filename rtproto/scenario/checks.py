@@ -15,15 +15,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from rtproto.catalogue import Api
+from rtproto.scenario.caller_checks import caller_issues
 from rtproto.scenario.diagnostics import Issue, Path, suggestion
 from rtproto.scenario.expressions import expressions_in, strings_in
-from rtproto.scenario.names import APIS, REQUEST_TYPES, TEMPLATE_NAMES, event_names
+from rtproto.scenario.names import APIS, PSEUDO_TYPES, REQUEST_TYPES, TEMPLATE_NAMES, event_names
 
 FORMS = "${event.PATH}, ${last.PATH} or ${id:PREFIX}"
 REALTIME_ONLY_KEYS = {
     "dialects": "an HTTP API has one dialect",
     "on_start": "an HTTP stream starts with its request: answer it in expect",
     "ignore": "every request is answered: match it with a rule",
+    "caller": "it is audio a client appends to a Realtime session",
+    "vad": "it detects turns in a Realtime session's input audio",
+    "expect_vad": "it judges a Realtime session's VAD turns",
 }
 
 
@@ -47,7 +51,10 @@ def client_type(value: Any, path: Path, api: Api = "realtime") -> Iterator[Issue
     names = event_names(api)
     if not isinstance(value, str) or value in names.client:
         return
-    hint = suggestion(value, names.client)
+    if api == "realtime" and value in PSEUDO_TYPES:
+        return  # caller_checks says when it can happen
+    known = (*names.client, *PSEUDO_TYPES) if api == "realtime" else names.client
+    hint = suggestion(value, known)
     if value in names.server:
         message = f"{value!r} is a server event; rules match client events{hint}"
     else:
@@ -200,3 +207,5 @@ def semantic_issues(data: Any) -> Iterator[Issue]:
     for index, event_type in enumerate(_items(data, "ignore")):
         yield from client_type(event_type, ("ignore", index), api)
     yield from _faults(data, api)
+    if api == "realtime":
+        yield from caller_issues(data)

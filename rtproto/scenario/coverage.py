@@ -11,6 +11,10 @@ rather than by name, so GA bookkeeping with no beta counterpart (`conversation.i
 transcription session's `session.created`) drops out and a transcription session's
 `session.update(d)` becomes `transcription_session.update(d)`.
 
+A scenario with `vad:` exercises `input_audio_buffer.append` and what a VAD turn sends
+(speech_started, speech_stopped, committed, the user item), before the reply of each `vad.turn`
+rule; `vad.turn` itself is ours, not a channel.
+
 `client_event_for` is also how a test writes a client that satisfies a scenario's rules.
 """
 
@@ -28,6 +32,7 @@ from rtproto.catalogue import load_catalogue
 from rtproto.dialects import to_beta
 from rtproto.ids import IdFactory
 from rtproto.scenario.expressions import Expression, Resolver
+from rtproto.scenario.listener import started_steps, stopped_steps, turn_event
 from rtproto.scenario.matchers import MISSING, Absent, AnyOf, Eq, FieldMatcher, Present, lookup
 from rtproto.scenario.model import (
     ErrorFault,
@@ -38,8 +43,10 @@ from rtproto.scenario.model import (
     Step,
     TemplateStep,
 )
+from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
 from rtproto.scenario.state import ConnectionState, TemplateContext
 from rtproto.scenario.templates import expand
+from rtproto.scenario.verdicts import DetectedTurn
 from rtproto.schema_store import SchemaStore
 
 Event = dict[str, Any]
@@ -47,6 +54,8 @@ Resolve = Callable[[Any], Any]
 DIALECTS = ("ga", "beta")
 PRESENT_PLACEHOLDER = "x"  # a `present` field no example of the event type shows
 SHORT_AUDIO_MS = 20
+APPEND = "input_audio_buffer.append"
+VAD_TURN_MS = 1000  # where the sample VAD turn ends: its value does not change any type
 
 
 # --- a client event that satisfies a rule --------------------------------------------------
@@ -230,15 +239,29 @@ def _reply_events(
     return sent
 
 
+def _vad_turn(state: ConnectionState, event: Event) -> tuple[list[Event], Event]:
+    """What a VAD turn sends, and its `vad.turn` event with what `event` (a rule's) asks for."""
+    turn = DetectedTurn(state.ids.new("item"), 0, VAD_TURN_MS)
+    steps = (*started_steps(0, turn.item_id), *stopped_steps(turn))
+    return _reply_events(state, steps, None), {**turn_event(1, turn), **event}
+
+
 def _ga_events(scenario: Scenario) -> tuple[list[Event], list[Event]]:
-    """(client events, server events) of the scenario, GA-shaped, reply by reply."""
+    """(client events, server events) of the scenario, GA-shaped, reply by reply. With `vad:`
+    the client appends audio and each `vad.turn` rule's reply follows a VAD turn's events."""
     state = ConnectionState(IdFactory(0), random.Random(0))
     server = _reply_events(state, scenario.on_start, None)
-    client: list[Event] = []
+    client: list[Event] = [{"type": APPEND}] if scenario.vad or scenario.caller else []
     for rule in scenario.rules:
         event = client_event_for(rule, Resolver(partial(_lookup, state, None, {})))
-        client += [{**event, "type": event_type} for event_type in expected_types(rule)]
+        types = expected_types(rule)
+        if VAD_TURN in types and scenario.vad:
+            heard, event = _vad_turn(state, event)
+            server += heard
+        client += [{**event, "type": t} for t in types if t not in PSEUDO_TYPES]
         server += _reply_events(state, rule.reply, event)
+    if scenario.vad and not any(VAD_TURN in expected_types(r) for r in scenario.rules):
+        server += _vad_turn(state, {})[0]
     for fault in scenario.faults:
         if isinstance(fault.action, ErrorFault | ExpireSession):
             server.append({"type": "error"})

@@ -17,7 +17,10 @@ from typing import Any, cast
 import yaml
 from jsonschema import Draft202012Validator
 
+from rtproto.audio.formats import parse_format
 from rtproto.catalogue import Api
+from rtproto.scenario.caller_checks import PART_KINDS
+from rtproto.scenario.caller_files import load_wav, wav_issues, wav_path
 from rtproto.scenario.checks import semantic_issues
 from rtproto.scenario.diagnostics import (
     LoadProblem,
@@ -29,11 +32,15 @@ from rtproto.scenario.diagnostics import (
 from rtproto.scenario.diagnostics import Path as PathTo
 from rtproto.scenario.matchers import parse_when
 from rtproto.scenario.model import (
+    AUTO,
     AbortConnection,
+    BurstScript,
+    Caller,
     Drop,
     Duplicate,
     ErrorFault,
     EventStep,
+    ExpectedTurn,
     ExpireSession,
     Fault,
     FaultAction,
@@ -47,6 +54,8 @@ from rtproto.scenario.model import (
     Stall,
     Step,
     TemplateStep,
+    VadExpectation,
+    VadSettings,
     WaitStep,
 )
 from rtproto.scenario.replay_files import load_recording, replay_issues, replay_path
@@ -123,6 +132,7 @@ def check(text: str, file: str) -> tuple[Any, list[LoadProblem]]:
     issues = [issue for error in _validator().iter_errors(data) for issue in explain(error)]
     issues += semantic_issues(data)
     issues += replay_issues(data, file)
+    issues += wav_issues(data, file)
     problems += (place(issue, node, file) for issue in issues)
     return data, sorted(set(problems))
 
@@ -223,6 +233,36 @@ def _fault(index: int, spec: dict[str, Any]) -> Fault:
     return Fault(index, _action(spec), spec.get("at_ms"), spec.get("after"), spec.get("nth", 1))
 
 
+def _caller(spec: dict[str, Any] | None, file: str) -> Caller | None:
+    if spec is None:
+        return None
+    name = spec.get("format", "pcm16")
+    fmt = parse_format({"type": name} if name.startswith("audio/") else name)
+    if "wav" in spec:
+        return Caller(load_wav(wav_path(spec["wav"], file)), fmt, spec.get("chunk_ms", 20))
+    parts = tuple((PART_KINDS[key], ms) for part in spec["script"] for key, ms in part.items())
+    level = float(spec.get("level_dbfs", BurstScript.level_dbfs))
+    script = BurstScript(parts, spec.get("lead_in_ms", 0), level, spec.get("seed", 0))
+    return Caller(script, fmt, spec.get("chunk_ms", 20))
+
+
+def _vad(spec: Any) -> VadSettings | None:
+    if not spec:
+        return None
+    return VadSettings(**spec) if isinstance(spec, dict) else VadSettings()
+
+
+def _expect_vad(spec: Any) -> VadExpectation | None:
+    if spec is None:
+        return None
+    turns = spec.get("turns") if isinstance(spec, dict) else spec
+    tolerance = spec.get("tolerance_ms", 10) if isinstance(spec, dict) else 10
+    if not isinstance(turns, list):
+        return VadExpectation(AUTO, tolerance)
+    listed = tuple(ExpectedTurn(t["audio_start_ms"], t["audio_end_ms"]) for t in turns)
+    return VadExpectation(listed, tolerance)
+
+
 def build(data: dict[str, Any], file: str) -> Scenario:
     """The typed scenario from data that passed `check`."""
     return Scenario(
@@ -240,4 +280,7 @@ def build(data: dict[str, Any], file: str) -> Scenario:
         delay_ms=data.get("delay_ms", 0),
         source=file,
         api=cast(Api, data.get("api", "realtime")),
+        caller=_caller(data.get("caller"), file),
+        vad=_vad(data.get("vad")),
+        expect_vad=_expect_vad(data.get("expect_vad")),
     )

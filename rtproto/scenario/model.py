@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rtproto.audio.formats import PCM16, AudioFormat
+from rtproto.audio.synth import DEFAULT_LEVEL_DBFS, Span
 from rtproto.catalogue import Api
 from rtproto.scenario.matchers import FieldMatcher, Resolve, describe_all
 from rtproto.scenario.replay import Recording
@@ -150,6 +152,109 @@ class Fault:
     nth: int = 1
 
 
+# --- the caller and the VAD (rtproto.scenario.caller, .listener, .verdicts) ----------------
+
+
+@dataclass(frozen=True)
+class BurstScript:
+    """`caller.script`: speech-like bursts and silences, after `lead_in_ms` of silence."""
+
+    parts: tuple[tuple[str, int], ...]  # ("speech", ms) | ("silence", ms), as written
+    lead_in_ms: int = 0
+    level_dbfs: float = DEFAULT_LEVEL_DBFS
+    seed: int = 0
+
+    def turns(self) -> tuple[tuple[int, int], ...]:
+        """(speech ms, silence after it) per burst, as rtproto.audio.synth.caller_script takes
+        them; silences before the first burst belong to the lead-in."""
+        turns: list[list[int]] = []
+        for kind, ms in self.parts:
+            if kind == "speech":
+                turns.append([ms, 0])
+            elif turns:
+                turns[-1][1] += ms
+        return tuple((speech, gap) for speech, gap in turns)
+
+    @property
+    def lead_ms(self) -> int:
+        """Silence before the first burst: the lead-in and any silences written before it."""
+        leading = 0
+        for kind, ms in self.parts:
+            if kind == "speech":
+                break
+            leading += ms
+        return self.lead_in_ms + leading
+
+    def spans(self) -> tuple[Span, ...]:
+        """Where each burst lies on the caller's timeline (ms from its first sample)."""
+        spans, at = [], self.lead_ms
+        for speech, gap in self.turns():
+            spans.append(Span(at, at + speech))
+            at += speech + gap
+        return tuple(spans)
+
+    @property
+    def duration_ms(self) -> int:
+        return self.lead_in_ms + sum(ms for _, ms in self.parts)
+
+
+@dataclass(frozen=True)
+class WavFile:
+    """`caller.wav`: a mono PCM16 WAV file, read when loading (any sample rate)."""
+
+    file: str  # the path as resolved by the loader
+    rate: int
+    pcm: bytes = field(repr=False)  # little-endian int16 samples at `rate`
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the caller says, in the format and chunks a client appends it."""
+
+    source: BurstScript | WavFile
+    fmt: AudioFormat = PCM16
+    chunk_ms: int = 20
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    """The server_vad the player runs on the client's audio (defaults: real session.created)."""
+
+    threshold: float = 0.5
+    prefix_padding_ms: int = 300
+    silence_duration_ms: int = 200
+
+    def turn_detection(self) -> dict[str, Any]:
+        """As a GA session announces it."""
+        return {
+            "type": "server_vad", "threshold": self.threshold,
+            "prefix_padding_ms": self.prefix_padding_ms,
+            "silence_duration_ms": self.silence_duration_ms, "idle_timeout_ms": None,
+            "create_response": True, "interrupt_response": True,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExpectedTurn:
+    """A VAD turn as the caller's audio should produce it: speech_started.audio_start_ms and
+    speech_stopped.audio_end_ms (None: the caller's audio ends before the turn does)."""
+
+    audio_start_ms: int
+    audio_end_ms: int | None
+    speech: Span | None = None  # the caller's speech it comes from, when known
+
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class VadExpectation:
+    """`expect_vad`: the turns to compare the detected ones with, and how closely."""
+
+    turns: str | tuple[ExpectedTurn, ...]  # AUTO: from `caller` (rtproto.scenario.caller)
+    tolerance_ms: int = 10
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -166,6 +271,9 @@ class Scenario:
     delay_ms: int = 0
     source: str = ""  # the file it was loaded from
     api: Api = "realtime"  # responses and chat scenarios are played per HTTP request
+    caller: Caller | None = None
+    vad: VadSettings | None = None  # None: appends are matched by the rules like any event
+    expect_vad: VadExpectation | None = None
 
     @property
     def label(self) -> str:

@@ -25,6 +25,10 @@ REQUEST_TYPES: dict[Api, str] = {
     "chat": "chat.completions.create",
 }
 CHAT_ERROR = "error"  # the name of a Chat mid-stream `{"error": {...}}` data chunk
+# A Realtime scenario with `vad:` hands its rules one of these for each turn its VAD commits
+# (rtproto.scenario.listener): ours, not the API's, so no client sends it.
+VAD_TURN = "vad.turn"
+PSEUDO_TYPES = (VAD_TURN,)
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,14 @@ class RuleBook:
         self._recall = recall
         self._uses = [0] * len(scenario.rules)
 
-    def take(self, event: Event, now: float) -> Rule | None:
-        """The rule that answers `event` (its use counted); None, recorded, when none does."""
+    def take(self, event: Event, now: float, *, required: bool = True) -> Rule | None:
+        """The rule that answers `event` (its use counted); None when none does, recorded as
+        unmatched if the event `required` an answer (a client event; not a VAD turn)."""
         rule = self._match(event)
-        if rule is None:
-            self.unmatched.append(Unmatched(event, self.expectations(), now))
-        else:
+        if rule is not None:
             self._uses[rule.index] += 1
+        elif required:
+            self.unmatched.append(Unmatched(event, self.expectations(), now))
         return rule
 
     def unmet(self) -> list[str]:

@@ -62,6 +62,7 @@ class ConnectionState:
     last_item_id: str | None = None  # the conversation's last item, for previous_item_id
     tokens_used: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    turn_detection: dict[str, Any] | None = None  # announced in place of the default server_vad
 
     def __post_init__(self) -> None:
         self.builder = EventBuilder(self.ids)
@@ -75,6 +76,8 @@ class ConnectionState:
             "silence_duration_ms": 200, "idle_timeout_ms": None,
             "create_response": True, "interrupt_response": True,
         }  # fmt: skip
+        if self.turn_detection is not None:
+            turn_detection = copy.deepcopy(self.turn_detection)
         return {
             "type": "realtime", "object": "realtime.session", "id": self.session_id,
             "model": self.model, "output_modalities": ["audio"],
