@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from mockserver.app import RunningServer, running_server
+from mockserver.app import RunningServer, running_server, settle_heap
 from mockserver.options import ServerOptions, SimulatedModel
 from mockserver.scenarios import ScenarioLibrary
 from rtproto.realtime.timing import AudioDelivery, Timing
@@ -138,6 +138,7 @@ async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     async with running_server(options) as server:
+        settle_heap()
         print(ready_line(server), file=out, flush=True)
         await stop.wait()
         if server.invalid_events:  # each was logged as it was sent

@@ -39,8 +39,8 @@ ECHO_CODE = 1000  # aiohttp answers a client's close frame with 1000, whatever i
 LOST = 1006  # the RFC 6455 code for "closed without a close frame"; never sent on the wire
 
 
-def encode_event(event: dict[str, Any]) -> str:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every event: json.dumps with options builds a new encoder on each call.
+encode_event = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _as_json_object(text: str) -> dict[str, Any] | None:
