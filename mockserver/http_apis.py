@@ -34,9 +34,10 @@ Respond = Callable[
 ]
 
 
-async def handle_post(request: web.Request, respond: Respond) -> web.StreamResponse:
-    """What every POST endpoint does around its own answer: authenticate, read the JSON body,
-    record the exchange, apply the rate limit, and turn an ApiError into its HTTP answer."""
+async def handle_post(request: web.Request, api: str, respond: Respond) -> web.StreamResponse:
+    """What every POST endpoint does around the simulated model's answer: authenticate, read the
+    JSON body, record the exchange, apply the rate limit, play the scenario chosen for this API
+    if there is one, and turn an ApiError into its HTTP answer."""
     state = request.app[STATE]
     try:
         denied = authenticate(request, state)
@@ -50,6 +51,10 @@ async def handle_post(request: web.Request, respond: Respond) -> web.StreamRespo
         headers, refused = rate_limit(state, body)
         if refused is not None:
             return answer_error(record, refused, headers)
+        player = chosen_scenario(request, state, api)
+        if player is not None:
+            stream = open_stream(player, body)
+            return await write_scenario_stream(state, request, record, stream, api)
         return await respond(request, state, body, record, headers)
     except ApiError as error:
         return answer_error(record, error)
@@ -64,11 +69,6 @@ async def respond_responses(
     record: ConnectionRecord,
     headers: dict[str, str],
 ) -> web.StreamResponse:
-    player = chosen_scenario(request, state, "responses")
-    if player is not None:
-        return await write_scenario_stream(
-            state, request, record, open_stream(player, body), "responses"
-        )
     stored = state.responses.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
@@ -84,11 +84,6 @@ async def respond_chat(
     record: ConnectionRecord,
     headers: dict[str, str],
 ) -> web.StreamResponse:
-    player = chosen_scenario(request, state, "chat")
-    if player is not None:
-        return await write_scenario_stream(
-            state, request, record, open_stream(player, body), "chat"
-        )
     plan = state.chat.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
@@ -106,11 +101,11 @@ async def respond_chat(
 
 
 async def responses_create(request: web.Request) -> web.StreamResponse:
-    return await handle_post(request, respond_responses)
+    return await handle_post(request, "responses", respond_responses)
 
 
 async def chat_create(request: web.Request) -> web.StreamResponse:
-    return await handle_post(request, respond_chat)
+    return await handle_post(request, "chat", respond_chat)
 
 
 async def responses_retrieve(request: web.Request) -> web.StreamResponse:

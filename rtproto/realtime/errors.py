@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from rtproto.events import RealtimeError, supported_values_message
-from rtproto.validation import Problem
+from rtproto.validation import JSON_TYPE_NAMES, Problem
 
 # The client event types the real GA server accepts, verbatim and in the order of its own error
 # message (capture p08). Not the catalogue's list: the server names two types no schema
@@ -165,15 +165,7 @@ JSON_TYPE_ARTICLES = {
     "boolean": "a boolean",
     "null": "null",
 }
-PYTHON_JSON_TYPES = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
+PYTHON_JSON_TYPES = JSON_TYPE_NAMES  # Python type -> JSON type name
 RANGE_WORDS = {
     "minimum": ("below_min_value", "below minimum value", ">="),
     "exclusiveMinimum": ("below_min_value", "below minimum value", ">"),
