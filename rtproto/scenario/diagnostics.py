@@ -18,7 +18,7 @@ import yaml
 from jsonschema import ValidationError
 
 from rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
-from rtproto.validation import describe_value
+from rtproto.problems import describe_value
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
