@@ -83,6 +83,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="VAD frame (10 ms; 32 ms puts speech_started/stopped on the real server's grid)",
     )
     parser.add_argument(
+        "--no-transcripts-in-memory",
+        dest="transcripts_in_memory",
+        action="store_false",
+        help="keep transcripts only in --record files (for long runs; the control API then "
+        "serves no transcript)",
+    )
+    parser.add_argument(
         "--validate-events",
         action="store_true",
         help="validate every server event as it is sent and report invalid ones on stderr",
@@ -120,6 +127,7 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         ping_interval_s=args.ping_interval or None,
         record_dir=args.record,
         scenario=args.scenario,
+        transcripts_in_memory=args.transcripts_in_memory,
         validate_events=args.validate_events,
     )
 

@@ -33,6 +33,9 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
         record = request.app[state_key].connections.get(request.match_info["connection_id"])
         if record is None:
             raise web.HTTPNotFound(text="no such connection (or no longer kept)\n")
+        if not request.app[state_key].options.transcripts_in_memory:
+            where = record.recording.path or "nowhere (no --record directory)"
+            raise web.HTTPNotFound(text=f"transcripts are not kept in memory; written to {where}\n")
         body = "".join(line + "\n" for line in record.recording.lines)
         return web.Response(text=body, content_type="application/x-ndjson")
 

@@ -89,6 +89,9 @@ class ServerOptions:
     rate_limits: RateLimits | None = None  # None: never 429; else x-ratelimit-* headers and 429s
     max_message_bytes: int = 32 * 1024 * 1024  # above the real 15 MiB append limit, base64'd
     connections_kept: int = 1000  # recent connections (with in-memory transcripts) kept
+    # False: transcripts only go to record_dir (if any), for long soaks: an audio call's
+    # transcript grows by ~90 KB a second in memory otherwise.
+    transcripts_in_memory: bool = True
     close_timeout_s: float = 5.0  # how long a server-initiated close waits for the reply
 
     def __post_init__(self) -> None:

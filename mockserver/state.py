@@ -159,7 +159,8 @@ class MockState:
     def open_connection(self, info: ConnectionInfo, rejected: str | None) -> ConnectionRecord:
         record_dir = self.options.record_dir
         path = record_dir / f"{info.connection_id}.jsonl" if record_dir else None
-        recording = Recording(info.connection_id, time.monotonic(), path)
+        keep = self.options.transcripts_in_memory
+        recording = Recording(info.connection_id, time.monotonic(), path, keep_lines=keep)
         record = ConnectionRecord(info, recording, rejected)
         self.connections[info.connection_id] = record
         while len(self.connections) > self.options.connections_kept:

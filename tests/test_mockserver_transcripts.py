@@ -6,12 +6,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from conformance.checks.schema import check_schema
 from mockserver import RunningServer
 from mockserver.recorder import MAX_TEXT_RECORDED, Recording, text_frame
 from rtproto.transcript import TranscriptLine, parse_lines
 from rtproto.validation import EventValidator
-from tests.support.mock_behaviours import KEY, aiohttp_client, next_event, run, serving
+from tests.support.mock_behaviours import (
+    KEY,
+    aiohttp_client,
+    auth_headers,
+    next_event,
+    run,
+    serving,
+)
 
 USER_ITEM = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
 GA_CLIENT_EVENTS: list[dict[str, Any]] = [
@@ -117,3 +126,24 @@ def test_long_garbage_is_recorded_by_size() -> None:
         "dir": "client",
         "frame": {"opcode": "TEXT", "size_bytes": MAX_TEXT_RECORDED + 1},
     }
+
+
+def test_transcripts_can_go_to_files_only(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with (
+            serving(record_dir=tmp_path, transcripts_in_memory=False) as server,
+            aiohttp.ClientSession() as http,
+        ):
+            url = f"{server.url}/realtime?model=gpt-realtime"
+            async with http.ws_connect(url, headers=auth_headers()) as ws:
+                await ws.receive_json()
+            record = await server.connections[0].finished()
+            control = f"{server.http_url}/_mock/connections/{record.connection_id}/transcript"
+            async with http.get(control) as response:
+                assert response.status == 404
+                assert str(tmp_path) in await response.text()
+        assert record.recording.lines == []
+        written = (tmp_path / f"{record.connection_id}.jsonl").read_text().splitlines()
+        assert json.loads(written[1])["event"]["type"] == "session.created"
+
+    run(body())
