@@ -17,7 +17,9 @@ from tests.support.engine import (
     WEATHER_TOOL,
     EngineDriver,
     append_silence,
+    assert_same_shape,
     collapse,
+    firsts,
     response_types,
     session_update,
     trace,
@@ -72,25 +74,6 @@ def test_a_manual_audio_turn_goes_on_as_the_sip_gateway_block() -> None:
     assert collapse([event["type"] for event in ours])[: len(wanted)] == wanted
     for recorded_event, our_event in zip(firsts(expected), firsts(ours), strict=False):
         assert_same_shape(recorded_event, our_event)
-
-
-def firsts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each event that differs in type from the one before (the first of each run)."""
-    return [e for i, e in enumerate(events) if i == 0 or events[i - 1]["type"] != e["type"]]
-
-
-def assert_same_shape(recorded: dict[str, Any], ours: dict[str, Any]) -> None:
-    """Same keys in the same order, down through items and parts."""
-    assert list(ours) == list(recorded), (recorded["type"], list(ours), list(recorded))
-    for key in ("item", "part", "response"):
-        if isinstance(recorded.get(key), dict):
-            assert_same_shape_of(recorded[key], ours[key], key)
-
-
-def assert_same_shape_of(recorded: dict[str, Any], ours: dict[str, Any], where: str) -> None:
-    assert list(ours) == list(recorded), (where, list(ours), list(recorded))
-    for index, part in enumerate(recorded.get("content") or []):
-        assert list(ours["content"][index]) == list(part), (where, ours["content"], part)
 
 
 def test_audio_turn_ends_as_protocol_section_2() -> None:

@@ -28,9 +28,9 @@ class Citation:
     annotation: dict[str, Any]
 
 
-def message(
-    out: Output, text: str, citations: Sequence[Citation] = (), *, status: str = "completed"
-) -> dict[str, Any]:
+def _open_message(out: Output) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """An assistant message item added in progress: the item, its output index, and the
+    fields that place its first content part (what every part event carries)."""
     item_id = out.sim.hex_id("msg")
     item = {
         "id": item_id,
@@ -40,7 +40,13 @@ def message(
         "role": "assistant",
     }
     index = out.add(item)
-    where = {"item_id": item_id, "output_index": index, "content_index": 0}
+    return item, index, {"item_id": item_id, "output_index": index, "content_index": 0}
+
+
+def message(
+    out: Output, text: str, citations: Sequence[Citation] = (), *, status: str = "completed"
+) -> dict[str, Any]:
+    item, index, where = _open_message(out)
     part: dict[str, Any] = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
     out.writer.emit("response.content_part.added", **where, part=part)
     annotations = _stream_text(out, text, list(citations), where)
@@ -81,16 +87,7 @@ def _annotate(
 
 
 def refusal(out: Output, text: str) -> dict[str, Any]:
-    item_id = out.sim.hex_id("msg")
-    item = {
-        "id": item_id,
-        "type": "message",
-        "status": "in_progress",
-        "content": [],
-        "role": "assistant",
-    }
-    index = out.add(item)
-    where = {"item_id": item_id, "output_index": index, "content_index": 0}
+    item, index, where = _open_message(out)
     out.writer.emit("response.content_part.added", **where, part={"type": "refusal", "refusal": ""})
     out.deltas("response.refusal.delta", tokenize(text), **where)
     out.writer.emit("response.refusal.done", **where, refusal=text)

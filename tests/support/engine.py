@@ -177,3 +177,22 @@ def trace(name: str) -> list[tuple[str, Event]]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, indent=1)[:2000]
+
+
+def firsts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event that differs in type from the one before (the first of each run)."""
+    return [e for i, e in enumerate(events) if i == 0 or events[i - 1]["type"] != e["type"]]
+
+
+def assert_same_shape(recorded: dict[str, Any], ours: dict[str, Any]) -> None:
+    """Same keys in the same order, down through items and parts."""
+    assert list(ours) == list(recorded), (recorded["type"], list(ours), list(recorded))
+    for key in ("item", "part", "response"):
+        if isinstance(recorded.get(key), dict):
+            assert_same_shape_of(recorded[key], ours[key], key)
+
+
+def assert_same_shape_of(recorded: dict[str, Any], ours: dict[str, Any], where: str) -> None:
+    assert list(ours) == list(recorded), (where, list(ours), list(recorded))
+    for index, part in enumerate(recorded.get("content") or []):
+        assert list(ours["content"][index]) == list(part), (where, ours["content"], part)
