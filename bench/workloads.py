@@ -97,8 +97,8 @@ def write_scenario(directory: Path, text: str) -> tuple[list[Event], list[Event]
 
 def prebuilt_events(scenario: Scenario) -> tuple[list[Event], list[Event]]:
     """What a player sends on start, and its whole reply to one `response.create`."""
-    from rtproto.realtime.outbox import Send  # noqa: PLC0415 - see the module's docstring
-    from rtproto.scenario import ScenarioPlayer  # noqa: PLC0415
+    from rtproto.server.play import ScenarioPlayer  # noqa: PLC0415
+    from rtproto.server.realtime.outbox import Send  # noqa: PLC0415 - see the module's docstring
 
     player = ScenarioPlayer(scenario, seed=1)
     player.start(0.0)

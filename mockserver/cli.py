@@ -13,7 +13,7 @@ from typing import TextIO
 from mockserver.app import RunningServer, running_server, settle_heap
 from mockserver.options import ServerOptions, SimulatedModel
 from mockserver.scenarios import ScenarioLibrary
-from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

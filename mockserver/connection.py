@@ -24,8 +24,8 @@ from mockserver.recorder import Recording, binary_frame, text_frame
 from mockserver.state import EventCheck
 from rtproto.dialects import to_beta, to_ga
 from rtproto.events import RealtimeError, decode_client_frame
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 
 log = logging.getLogger(__name__)
 

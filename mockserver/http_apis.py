@@ -1,6 +1,7 @@
 """The HTTP APIs: `POST /v1/responses`, `GET /v1/responses/{id}`, `POST /v1/chat/completions`.
 
-The simulated models (rtproto.responses, rtproto.chat) plan every event with its due time; these
+The simulated models (rtproto.server.responses, rtproto.server.chat) plan every event with its due
+time; these
 handlers authenticate, rate-limit, and write the plan: Server-Sent Events (Responses: `event:` +
 `data:`, no `[DONE]`; Chat: `data:` then `data: [DONE]`) or the JSON answer.
 """

@@ -22,7 +22,7 @@ from mockserver.options import ConnectionInfo
 from mockserver.state import ConnectionRecord, EventCheck, MockState
 from rtproto.api_errors import ApiError, parse_json_body
 from rtproto.catalogue import Api
-from rtproto.pacing import PlannedEvent
+from rtproto.server.pacing import PlannedEvent
 from rtproto.sse import DONE_FRAME
 
 NO_KEY_MESSAGE = (

@@ -20,8 +20,8 @@ from mockserver.http_common import SSE_HEADERS, event_check
 from mockserver.recorder import Recording
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
-from rtproto.realtime.outbox import Abort, Close, Send, SendRaw
-from rtproto.scenario.http import HttpScenario, ScenarioStream
+from rtproto.server.play.http import HttpScenario, ScenarioStream
+from rtproto.server.realtime.outbox import Abort, Close, Send, SendRaw
 from rtproto.sse import encode_data, encode_event
 
 SCENARIO_HEADER = "x-mock-scenario"

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Literal
 
 from fixtures import SCENARIOS_ROOT
-from rtproto.pacing import Pacing
-from rtproto.ratelimit import RateLimits
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.realtime.session import RealtimeSession, SessionLimits, SessionOptions
-from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.server.pacing import Pacing
+from rtproto.server.ratelimit import RateLimits
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.session import RealtimeSession, SessionLimits, SessionOptions
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 
 Dialect = Literal["ga", "beta"]
 

@@ -1,6 +1,6 @@
 """The Responses API's WebSocket mode: `GET /v1/responses` upgraded, one session per connection.
 
-The session (rtproto.responses.socket.ResponsesSocketSession) is sans-I/O like the Realtime
+The session (rtproto.server.responses.socket.ResponsesSocketSession) is sans-I/O like the Realtime
 behaviours: frames in with the time, `due(now)` out, sleep until the next frame or deadline.
 Its clock is Unix seconds (it stamps `created_at`), so this pump uses `time.time()`.
 """
@@ -17,7 +17,7 @@ from mockserver.http_common import answer_error, authenticate, open_exchange
 from mockserver.recorder import Recording, binary_frame
 from mockserver.state import STATE
 from rtproto.api_errors import ApiError
-from rtproto.responses.socket import ResponsesSocketSession
+from rtproto.server.responses.socket import ResponsesSocketSession
 
 MIN_WAIT_S = 0.001
 

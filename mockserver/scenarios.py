@@ -16,8 +16,9 @@ from pathlib import Path
 
 from fixtures import SCENARIOS_ROOT
 from mockserver.options import BehaviourFactory, ConnectionInfo
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.scenario import Scenario, ScenarioPlayer, load_scenarios
+from rtproto.scenario import Scenario, load_scenarios
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.behaviour import Behaviour
 
 SCENARIO_PARAMETER = "scenario"
 

@@ -24,12 +24,13 @@ from mockserver.scenarios import (
     scenario_factory,
 )
 from rtproto.catalogue import Api
-from rtproto.chat.service import ChatService
-from rtproto.ratelimit import RateLimitPolicy
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.responses.service import ResponsesService
-from rtproto.scenario import Scenario, ScenarioPlayer
-from rtproto.scenario.http import HttpScenario
+from rtproto.scenario import Scenario
+from rtproto.server.chat.service import ChatService
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.play.http import HttpScenario
+from rtproto.server.ratelimit import RateLimitPolicy
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.responses.service import ResponsesService
 from rtproto.validation import EventValidator, Problem
 
 if TYPE_CHECKING:

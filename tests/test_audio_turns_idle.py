@@ -15,7 +15,7 @@ import pytest
 
 from rtproto.audio import synth
 from rtproto.audio.formats import PCM16
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.timing import Timing
 from tests.support.audio import CHUNK_MS, feed
 from tests.support.engine import EngineDriver, session_update
 

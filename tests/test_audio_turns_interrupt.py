@@ -15,7 +15,7 @@ import pytest
 
 from rtproto.audio import synth
 from rtproto.audio.formats import PCM16
-from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.audio import feed, input_format
 from tests.support.engine import EngineDriver, response_types
 

@@ -11,9 +11,9 @@ from pydantic import TypeAdapter
 
 from rtproto.audio import synth
 from rtproto.dialects import to_beta
-from rtproto.realtime.model import tokens_of
-from rtproto.realtime.timing import Timing
-from rtproto.realtime.transcription import SpokenLine
+from rtproto.server.realtime.simulated_model import tokens_of
+from rtproto.server.realtime.timing import Timing
+from rtproto.server.realtime.transcription import SpokenLine
 from tests.support.audio import feed
 from tests.support.engine import WEATHER_TOOL, EngineDriver, session_update, trace, validator
 

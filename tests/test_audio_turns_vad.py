@@ -16,7 +16,7 @@ import pytest
 from rtproto.audio import synth
 from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.dialects import to_beta
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.timing import Timing
 from tests.support.audio import FORMAT_IDS, append, feed, fields, input_format
 from tests.support.engine import (
     EngineDriver,

@@ -20,7 +20,7 @@ from rtproto.scenario.coverage import (
 )
 from rtproto.scenario.expressions import Resolver
 from rtproto.scenario.matchers import lookup, match_all
-from rtproto.scenario.model import EventStep
+from rtproto.scenario.spec import EventStep
 from tests.support.seeds import CHANNELS_37
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

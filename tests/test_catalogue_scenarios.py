@@ -13,13 +13,14 @@ import pytest
 
 from fixtures import SCENARIOS_ROOT
 from rtproto.dialects import to_beta, to_ga
-from rtproto.realtime.outbox import Outgoing, Send
-from rtproto.scenario import Scenario, ScenarioPlayer, load_scenarios
+from rtproto.scenario import Scenario, load_scenarios
 from rtproto.scenario.caller import CallerAudio, caller_audio
 from rtproto.scenario.coverage import client_event_for, expected_types, plays_realtime
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, lookup, match_all
 from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.outbox import Outgoing, Send
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from rtproto.api_errors import ApiError
-from rtproto.chat.request import parse_chat_request
+from rtproto.server.chat.request import parse_chat_request
 
 USER = [{"role": "user", "content": "Hello"}]
 BASE = {"model": "gpt-4o", "messages": USER}

@@ -9,9 +9,9 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
-from rtproto.chat.model import ChatPlan
-from rtproto.chat.service import ChatService
-from rtproto.pacing import Pacing
+from rtproto.server.chat.service import ChatService
+from rtproto.server.chat.simulated_model import ChatPlan
+from rtproto.server.pacing import Pacing
 from rtproto.validation import EventValidator
 from tests.support.apps import NOW, ChatApp
 from tests.support.sdk_types import sdk_adapter

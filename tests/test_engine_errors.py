@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from rtproto.events import RealtimeError, decode_client_frame
-from rtproto.realtime.errors import SUPPORTED_CLIENT_EVENTS, problem_to_error
+from rtproto.server.realtime.errors import SUPPORTED_CLIENT_EVENTS, problem_to_error
 from rtproto.validation import Problem, ProblemKind
 from tests.support.engine import EngineDriver, trace, validator
 

@@ -1,4 +1,5 @@
-"""The documented function-call rule of rtproto.realtime.model, through the whole session."""
+"""The documented function-call rule of rtproto.server.realtime.simulated_model, through the whole
+session."""
 
 from __future__ import annotations
 

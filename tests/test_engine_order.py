@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from rtproto.realtime.model import tokens_of
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.simulated_model import tokens_of
+from rtproto.server.realtime.timing import Timing
 from tests.support.engine import (
     WEATHER_TOOL,
     EngineDriver,

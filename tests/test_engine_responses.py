@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, response_types, session_update, user_text
 
 REAL = Timing.realistic()

@@ -12,9 +12,9 @@ from rtproto.audio import synth
 from rtproto.audio.codecs import decode, from_pcm16_24k, to_pcm16_24k
 from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.audio.vad import ServerVad, SpeechStarted, SpeechStopped
-from rtproto.realtime import speech
-from rtproto.realtime.model import tokens_of
-from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.server.realtime import speech
+from rtproto.server.realtime.simulated_model import tokens_of
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.audio import FORMAT_IDS
 from tests.support.engine import EngineDriver, session_update
 

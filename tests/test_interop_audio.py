@@ -37,10 +37,10 @@ from rtproto.audio import synth
 from rtproto.audio.codecs import b64encode_audio
 from rtproto.audio.formats import PCM16
 from rtproto.catalogue import load_catalogue
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.realtime.session import RealtimeSession, SessionOptions
-from rtproto.realtime.timing import AudioDelivery, Timing
 from rtproto.schema_store import SchemaStore
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.mock_behaviours import run, serving
 
 GA_UNION: TypeAdapter[Any] = TypeAdapter(RealtimeServerEvent)

@@ -19,9 +19,9 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletion
 
 from mockserver.app import RunningServer
-from rtproto.chat.service import ChatService
-from rtproto.pacing import Pacing
-from rtproto.responses.service import ResponsesService
+from rtproto.server.chat.service import ChatService
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW
 from tests.support.mock_behaviours import run, serving
 from tests.test_chat_stream import FAMILIES as CHAT_FAMILIES

@@ -19,9 +19,9 @@ from openai.types.realtime import RealtimeServerEvent
 from pydantic import TypeAdapter
 
 from mockserver.options import ConnectionInfo
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.realtime.session import RealtimeSession, SessionOptions
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from rtproto.server.realtime.timing import Timing
 from rtproto.validation import EventValidator
 from tests.support.mock_behaviours import run, serving
 

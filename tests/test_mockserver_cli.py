@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from mockserver.cli import add_serve_arguments, audio_delivery, options_from_args
 from mockserver.options import SimulatedModel
-from rtproto.realtime.timing import AudioDelivery, Timing
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.mock_behaviours import run
 
 READY = re.compile(r"url=(?P<url>\S+) control=(?P<control>\S+)(?: cert=(?P<cert>\S+))?$")

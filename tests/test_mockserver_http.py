@@ -9,8 +9,8 @@ import aiohttp
 
 from conformance.checks.schema import check_schema
 from mockserver.http_common import NO_KEY_MESSAGE
-from rtproto.pacing import Pacing
-from rtproto.ratelimit import RateLimits
+from rtproto.server.pacing import Pacing
+from rtproto.server.ratelimit import RateLimits
 from rtproto.sse import SseParser
 from rtproto.validation import EventValidator
 from tests.support.mock_behaviours import auth_headers, run, serving

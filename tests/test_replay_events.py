@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from rtproto.realtime.outbox import Send
-from rtproto.scenario import ScenarioPlayer, parse_scenario, recording_of, replay_events
-from rtproto.scenario.replay import RecordingError
+from rtproto.scenario import parse_scenario, recording_of, replay_events
+from rtproto.scenario.recording import RecordingError
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.outbox import Send
 from tests.support.shared import require_shared
 
 P08 = ("traces", "realtime-ga", "capture-2026-09-18-p08-text-session-with-errors.jsonl")

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
-from rtproto.scenario import HttpScenario, parse_scenario
-from rtproto.scenario.faults import STREAM_SERVER_ERROR
+from rtproto.scenario import parse_scenario
+from rtproto.server.play import HttpScenario
+from rtproto.server.play.faults import STREAM_SERVER_ERROR
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
 from tests.support.shared import require_shared
 
@@ -164,7 +165,7 @@ def test_server_error_on_a_chat_replay_is_an_error_chunk_and_no_done() -> None:
 
 
 def test_the_stream_error_text_is_the_simulated_models() -> None:
-    from rtproto.chat.model import SERVER_ERROR as CHAT_ERROR
-    from rtproto.responses.model import SERVER_ERROR as RESPONSES_ERROR
+    from rtproto.server.chat.simulated_model import SERVER_ERROR as CHAT_ERROR
+    from rtproto.server.responses.simulated_model import SERVER_ERROR as RESPONSES_ERROR
 
     assert STREAM_SERVER_ERROR == CHAT_ERROR == RESPONSES_ERROR

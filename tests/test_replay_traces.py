@@ -24,9 +24,10 @@ from openai.lib.streaming.responses import ResponseStreamState
 
 from rtproto import sse
 from rtproto.catalogue import Api
-from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
-from rtproto.scenario import HttpScenario, parse_scenario
+from rtproto.scenario import parse_scenario
 from rtproto.scenario.names import REQUEST_TYPES
+from rtproto.server.play import HttpScenario
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 from tests.support.shared import require_shared, shared_dir
 from tests.support.streams import sdk_client, sse_response
 

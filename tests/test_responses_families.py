@@ -14,9 +14,9 @@ from openai._models import construct_type
 from openai.lib.streaming.responses import ResponseStreamState
 from openai.types.responses import ResponseStreamEvent
 
-from rtproto.pacing import Pacing
-from rtproto.responses.model import TERMINAL_EVENTS, ResponsePlan
-from rtproto.responses.service import ResponsesService
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.service import ResponsesService
+from rtproto.server.responses.simulated_model import TERMINAL_EVENTS, ResponsePlan
 from rtproto.validation import EventValidator
 from tests.support.apps import NOW, ResponsesApp
 from tests.support.sdk_types import sdk_adapter, sdk_event_types

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from rtproto.api_errors import INVALID_JSON_MESSAGE, ApiError, parse_json_body
-from rtproto.pacing import Pacing
-from rtproto.responses.request import create_parameters, parse_create_request
-from rtproto.responses.service import ResponsesService
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.request import create_parameters, parse_create_request
+from rtproto.server.responses.service import ResponsesService
 
 BASE = {"model": "gpt-4.1", "input": "Hello"}
 WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}

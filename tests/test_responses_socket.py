@@ -10,10 +10,10 @@ import pytest
 from openai.types.responses.responses_server_event import ResponsesServerEvent
 from pydantic import TypeAdapter
 
-from rtproto.pacing import Pacing
-from rtproto.responses.service import ResponsesService
-from rtproto.responses.socket import ResponsesSocketSession, SocketLimits
 from rtproto.schema_store import SchemaStore
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.service import ResponsesService
+from rtproto.server.responses.socket import ResponsesSocketSession, SocketLimits
 from rtproto.validation import EventValidator
 from tests.test_responses_families import CALCULATOR
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rtproto import sse
-from rtproto.pacing import Pacing
-from rtproto.responses.service import ResponsesService
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW
 
 EVENT = {"type": "response.output_text.delta", "sequence_number": 5, "delta": "café ☕"}

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from rtproto.api_errors import ApiError
-from rtproto.pacing import Pacing
-from rtproto.responses.service import ResponsesService
+from rtproto.server.pacing import Pacing
+from rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW, ResponsesApp
 from tests.support.shared import require_shared
 from tests.support.streams import sdk_client, shape, trace_events

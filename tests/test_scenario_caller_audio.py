@@ -15,7 +15,7 @@ from rtproto.audio.formats import FORMATS, G711_ALAW, G711_ULAW, PCM16, AudioFor
 from rtproto.audio.synth import Span
 from rtproto.scenario import Scenario, parse_scenario
 from rtproto.scenario.caller import CallerAudio, caller_audio, detected_turns
-from rtproto.scenario.model import BurstScript, ExpectedTurn, VadSettings, WavFile
+from rtproto.scenario.spec import BurstScript, ExpectedTurn, VadSettings, WavFile
 
 HEAD = "id: 3.4.9\ntitle: T\nrequirement: The client MUST work.\ndialects: [ga]\n"
 FORMAT_IDS = [fmt.beta_name for fmt in FORMATS]

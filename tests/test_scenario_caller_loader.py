@@ -10,7 +10,7 @@ import pytest
 
 from rtproto.audio.formats import G711_ALAW, PCM16
 from rtproto.scenario import ScenarioError, parse_scenario
-from rtproto.scenario.model import (
+from rtproto.scenario.spec import (
     AUTO,
     BurstScript,
     ExpectedTurn,

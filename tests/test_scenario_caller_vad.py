@@ -16,9 +16,10 @@ from rtproto.audio import synth
 from rtproto.audio.codecs import decode, encode, from_pcm16_24k, resample
 from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.dialects import to_beta
-from rtproto.realtime.outbox import Send
-from rtproto.scenario import ScenarioPlayer, parse_scenario
+from rtproto.scenario import parse_scenario
 from rtproto.scenario.caller import CallerAudio, caller_audio
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.outbox import Send
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from fixtures import FIXTURES_ROOT
-from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
-from rtproto.scenario import ScenarioPlayer, load_scenario, parse_scenario
+from rtproto.scenario import load_scenario, parse_scenario
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rtproto.scenario import ScenarioError, load_scenario, parse_scenario
-from rtproto.scenario.model import (
+from rtproto.scenario.spec import (
     Drop,
     ErrorFault,
     EventStep,

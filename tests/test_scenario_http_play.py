@@ -16,9 +16,10 @@ from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseStreamEvent
 
 from rtproto.api_errors import ApiError
-from rtproto.realtime.outbox import Close, Outgoing, Send, SendRaw
-from rtproto.scenario import HttpScenario, ScenarioPlayer, ScenarioStream, parse_scenario
+from rtproto.scenario import parse_scenario
 from rtproto.scenario.names import request_event
+from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream
+from rtproto.server.realtime.outbox import Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()

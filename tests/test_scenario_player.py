@@ -8,9 +8,10 @@ import pytest
 
 from fixtures import FIXTURES_ROOT
 from rtproto.events import RealtimeError
-from rtproto.realtime.behaviour import Behaviour
-from rtproto.realtime.outbox import Outgoing, Send, SendRaw
-from rtproto.scenario import ScenarioPlayer, load_scenario, parse_scenario
+from rtproto.scenario import load_scenario, parse_scenario
+from rtproto.server.play import ScenarioPlayer
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
 
 SCENARIOS = FIXTURES_ROOT / "scenarios"

@@ -12,13 +12,13 @@ import pytest
 
 from rtproto.dialects import to_beta
 from rtproto.ids import IdFactory
-from rtproto.scenario.audio import BYTES_PER_MS, audio_chunks, tone_pcm16
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING
-from rtproto.scenario.responses import text_deltas
-from rtproto.scenario.state import ConnectionState, TemplateContext
-from rtproto.scenario.templates import TEMPLATES, expand
 from rtproto.schema_store import SchemaStore
+from rtproto.server.play.audio import BYTES_PER_MS, audio_chunks, tone_pcm16
+from rtproto.server.play.responses import text_deltas
+from rtproto.server.play.state import ConnectionState, TemplateContext
+from rtproto.server.play.templates import TEMPLATES, expand
 from rtproto.validation import EventValidator
 
 VALIDATOR = EventValidator()
@@ -271,3 +271,10 @@ def test_session_updated_is_valid_for_every_documented_session_update(
     new_format = update["session"].get("audio", {}).get("input", {}).get("format")
     if new_format:  # a new format replaces the old one instead of merging into it
         assert updated["session"]["audio"]["input"]["format"] == new_format
+
+
+def test_the_format_names_exactly_the_templates_the_player_implements() -> None:
+    from rtproto.scenario.names import TEMPLATE_NAMES
+    from rtproto.server.play.templates import TEMPLATES
+
+    assert tuple(TEMPLATES) == TEMPLATE_NAMES

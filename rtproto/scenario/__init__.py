@@ -1,4 +1,4 @@
-"""Scripted scenarios for the mock: the YAML format, its loader, and its players.
+"""Scripted scenarios: the YAML format, its loader and its lint (players: rtproto.server.play).
 
 A scenario (one YAML file, described by schemas/scenario.schema.json) says what the server
 expects from the client and what it sends back::
@@ -29,7 +29,7 @@ Reply steps: a template name (`text_response`), a template with parameters
 (`{audio_response: {duration_ms: 1200, transcript: "..."}}`), a literal event
 (`{event: {type: response.done, ...}}`), a raw text frame (`{raw: "..."}`), an extra gap
 (`{wait_ms: 200}`), or a recorded transcript (`{replay: {file: trace.jsonl, timing: recorded}}`,
-its server events as recorded; rtproto.scenario.replay). Strings may hold `${event.PATH}`,
+its server events as recorded; rtproto.scenario.recording). Strings may hold `${event.PATH}`,
 `${last.PATH}` and `${id:PREFIX}` (rtproto.scenario.expressions). `strict: true` marks a
 SHOULD-level case; `ignore` lists client event types accepted silently (e.g.
 `input_audio_buffer.append`).
@@ -49,7 +49,7 @@ A Realtime scenario can speak as the caller and listen like the real server::
         reply: [audio_response]            #   audio_start_ms, audio_end_ms}
 
 With `vad:` the player decodes each append in the session's input format, sends speech_started,
-speech_stopped, committed and the user item (rtproto.scenario.listener), and hands each turn to
+speech_stopped, committed and the user item (rtproto.server.play.listener), and hands each turn to
 the rules as a `vad.turn` pseudo event; appends are not matched by the rules then.
 `caller_audio(scenario)` (rtproto.scenario.caller) is the caller's audio in append-sized chunks
 and the turns it should produce; `player.vad_verdicts()` (rtproto.scenario.verdicts) judges the
@@ -81,16 +81,14 @@ way (`drop`: the stream ends there; `error: server_error`: the API's own mid-str
     player.vad_verdicts()  # each expected VAD turn: met, shifted, unfinished, missing; extras
 
     http = HttpScenario(load_scenario(path), seed=1)   # one per selected HTTP scenario
-    stream = http.open(body, now)                       # one per request (rtproto.scenario.http)
+    stream = http.open(body, now)                       # one per request (rtproto.server.play.http)
 """
 
 from rtproto.scenario.caller import CallerAudio, CallerChunk, caller_audio
 from rtproto.scenario.diagnostics import LoadProblem, ScenarioError
-from rtproto.scenario.http import HttpScenario, ScenarioStream
 from rtproto.scenario.loader import load_scenario, load_scenarios, parse_scenario
-from rtproto.scenario.model import ExpectedTurn, Rule, Scenario
-from rtproto.scenario.player import ScenarioPlayer, Unmatched
-from rtproto.scenario.replay import Recording, read_recording, recording_of, replay_events
+from rtproto.scenario.recording import Recording, read_recording, recording_of, replay_events
+from rtproto.scenario.spec import ExpectedTurn, Rule, Scenario
 from rtproto.scenario.verdicts import DetectedTurn, VadVerdict
 
 __all__ = [
@@ -98,15 +96,11 @@ __all__ = [
     "CallerChunk",
     "DetectedTurn",
     "ExpectedTurn",
-    "HttpScenario",
     "LoadProblem",
     "Recording",
     "Rule",
     "Scenario",
     "ScenarioError",
-    "ScenarioPlayer",
-    "ScenarioStream",
-    "Unmatched",
     "VadVerdict",
     "caller_audio",
     "load_scenario",

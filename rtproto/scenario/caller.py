@@ -38,7 +38,7 @@ from rtproto.audio.codecs import b64encode_audio, decode, encode, from_pcm16_24k
 from rtproto.audio.formats import AudioFormat
 from rtproto.audio.synth import Span
 from rtproto.audio.vad import DEFAULT_FRAME_MS, ServerVad, SpeechStarted
-from rtproto.scenario.model import BurstScript, Caller, ExpectedTurn, Scenario, VadSettings, WavFile
+from rtproto.scenario.spec import BurstScript, Caller, ExpectedTurn, Scenario, VadSettings, WavFile
 
 FRAME_MS = DEFAULT_FRAME_MS  # the player's VAD frame: outcomes hold to within one
 CACHED_CALLERS = 32

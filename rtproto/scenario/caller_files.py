@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from rtproto.scenario.diagnostics import Issue
-from rtproto.scenario.model import WavFile
 from rtproto.scenario.replay_files import replay_path
+from rtproto.scenario.spec import WavFile
 
 CACHED_WAVS = 16
 PCM16_WIDTH = 2

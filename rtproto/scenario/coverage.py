@@ -32,9 +32,9 @@ from rtproto.catalogue import load_catalogue
 from rtproto.dialects import to_beta
 from rtproto.ids import IdFactory
 from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.listener import started_steps, stopped_steps, turn_event
 from rtproto.scenario.matchers import MISSING, Absent, AnyOf, Eq, FieldMatcher, Present, lookup
-from rtproto.scenario.model import (
+from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
+from rtproto.scenario.spec import (
     ErrorFault,
     EventStep,
     ExpireSession,
@@ -43,11 +43,11 @@ from rtproto.scenario.model import (
     Step,
     TemplateStep,
 )
-from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
-from rtproto.scenario.state import ConnectionState, TemplateContext
-from rtproto.scenario.templates import expand
 from rtproto.scenario.verdicts import DetectedTurn
 from rtproto.schema_store import SchemaStore
+from rtproto.server.play.listener import started_steps, stopped_steps, turn_event
+from rtproto.server.play.state import ConnectionState, TemplateContext
+from rtproto.server.play.templates import expand
 
 Event = dict[str, Any]
 Resolve = Callable[[Any], Any]

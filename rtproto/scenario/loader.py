@@ -1,7 +1,7 @@
-"""Load scenario files: YAML -> checked -> typed values (rtproto.scenario.model).
+"""Load scenario files: YAML -> checked -> typed values (rtproto.scenario.spec).
 
 Every problem of a file is collected, not just the first: YAML syntax, duplicate keys, the JSON
-Schema (schemas/scenario.schema.json) and the checks it cannot express (rtproto.scenario.checks).
+Schema (schemas/scenario.schema.json) and the checks it cannot express (rtproto.scenario.lint).
 Each names the file, the line and column, the field path and what was wrong; misspelt names come
 with a "did you mean". Reading the file is the only I/O; `parse_scenario` takes the text.
 """
@@ -19,9 +19,7 @@ from jsonschema import Draft202012Validator
 
 from rtproto.audio.formats import parse_format
 from rtproto.catalogue import Api
-from rtproto.scenario.caller_checks import PART_KINDS
 from rtproto.scenario.caller_files import load_wav, wav_issues, wav_path
-from rtproto.scenario.checks import semantic_issues
 from rtproto.scenario.diagnostics import (
     LoadProblem,
     ScenarioError,
@@ -30,8 +28,11 @@ from rtproto.scenario.diagnostics import (
     place,
 )
 from rtproto.scenario.diagnostics import Path as PathTo
+from rtproto.scenario.lint import semantic_issues
+from rtproto.scenario.lint_caller import PART_KINDS
 from rtproto.scenario.matchers import parse_when
-from rtproto.scenario.model import (
+from rtproto.scenario.replay_files import load_recording, replay_issues, replay_path
+from rtproto.scenario.spec import (
     AUTO,
     AbortConnection,
     BurstScript,
@@ -58,7 +59,6 @@ from rtproto.scenario.model import (
     VadSettings,
     WaitStep,
 )
-from rtproto.scenario.replay_files import load_recording, replay_issues, replay_path
 from schemas import SCHEMA_ROOT
 
 SCHEMA_FILE = SCHEMA_ROOT / "scenario.schema.json"

@@ -14,9 +14,23 @@ from functools import cache
 from typing import Any
 
 from rtproto.catalogue import Api, load_catalogue
-from rtproto.scenario.templates import TEMPLATES
 
-TEMPLATE_NAMES = tuple(TEMPLATES)
+# The templates a reply may name; rtproto.server.play.templates implements each (a test keeps
+# the two equal), so the format does not depend on the player.
+TEMPLATE_NAMES = (
+    "session.created",
+    "session.updated",
+    "conversation.item.truncated",
+    "conversation.item.deleted",
+    "input_audio_buffer.committed",
+    "input_audio_buffer.cleared",
+    "rate_limits.updated",
+    "error",
+    "item_added_done",
+    "text_response",
+    "audio_response",
+    "function_call_response",
+)
 APIS: tuple[Api, ...] = ("realtime", "responses", "chat")
 HTTP_APIS: tuple[Api, ...] = ("responses", "chat")
 # The pseudo client event the HTTP driver makes of each request body.
@@ -26,7 +40,7 @@ REQUEST_TYPES: dict[Api, str] = {
 }
 CHAT_ERROR = "error"  # the name of a Chat mid-stream `{"error": {...}}` data chunk
 # A Realtime scenario with `vad:` hands its rules one of these for each turn its VAD commits
-# (rtproto.scenario.listener): ours, not the API's, so no client sends it.
+# (rtproto.server.play.listener): ours, not the API's, so no client sends it.
 VAD_TURN = "vad.turn"
 PSEUDO_TYPES = (VAD_TURN,)
 

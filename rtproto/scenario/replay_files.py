@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from rtproto.catalogue import Api
-from rtproto.scenario.checks import scenario_api
 from rtproto.scenario.diagnostics import Issue
 from rtproto.scenario.diagnostics import Path as PathTo
+from rtproto.scenario.lint import scenario_api
 from rtproto.scenario.names import event_name, event_names
-from rtproto.scenario.replay import Recording, RecordingError, read_recording
+from rtproto.scenario.recording import Recording, RecordingError, read_recording
 from rtproto.transcript import api_of_event
 
 CACHED_RECORDINGS = 64

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rtproto.scenario.model import ExpectedTurn
+from rtproto.scenario.spec import ExpectedTurn
 
 Outcome = Literal["met", "shifted", "unfinished", "missing", "extra"]
 START, END = "speech_started.audio_start_ms", "speech_stopped.audio_end_ms"

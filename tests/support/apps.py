@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import httpx2
 
 from rtproto.api_errors import ApiError, parse_json_body
-from rtproto.chat.service import ChatService
-from rtproto.responses.service import ResponsesService
-from rtproto.responses.store import StoredResponse
+from rtproto.server.chat.service import ChatService
+from rtproto.server.responses.service import ResponsesService
+from rtproto.server.responses.store import StoredResponse
 from tests.support.streams import (
     chat_frames,
     error_response,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from rtproto.events import RealtimeError
-from rtproto.realtime.outbox import Outgoing, Send
-from rtproto.realtime.session import RealtimeSession, SessionOptions
-from rtproto.realtime.timing import Timing
+from rtproto.server.realtime.outbox import Outgoing, Send
+from rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from rtproto.server.realtime.timing import Timing
 from rtproto.transcript import parse_lines
 from rtproto.validation import EventValidator
 from tests.support.shared import require_shared

@@ -21,7 +21,7 @@ from fixtures import EXAMPLE_TRANSCRIPT
 from mockserver import ConnectionInfo, RunningServer, ServerOptions, running_server
 from rtproto.events import EventBuilder, RealtimeError, supported_values_message
 from rtproto.ids import IdFactory
-from rtproto.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw, Timeline
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw, Timeline
 
 T = TypeVar("T")
 TEST_TIMEOUT_S = 10.0

@@ -42,7 +42,7 @@ def _union_members(alias: Any) -> tuple[Any, ...]:
 
 @cache
 def sdk_event_types(family: str, dialect: str, direction: str) -> dict[str, type]:
-    """Wire event type -> the SDK's pydantic model for it."""
+    """SendQueue event type -> the SDK's pydantic model for it."""
     module_name, alias_name = SDK_UNIONS[(family, dialect, direction)]
     alias = getattr(importlib.import_module(module_name), alias_name)
     found: dict[str, type] = {}

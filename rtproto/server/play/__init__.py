@@ -1,0 +1,16 @@
+"""Scripted scenarios played as the server (the format itself is rtproto.scenario).
+
+player = ScenarioPlayer(load_scenario(path), seed=1)   # a Behaviour for the driver
+http = HttpScenario(load_scenario(path), seed=1)       # one per selected HTTP scenario
+stream = http.open(body, now)                          # one per request
+"""
+
+from rtproto.server.play.http import HttpScenario, ScenarioStream
+from rtproto.server.play.player import ScenarioPlayer, Unmatched
+
+__all__ = [
+    "HttpScenario",
+    "ScenarioPlayer",
+    "ScenarioStream",
+    "Unmatched",
+]

@@ -1,0 +1,135 @@
+"""Responses and Chat Completions scenarios, played per HTTP request, sans-I/O.
+
+One `HttpScenario` plays one scenario for as long as the driver keeps it selected: its rules'
+`times` and `ordered`, `unmatched` and `${last...}` carry over from request to request, so a
+scenario can script a conversation turn by turn. Each request gets its own `ScenarioStream`:
+
+    scenario = HttpScenario(load_scenario(path), seed=1)
+    stream = scenario.open(body, now)     # the parsed JSON body of POST /v1/responses or
+                                          # /v1/chat/completions; raises ApiError (400) when no
+                                          # rule takes it: answer that error instead
+    while not stream.finished:            # sleep until stream.next_deadline(), then
+        for item in stream.due(now): ...  # write each item (see below)
+
+What comes out, in order, per item:
+
+- `Send(event)`: one SSE message; Responses `event: <type>` + `data: <json>`, Chat `data: <json>`
+  (a Chat `{"error": {...}}` chunk too).
+- `SendRaw(text)`: one `data: <text>` line as written: a malformed frame, a raw step, and
+  Chat's end marker `SendRaw("[DONE]")`, which the stream sends itself (a Chat reply ends with
+  it unless it replays a transcript, which ends as recorded, simulates, which ends as the model
+  does, or sends a raw `[DONE]` itself).
+- `Close`: the stream is over: end the body. It comes last in every stream: after the reply, or
+  where a `drop` (or an error) fault cut it short. Its code and reason mean nothing over HTTP.
+- `Abort`: the stream is over: drop the connection mid-body.
+
+`finished` turns true once a Close or Abort went out; if the client goes away first, call
+`client_closed()`. `next_deadline()` is None only when the stream is finished.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from rtproto.api_errors import ApiError
+from rtproto.ids import IdFactory
+from rtproto.scenario.names import HTTP_APIS, request_event
+from rtproto.scenario.spec import RawStep, ReplayStep, Rule, Scenario, SimulateStep, Step
+from rtproto.server.play.faults import END_OF_STREAM
+from rtproto.server.play.player import UNMATCHED_CODE
+from rtproto.server.play.rulebook import RuleBook, Unmatched
+from rtproto.server.play.sender import ReplySender
+from rtproto.server.play.state import DEFAULT_EPOCH_S, ConnectionState
+from rtproto.server.realtime.outbox import Outgoing, SendRaw
+from rtproto.sse import DONE
+
+Event = dict[str, Any]
+DEFAULT_HTTP_MODEL = "gpt-4o"  # for made-up chunk heads when a request names no model
+
+
+def _sends_its_own_done(steps: tuple[Step, ...]) -> bool:
+    """A replay ends as recorded and the simulated model as it ends its streams."""
+    return any(
+        isinstance(step, ReplayStep | SimulateStep)
+        or (isinstance(step, RawStep) and step.text == DONE)
+        for step in steps
+    )
+
+
+class ScenarioStream:
+    """The server's side of one HTTP request under a scenario."""
+
+    def __init__(self, sender: ReplySender, request: Event, rule: Rule) -> None:
+        self.sender = sender
+        self.request = request  # the pseudo client event the rules saw
+        self.rule = rule
+
+    @property
+    def finished(self) -> bool:
+        """Whether the stream is over: a Close or Abort went out (or the client left)."""
+        return self.sender.queue.closed
+
+    @property
+    def problems(self) -> list[str]:
+        return self.sender.problems
+
+    def due(self, now: float) -> list[Outgoing]:
+        return self.sender.queue.due(now)
+
+    def next_deadline(self) -> float | None:
+        return self.sender.queue.next_deadline()
+
+    def client_closed(self) -> None:
+        self.sender.queue.close()
+
+
+class HttpScenario:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        *,
+        model: str = DEFAULT_HTTP_MODEL,
+        epoch_s: int = DEFAULT_EPOCH_S,
+    ) -> None:
+        if scenario.api not in HTTP_APIS:
+            raise ValueError(
+                f"scenario {scenario.id} is for api {scenario.api}: play it per connection "
+                "with rtproto.scenario.ScenarioPlayer"
+            )
+        self.scenario = scenario
+        noise = random.Random(f"obfuscation-{seed}")
+        self.state = ConnectionState(IdFactory(seed), noise, model=model, epoch_s=epoch_s)
+        self.rules = RuleBook(scenario, self.state.recall)
+        self.requests = 0
+
+    @property
+    def unmatched(self) -> list[Unmatched]:
+        return self.rules.unmatched
+
+    def unmet(self) -> list[str]:
+        return self.rules.unmet()
+
+    def expectations(self) -> tuple[str, ...]:
+        return self.rules.expectations()
+
+    def open(self, body: dict[str, Any], now: float) -> ScenarioStream:
+        """The stream that answers one request; ApiError (400) when no rule takes it."""
+        self.requests += 1
+        request = request_event(self.scenario.api, body)
+        sender = ReplySender(self.scenario, self.state, request)
+        sender.arm(now)
+        sender.received(request, now)
+        rule = self.rules.take(request, now)
+        if rule is None:
+            message = f"Scenario {self.scenario.id}: {self.unmatched[-1]}."
+            raise ApiError(400, message, code=UNMATCHED_CODE)
+        delay = self.scenario.delay_ms if rule.delay_ms is None else rule.delay_ms
+        pace = self.scenario.pace_ms if rule.pace_ms is None else rule.pace_ms
+        where = f"request {self.requests}, {rule.label}"
+        last = sender.reply(rule.reply, request, now, delay_ms=delay, pace_ms=pace, where=where)
+        if self.scenario.api == "chat" and not _sends_its_own_done(rule.reply):
+            sender.queue.schedule(last, SendRaw(DONE))
+        sender.queue.schedule(last, END_OF_STREAM)
+        return ScenarioStream(sender, request, rule)

@@ -1,0 +1,227 @@
+"""The sending side of one Realtime connection or one HTTP stream: replies on a SendQueue, and
+faults.
+
+- Replies are serialized like the real server's: a reply starts `delay_ms` after its event, but
+  never before the previous reply has finished; its events are `pace_ms` apart, except between
+  the events of a replay with `timing: recorded`, which keep the transcript's `t_ms` gaps.
+- Literal events are completed as their API sends them (rtproto.server.play.stamps); replayed
+  events go out exactly as recorded (a copy each time), and so do the simulated model's
+  (rtproto.server.play.simulated), timed by its own plan unless paced.
+- Faults fire at a time, or after the nth event of a type, received or sent (rtproto.scenario.
+  wire acts on the events themselves).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from collections import Counter
+from functools import partial
+from typing import Any
+
+from rtproto.scenario.expressions import Expression, Resolver
+from rtproto.scenario.matchers import MISSING, lookup
+from rtproto.scenario.names import event_name
+from rtproto.scenario.recording import Recording
+from rtproto.scenario.spec import (
+    Duplicate,
+    ErrorFault,
+    EventStep,
+    Fault,
+    Malform,
+    RawStep,
+    Reorder,
+    ReplayStep,
+    Scenario,
+    SimulateStep,
+    Stall,
+    Step,
+    TemplateStep,
+    WaitStep,
+)
+from rtproto.server.play.faults import fault_items, stream_failure
+from rtproto.server.play.send_queue import SendQueue
+from rtproto.server.play.simulated import simulated_stream
+from rtproto.server.play.stamps import Stamper
+from rtproto.server.play.state import ConnectionState, TemplateContext
+from rtproto.server.play.templates import expand
+from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
+from rtproto.sse import DONE
+
+Event = dict[str, Any]
+Timed = tuple[float | None, Outgoing]  # (the gap in ms before it, or None: pace_ms), the item
+
+
+def _replayed(recording: Recording) -> list[tuple[float | None, Event | None]]:
+    """(t_ms, event) of each replayed event; the `done` marker as a None event."""
+    timed: list[tuple[float | None, Event | None]] = [
+        (replayed.t_ms, replayed.event) for replayed in recording.events
+    ]
+    if recording.done:
+        timed.append((recording.done_t_ms, None))
+    return timed
+
+
+def _gaps(times: list[float | None], recorded: bool) -> list[float | None]:
+    """The recorded gap before each event (None where it is not known, or not wanted)."""
+    gaps: list[float | None] = [None]
+    for before, after in itertools.pairwise(times):
+        if recorded and before is not None and after is not None:
+            gaps.append(max(after - before, 0.0))  # a transcript's clock may step back
+        else:
+            gaps.append(None)
+    return gaps
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+class ReplySender:
+    def __init__(
+        self, scenario: Scenario, state: ConnectionState, request: Event | None = None
+    ) -> None:
+        self.scenario = scenario
+        self.api = scenario.api
+        self.state = state
+        self.stamper = Stamper(scenario.api, state, request)
+        self.queue = SendQueue(self._sent)
+        self.problems: list[str] = []  # expressions that found nothing
+        self.last_response: Event | None = None  # Responses: the latest Response object sent
+        self._busy_until = 0.0
+        self._received: Counter[str] = Counter()
+        self._sent_count: Counter[str] = Counter()
+        self._fired: set[int] = set()
+
+    def arm(self, now: float) -> None:
+        """The connection or stream starts: replies from now on, timed faults from now."""
+        self._busy_until = now
+        for fault in self.scenario.faults:
+            if fault.at_ms is not None:
+                self.queue.at(now + fault.at_ms / 1000, partial(self._fire, fault))
+
+    def received(self, event: Event, now: float) -> None:
+        self._count(self._received, event_name(event, self.api), now, None)
+
+    def reply(
+        self, steps: tuple[Step, ...], event: Event | None, now: float, *, delay_ms: int,
+        pace_ms: int, where: str,
+    ) -> float:  # fmt: skip
+        """Schedule a reply's items; returns when its last item is due (its start if none)."""
+        ctx = TemplateContext(self.state, event)
+        resolve = Resolver(partial(self._lookup, event, {}))
+        start = max(now + delay_ms / 1000, self._busy_until)
+        offset_ms, sent = 0.0, 0
+        for step in steps:
+            if isinstance(step, WaitStep):
+                offset_ms += step.ms
+                continue
+            for gap, item in self._items(step, ctx, resolve):
+                offset_ms += (pace_ms if gap is None else gap) if sent else 0
+                sent += 1
+                self.queue.schedule(start + offset_ms / 1000, item)
+        if sent:
+            # The next reply starts one gap after this one's last event, and no sooner.
+            self._busy_until = start + (offset_ms + pace_ms) / 1000
+        self.problems += [f"{where}: {text} found nothing" for text in resolve.missing]
+        return start + offset_ms / 1000
+
+    def send_now(self, events: list[Event], now: float) -> None:
+        """Events built by the player itself (error answers), timed like a reply."""
+        start = max(now + self.scenario.delay_ms / 1000, self._busy_until)
+        for event in events:
+            self._built(event)
+            self.queue.schedule(start, Send(event))
+        self._busy_until = start + self.scenario.pace_ms / 1000
+
+    # --- building items ---------------------------------------------------------------------
+
+    def _built(self, event: Event) -> Event:
+        self.state.observe(event)
+        self.stamper.seen(event)
+        return event
+
+    def _lookup(self, event: Event | None, ids: dict[str, str], expression: Expression) -> Any:
+        if expression.root == "event":
+            return lookup(event, expression.argument) if event is not None else MISSING
+        if expression.root == "last":
+            return self.state.recall(expression.argument)
+        if expression.argument not in ids:
+            ids[expression.argument] = self.state.ids.new(expression.argument)
+        return ids[expression.argument]
+
+    def _items(self, step: Step, ctx: TemplateContext, resolve: Resolver) -> list[Timed]:
+        if isinstance(step, ReplayStep):
+            return self._replay(step.recording, step.timing == "recorded")
+        if isinstance(step, SimulateStep):
+            text = resolve(step.text)
+            seed, request = self.state.ids.new("sim"), ctx.event or {}
+            created = self.state.epoch_s
+            stream = simulated_stream(self.api, request, _text(text), seed, created)
+            return self._replay(stream, step.timing == "planned")
+        if isinstance(step, RawStep):
+            text = resolve(step.text)
+            return [(None, SendRaw(text if isinstance(text, str) else json.dumps(text)))]
+        if isinstance(step, EventStep):
+            events = [self.stamper.literal(resolve(step.event))]
+        elif isinstance(step, TemplateStep):
+            events = expand(step.name, ctx, resolve(step.params))
+        else:
+            return []  # a WaitStep only moves time; reply handles it
+        return [(None, Send(self._built(event))) for event in events]
+
+    def _replay(self, recording: Recording, timed_as_recorded: bool) -> list[Timed]:
+        timed = _replayed(recording)
+        gaps = _gaps([t_ms for t_ms, _ in timed], timed_as_recorded)
+        return [
+            (gap, SendRaw(DONE) if event is None else Send(self._built(copy.deepcopy(event))))
+            for gap, (_, event) in zip(gaps, timed, strict=True)
+        ]
+
+    # --- faults -----------------------------------------------------------------------------
+
+    def _count(
+        self, counter: Counter[str], name: str, when: float, out: list[Outgoing] | None
+    ) -> None:
+        counter[name] += 1
+        for fault in self.scenario.faults:
+            due = fault.after == name and counter[name] == fault.nth
+            if due and fault.index not in self._fired:
+                self._fire(fault, when, out)
+
+    def _sent(self, event: Event, when: float, out: list[Outgoing]) -> None:
+        if isinstance(event.get("response"), dict):
+            self.last_response = event["response"]
+        self._count(self._sent_count, event_name(event, self.api), when, out)
+
+    def _fire(self, fault: Fault, when: float, out: list[Outgoing] | None) -> None:
+        """Arm a fault that acts on coming events, or send what it sends: inline when fired
+        while events go out (`out`), else scheduled for `when`."""
+        self._fired.add(fault.index)
+        action = fault.action
+        if isinstance(action, Malform):
+            self.queue.malform_next()
+        elif isinstance(action, Duplicate) and action.which == "next":
+            self.queue.duplicate_next()
+        elif isinstance(action, Reorder):
+            self.queue.reorder_next(action.count)
+        elif isinstance(action, Stall):
+            self.queue.stall(when, action.ms)
+        else:
+            for item in self._fault_items(fault):
+                if out is None:
+                    self.queue.schedule(when, item)
+                else:
+                    self.queue.push(item, when, out)
+
+    def _fault_items(self, fault: Fault) -> list[Outgoing]:
+        if self.api == "realtime" or not isinstance(fault.action, ErrorFault):
+            return fault_items(fault.action, self.state, self.queue.last_sent)
+        items = stream_failure(self.api, self.queue.last_sent, self.last_response)
+        for item in items:
+            if isinstance(item, Send):
+                self._built(item.event)
+        return items
