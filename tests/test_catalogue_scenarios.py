@@ -4,24 +4,21 @@ to end by a client written from its own rules, with every server event valid in 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from fixtures import SCENARIOS_ROOT
 from rtproto.dialects import to_beta, to_ga
 from rtproto.scenario import Scenario, load_scenarios
-from rtproto.scenario.caller import CallerAudio, caller_audio
-from rtproto.scenario.coverage import client_event_for, expected_types, plays_realtime
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, lookup, match_all
-from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Outgoing, Send
+from rtproto.scenario.caller import caller_audio
+from rtproto.scenario.coverage import client_event_for, plays_realtime
+from rtproto.scenario.expressions import Resolver
+from rtproto.scenario.matchers import match_all
+from rtproto.scenario.names import PSEUDO_TYPES
 from rtproto.validation import EventValidator
+from tests.support.rules_client import UNKNOWN_TYPE, Run, play
 
 VALIDATOR = EventValidator()
 CATEGORIES = {
@@ -34,8 +31,6 @@ CATEGORIES = {
     7: "errors",
     8: "faults",
 }
-UNKNOWN_TYPE = "nope"  # what a rule without a `type` matcher gets (the p08 capture's bad event)
-STEP_S = 0.1  # between two client events of the script
 
 
 @cache
@@ -79,77 +74,7 @@ def test_every_requirement_is_one_must_or_should_line() -> None:
         assert ("MUST" in text) != scenario.strict, scenario.id
 
 
-# --- a client written from the rules -------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """One scenario played against a client that sends, rule by rule, what each rule expects."""
-
-    player: ScenarioPlayer
-    sent: list[Outgoing] = field(default_factory=list)
-    now: float = 0.0
-
-    def pump(self) -> None:
-        """Send what comes due, deadline by deadline, until nothing is pending."""
-        while (deadline := self.player.next_deadline()) is not None:
-            self.now = max(self.now, deadline)
-            self.sent += self.player.due(deadline)
-
-    def events(self) -> list[dict[str, Any]]:
-        return [item.event for item in self.sent if isinstance(item, Send)]
-
-    def recall(self, expression: Expression) -> Any:
-        """`${last.PATH}` as the client sees it: in the latest event it received that has it."""
-        if expression.root != "last":
-            return MISSING
-        found = (lookup(event, expression.argument) for event in reversed(self.events()))
-        return next((value for value in found if value is not MISSING), MISSING)
-
-    def send(self, event: dict[str, Any]) -> None:
-        self.now += STEP_S
-        self.player.on_client_event(event, self.now)
-        self.pump()
-
-    def speak(self, audio: CallerAudio) -> None:
-        """Append the caller's audio in real time: each chunk when its last sample is spoken."""
-        start = self.now + STEP_S
-        for chunk in audio.chunks:
-            at = start + chunk.end_ms / 1000
-            while (deadline := self.player.next_deadline()) is not None and deadline <= at:
-                self.sent += self.player.due(deadline)
-            self.now = at
-            self.player.on_client_event(chunk.append_event(), at)
-        self.pump()
-
-
-def in_callers_format(scenario: Scenario, event: dict[str, Any]) -> dict[str, Any]:
-    """A session.update says the input format the client appends the caller's audio in."""
-    if scenario.caller is None or event.get("type") != "session.update":
-        return event
-    session = event.setdefault("session", {"type": "realtime"})
-    session.setdefault("audio", {}).setdefault("input", {})["format"] = scenario.caller.fmt.ga()
-    return event
-
-
-def play(scenario: Scenario) -> Run:
-    """Rule by rule, what each expects; at the first `vad.turn` rule, the caller's audio (the
-    turns it makes take the `vad.turn` rules)."""
-    run = Run(ScenarioPlayer(scenario, seed=7))
-    run.player.start(run.now)
-    run.pump()
-    number, spoken = 0, False
-    for rule in scenario.rules:
-        if VAD_TURN in expected_types(rule):
-            if not spoken:
-                run.speak(caller_audio(scenario))
-            spoken = True
-            continue
-        for _ in range(rule.limit or 1):
-            event = in_callers_format(scenario, client_event_for(rule, Resolver(run.recall)))
-            number += 1
-            run.send({"type": UNKNOWN_TYPE, **event, "event_id": f"event_client_{number:04d}"})
-    return run
+# --- every scenario played by the client written from the rules (tests/support) --------
 
 
 @cache
