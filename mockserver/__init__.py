@@ -7,7 +7,29 @@ accepts WebSocket connections, authenticates them, pumps frames between the sock
 harnesses, `python -m mockserver` on the command line.
 """
 
-from mockserver.app import RunningServer, create_app, running_server
-from mockserver.options import ConnectionInfo, ServerOptions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.app import RunningServer, create_app, running_server
+    from mockserver.options import ConnectionInfo, ServerOptions
+
+# Loaded on first use (PEP 562): `realtime-conformance --help` imports mockserver.cli, and that
+# should not cost aiohttp and the simulated model.
+_HOMES = {
+    "RunningServer": "mockserver.app",
+    "create_app": "mockserver.app",
+    "running_server": "mockserver.app",
+    "ConnectionInfo": "mockserver.options",
+    "ServerOptions": "mockserver.options",
+}
 
 __all__ = ["ConnectionInfo", "RunningServer", "ServerOptions", "create_app", "running_server"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -8,12 +8,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from mockserver.app import RunningServer, running_server, settle_heap
-from mockserver.options import ServerOptions, SimulatedModel
-from mockserver.scenarios import ScenarioLibrary
 from rtproto.server.realtime.timing import AudioDelivery, Timing
+
+if TYPE_CHECKING:  # the server itself is imported when `serve` runs: `--help` stays fast
+    from mockserver.app import RunningServer
+    from mockserver.options import ServerOptions
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +113,8 @@ def audio_delivery(text: str) -> AudioDelivery:
 
 
 def options_from_args(args: argparse.Namespace) -> ServerOptions:
+    from mockserver.options import ServerOptions, SimulatedModel  # noqa: PLC0415 (lazy: --help)
+
     return ServerOptions(
         behaviour_factory=SimulatedModel(
             timing=Timing.instant() if args.timing == "instant" else Timing.realistic(),
@@ -141,6 +144,8 @@ def ready_line(server: RunningServer) -> str:
 
 
 async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
+    from mockserver.app import running_server, settle_heap  # noqa: PLC0415 (lazy: --help)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -155,6 +160,8 @@ async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
 
 
 def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from mockserver.scenarios import ScenarioLibrary  # noqa: PLC0415 (lazy: --help)
+
     options = options_from_args(args)
     if options.scenario is not None:
         refusal = ScenarioLibrary(options.scenarios_dir).unknown(options.scenario)

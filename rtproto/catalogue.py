@@ -7,13 +7,14 @@ to an event file); those are resolved by `rtproto.schema_store` with jsonschema'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
-
-from asyncapi_python_codegen.parser import extract_all_operations
 
 from schemas import SCHEMA_ROOT
 
@@ -89,11 +90,37 @@ def _dialect(tags: Iterable[Any]) -> str:
     return ""
 
 
+PARSER_MODULE = "asyncapi_python_codegen.parser"
+
+
+@contextmanager
+def _argv_hidden() -> Iterator[None]:
+    """The process's arguments out of sight: the parser's package builds a typer CLI at import,
+    which reads `sys.argv` and would answer a `--help` meant for the program importing us."""
+    saved = sys.argv
+    sys.argv = saved[:1]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+@cache
+def asyncapi_parser() -> Callable[..., Any]:
+    """asyncapi-python's `extract_all_operations`, imported at first use: its package pulls in a
+    code generator (datamodel-code-generator, black, typer; 0.2-0.5 s) that only reading the
+    documents needs, so importing rtproto (or starting the CLI) does not pay for it."""
+    with _argv_hidden():
+        module = importlib.import_module(PARSER_MODULE)
+    parse: Callable[..., Any] = module.extract_all_operations
+    return parse
+
+
 def read_document(api: Api, path: Path) -> list[Channel]:
     """The channels of one AsyncAPI document, as seen through asyncapi-python's parser."""
     # validate=False: the parser's own rules target AMQP code generation and print to stdout;
     # the document is validated against the official AsyncAPI 3.0 schema in the tests instead.
-    operations = extract_all_operations(path, validate=False)
+    operations = asyncapi_parser()(path, validate=False)
     channels = []
     for operation in operations.values():
         direction: Direction = "server" if operation.action == "send" else "client"

@@ -1,0 +1,76 @@
+"""The AsyncAPI parser is loaded only when the catalogue is first read, and never sees argv.
+
+asyncapi-python's parser package imports its code generator (datamodel-code-generator, black,
+typer), and typer answers a `--help` it finds in `sys.argv`. Each test runs a fresh interpreter,
+since this process has long imported everything.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY_MODULES = ("black", "typer", "datamodel_code_generator", "asyncapi_python_codegen")
+LIGHT_MODULES = (
+    "rtproto.transcript",
+    "rtproto.dialects",
+    "rtproto.events",
+    "rtproto.audio",
+    "rtproto.ids",
+    "rtproto.catalogue",
+    "conformance.cli",
+)
+
+
+def run_python(code: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_modules_do_not_import_the_code_generator(module: str) -> None:
+    code = (
+        f"import sys, {module}\nprint(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_importing_with_help_in_argv_prints_nothing() -> None:
+    result = run_python("import rtproto.transcript, rtproto.dialects", "--help")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_reading_the_catalogue_hides_argv_and_keeps_it() -> None:
+    code = (
+        "import sys\n"
+        "from rtproto.catalogue import load_catalogue\n"
+        "assert load_catalogue().lookup('realtime', 'session.update', 'ga') is not None\n"
+        "print(sys.argv[1:])\n"
+    )
+    result = run_python(code, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['--help']\n"  # argv restored, and nothing printed by the parser
+
+
+def test_cli_help_is_ours() -> None:
+    result = run_python("import sys; from conformance.cli import main; sys.exit(main())", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: realtime-conformance")
+    assert "datamodel-codegen" not in result.stdout
+
+
+def test_cli_argument_errors_do_not_load_the_catalogue() -> None:
+    code = (
+        "import sys\n"
+        "from conformance.cli import build_parser\n"
+        "build_parser().parse_args(['validate', '--api', 'chat', 'x.jsonl'])\n"
+        f"print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
