@@ -37,6 +37,8 @@ from rtproto.scenario.spec import (
     AbortConnection,
     BurstScript,
     Caller,
+    CaseBlock,
+    CaseStep,
     Drop,
     Duplicate,
     ErrorFault,
@@ -263,6 +265,33 @@ def _expect_vad(spec: Any) -> VadExpectation | None:
     return VadExpectation(listed, tolerance)
 
 
+def _case_step(spec: Any) -> CaseStep:
+    if isinstance(spec, str):
+        return CaseStep(spec)
+    ((action, args),) = spec.items()
+    return CaseStep(action, args)
+
+
+def _case(spec: dict[str, Any] | None) -> CaseBlock | None:
+    if spec is None:
+        return None
+    steps, needs, checks = spec.get("steps"), spec.get("needs"), spec.get("checks")
+    server = spec.get("server", "scenario")
+    return CaseBlock(
+        needs=tuple(needs) if needs is not None else None,
+        simulated=dict(server["simulated"] or {}) if isinstance(server, dict) else None,
+        steps=tuple(_case_step(step) for step in steps) if steps is not None else None,
+        until=spec.get("until"),
+        timing=spec.get("timing"),
+        timeout_s=spec.get("timeout_s"),
+        checks=tuple(checks) if checks is not None else None,
+        tolerances=dict(spec.get("tolerances", {})),
+        expect=dict(spec.get("expect", {})),
+        media=spec.get("media"),
+        informational=spec.get("informational", False),
+    )
+
+
 def build(data: dict[str, Any], file: str) -> Scenario:
     """The typed scenario from data that passed `check`."""
     return Scenario(
@@ -283,4 +312,5 @@ def build(data: dict[str, Any], file: str) -> Scenario:
         caller=_caller(data.get("caller"), file),
         vad=_vad(data.get("vad")),
         expect_vad=_expect_vad(data.get("expect_vad")),
+        case=_case(data.get("case")),
     )

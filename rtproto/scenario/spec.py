@@ -255,6 +255,34 @@ class VadExpectation:
     tolerance_ms: int = 10
 
 
+# --- the conformance case (conformance.cases derives what is left out) ------------------------
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    """One stimulus step: a driver call (`configure`, `send_text`, ...) or `wait`, as written."""
+
+    action: str
+    args: Any = None  # the session, the text, the tool outputs, the wait; None when bare
+
+
+@dataclass(frozen=True)
+class CaseBlock:
+    """`case:` as written; None where the file leaves a key out (derived from the scenario)."""
+
+    needs: tuple[str, ...] | None = None
+    simulated: dict[str, Any] | None = None  # `server: {simulated: {...}}`; None: the scenario
+    steps: tuple[CaseStep, ...] | None = None
+    until: dict[str, Any] | None = None
+    timing: str | None = None
+    timeout_s: float | None = None
+    checks: tuple[str, ...] | None = None
+    tolerances: dict[str, float] = field(default_factory=dict)
+    expect: dict[str, Any] = field(default_factory=dict)
+    media: str | None = None
+    informational: bool = False
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -274,6 +302,7 @@ class Scenario:
     caller: Caller | None = None
     vad: VadSettings | None = None  # None: appends are matched by the rules like any event
     expect_vad: VadExpectation | None = None
+    case: CaseBlock | None = None  # None: every part of the case is derived
 
     @property
     def label(self) -> str:
