@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from rtproto.audio.formats import AudioFormat
+from rtproto.telephony import FRAME_MS
 
-FRAME_MS = 20  # one carrier frame: what telephony media streams send and expect
+__all__ = ["FRAME_MS", "MediaBridge", "MediaEnded", "MediaStarted", "MediaUnit", "PlayedAudio"]
 
 
 @runtime_checkable
