@@ -21,6 +21,7 @@ from mockserver.recorder import Recording
 from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
 from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
 from rtproto.events import EventBuilder
+from rtproto.handshake import Handshake, HandshakeRequest, Rejection, redacted_headers
 from rtproto.ids import IdFactory
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def create_app(options: ServerOptions, state: MockState | None = None) -> web.Ap
 
 
 def _connection_info(
-    hs_request: handshake.HandshakeRequest, decision: handshake.Handshake, connection_id: str
+    hs_request: HandshakeRequest, decision: Handshake, connection_id: str
 ) -> ConnectionInfo:
     return ConnectionInfo(
         connection_id=connection_id,
@@ -54,14 +55,12 @@ def _connection_info(
         call_id=decision.call_id,
         path=hs_request.path,
         query=dict(hs_request.query),
-        headers=handshake.redacted_headers(hs_request),
+        headers=redacted_headers(hs_request),
     )
 
 
-def _handshake_request(request: web.Request) -> handshake.HandshakeRequest:
-    return handshake.HandshakeRequest.from_pairs(
-        request.path, dict(request.query), request.headers.items()
-    )
+def _handshake_request(request: web.Request) -> HandshakeRequest:
+    return HandshakeRequest.from_pairs(request.path, dict(request.query), request.headers.items())
 
 
 async def realtime_handler(request: web.Request) -> web.StreamResponse:
@@ -95,7 +94,7 @@ async def realtime_handler(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _rejection_label(rejection: handshake.Rejection | None) -> str | None:
+def _rejection_label(rejection: Rejection | None) -> str | None:
     """The refused handshake's error code (the close reason when the code is null)."""
     if rejection is None:
         return None
@@ -150,7 +149,7 @@ async def _reject(
     request: web.Request,
     ws: web.WebSocketResponse,
     record: ConnectionRecord,
-    rejection: handshake.Rejection,
+    rejection: Rejection,
     state: MockState,
 ) -> None:
     """The real API's refusal: one `error` event, then a close with an application code."""

@@ -1,209 +1,26 @@
-"""The Realtime WebSocket handshake as pure functions of the request (shared/PROTOCOL.md §1).
+"""The mock's side of the handshake: its `ServerOptions` read as a `HandshakePolicy`.
 
-The real API upgrades every well-formed request first (101) and only then judges it: a bad key,
-a bad model or a retired dialect is answered with one `error` event and a close frame with an
-application close code (3000 for auth, 4000 for the request). So the decision here is never
-"refuse the upgrade" but "which subprotocol, which dialect, and which rejection, if any".
+The rules themselves are pure protocol and live in `rtproto.handshake`.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass, field
+from mockserver.options import ServerOptions
+from rtproto.handshake import API_KEYS_URL, Handshake, HandshakePolicy, HandshakeRequest, mask_key
+from rtproto.handshake import evaluate as evaluate_with_policy
 
-from mockserver.options import Dialect, ServerOptions
-from rtproto.events import RealtimeError
-
-BROWSER_SUBPROTOCOL = "realtime"  # browsers abort unless the server selects it
-KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key."
-BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
-BETA_HEADER_VALUE = "realtime=v1"
-AZURE_DEPLOYMENT_PATHS = frozenset({"/openai/realtime"})
-REDACTED = "<redacted>"
-SECRET_HEADERS = frozenset({"api-key", "cookie"})
-
-AUTH_CLOSE_CODE = 3000
-REQUEST_CLOSE_CODE = 4000
-INVALID_REQUEST = "invalid_request_error"
-MISSING_AUTH_MESSAGE = "Missing bearer or basic authentication in header"
-API_KEYS_URL = "https://platform.openai.com/account/api-keys"
-MISSING_MODEL_MESSAGE = (
-    "You must provide a model parameter, for example "
-    "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5"
-)
-# Made up: the capture of this rejection (p07c/p08b) gives the code and close, not the message.
-BETA_RETIRED_MESSAGE = (
-    "The Realtime API beta shape is no longer supported. Remove the 'OpenAI-Beta: realtime=v1' "
-    "header and use the GA interface."
-)
+# API_KEYS_URL and mask_key are re-exported for mockserver.http_common; their home is rtproto.
+__all__ = ["API_KEYS_URL", "evaluate", "mask_key", "policy_of"]
 
 
-@dataclass(frozen=True)
-class HandshakeRequest:
-    """The parts of an upgrade request the handshake looks at."""
-
-    path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)  # names as sent, one value each
-
-    @classmethod
-    def from_pairs(
-        cls, path: str, query: Mapping[str, str], header_pairs: Iterable[tuple[str, str]]
-    ) -> HandshakeRequest:
-        """Repeated headers (several Sec-WebSocket-Protocol lines) are joined with ", "."""
-        headers: dict[str, str] = {}
-        names: dict[str, str] = {}
-        for name, value in header_pairs:
-            first = names.setdefault(name.lower(), name)
-            headers[first] = f"{headers[first]}, {value}" if first in headers else value
-        return cls(path, dict(query), headers)
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
-
-    @property
-    def subprotocols(self) -> list[str]:
-        """The offered subprotocols, in the client's order."""
-        offered = self.header("Sec-WebSocket-Protocol") or ""
-        return [item.strip() for item in offered.split(",") if item.strip()]
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why a connection is refused after the upgrade: the `error` to send and the close."""
-
-    error: RealtimeError
-    close_code: int
-    close_reason: str
-
-
-@dataclass(frozen=True)
-class Handshake:
-    """What the handshake decided."""
-
-    dialect: Dialect
-    subprotocol: str | None
-    model: str | None
-    intent: str | None
-    call_id: str | None
-    rejection: Rejection | None
-
-
-def select_subprotocol(offered: list[str]) -> str | None:
-    return BROWSER_SUBPROTOCOL if BROWSER_SUBPROTOCOL in offered else None
-
-
-def dialect_of(request: HandshakeRequest) -> Dialect:
-    """Beta when asked for by header (name and value in any case) or by subprotocol."""
-    header = (request.header("OpenAI-Beta") or "").lower()
-    values = {value.replace(" ", "") for value in header.split(",")}
-    if BETA_HEADER_VALUE in values or BETA_SUBPROTOCOL in request.subprotocols:
-        return "beta"
-    return "ga"
-
-
-def presented_key(request: HandshakeRequest) -> str | None:
-    """The API key the client sent: Bearer header, browser subprotocol, or Azure `api-key`."""
-    scheme, _, value = (request.header("Authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    for protocol in request.subprotocols:
-        if protocol.startswith(KEY_SUBPROTOCOL_PREFIX) and len(protocol) > len(
-            KEY_SUBPROTOCOL_PREFIX
-        ):
-            return protocol[len(KEY_SUBPROTOCOL_PREFIX) :]
-    api_key = (request.header("api-key") or "").strip()
-    return api_key or None
-
-
-def mask_key(key: str) -> str:
-    """The key as the real error message shows it: 8 characters, `***…`, the last 4.
-
-    The capture (p10) shows that shape for a full-length key; how the real API masks a short key
-    is not recorded, so a short key shows only its first 3 characters.
-    """
-    if len(key) >= 16:
-        return f"{key[:8]}***…{key[-4:]}"
-    return f"{key[:3]}***…"
-
-
-def auth_rejection(key: str | None, accepted: Set[str] | None) -> Rejection | None:
-    if key is None:
-        error = RealtimeError(None, MISSING_AUTH_MESSAGE)
-        return Rejection(error, AUTH_CLOSE_CODE, INVALID_REQUEST)
-    if accepted is None or key in accepted:
-        return None
-    message = (
-        f"Incorrect API key provided: {mask_key(key)}. You can find your API key at {API_KEYS_URL}."
+def policy_of(options: ServerOptions) -> HandshakePolicy:
+    return HandshakePolicy(
+        api_keys=options.api_keys,
+        supported_models=options.supported_models,
+        retired_beta=options.retired_beta,
     )
-    error = RealtimeError("invalid_api_key", message)
-    return Rejection(error, AUTH_CLOSE_CODE, f"{INVALID_REQUEST}.invalid_api_key")
-
-
-def request_rejection(code: str, message: str) -> Rejection:
-    return Rejection(RealtimeError(code, message), REQUEST_CLOSE_CODE, f"{INVALID_REQUEST}.{code}")
-
-
-def requested_model(request: HandshakeRequest) -> str | None:
-    """The `model` parameter, or on Azure's path the `deployment` (named by the user)."""
-    name = "deployment" if request.path in AZURE_DEPLOYMENT_PATHS else "model"
-    return request.query.get(name) or None
-
-
-def model_rejection(request: HandshakeRequest, options: ServerOptions) -> Rejection | None:
-    """Missing or unsupported model; transcription sessions and call joins need none."""
-    model = requested_model(request)
-    if request.query.get("intent") == "transcription" or request.query.get("call_id"):
-        return None
-    if model is None:
-        return request_rejection("missing_model", MISSING_MODEL_MESSAGE)
-    if request.path in AZURE_DEPLOYMENT_PATHS:
-        return None  # deployment names are the user's own: any name is served
-    if any(fnmatch.fnmatchcase(model, pattern) for pattern in options.supported_models):
-        return None
-    return request_rejection("invalid_model", f'Model "{model}" is not supported in realtime mode.')
 
 
 def evaluate(request: HandshakeRequest, options: ServerOptions) -> Handshake:
-    """Decide a handshake. Checked in order: key, retired beta, model."""
-    dialect = dialect_of(request)
-    rejection = auth_rejection(presented_key(request), options.api_keys)
-    if rejection is None and dialect == "beta" and options.retired_beta:
-        rejection = request_rejection("beta_api_shape_disabled", BETA_RETIRED_MESSAGE)
-    if rejection is None:
-        rejection = model_rejection(request, options)
-    return Handshake(
-        dialect=dialect,
-        subprotocol=select_subprotocol(request.subprotocols),
-        model=requested_model(request),
-        intent=request.query.get("intent") or None,
-        call_id=request.query.get("call_id") or None,
-        rejection=rejection,
-    )
-
-
-def _redact_protocols(value: str) -> str:
-    items = [item.strip() for item in value.split(",")]
-    return ", ".join(
-        KEY_SUBPROTOCOL_PREFIX + REDACTED if item.startswith(KEY_SUBPROTOCOL_PREFIX) else item
-        for item in items
-    )
-
-
-def redact_header(name: str, value: str) -> str:
-    """A header value fit for a transcript: keys replaced, the auth scheme kept."""
-    lowered = name.lower()
-    if lowered in ("authorization", "proxy-authorization"):
-        scheme = value.strip().partition(" ")[0]
-        return f"{scheme} {REDACTED}" if scheme else REDACTED
-    if lowered in SECRET_HEADERS:
-        return REDACTED
-    if lowered == "sec-websocket-protocol":
-        return _redact_protocols(value)
-    return value
-
-
-def redacted_headers(request: HandshakeRequest) -> dict[str, str]:
-    return {name: redact_header(name, value) for name, value in request.headers.items()}
+    """Decide a handshake as a mock configured with `options` does."""
+    return evaluate_with_policy(request, policy_of(options))

@@ -6,23 +6,22 @@ import time
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from fixtures import SCENARIOS_ROOT
+from rtproto.handshake import DEFAULT_SUPPORTED_MODELS, Dialect
 from rtproto.server.pacing import Pacing
 from rtproto.server.ratelimit import RateLimits
 from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.realtime.session import RealtimeSession, SessionLimits, SessionOptions
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 
-Dialect = Literal["ga", "beta"]
-
-# Glob patterns (fnmatch) of the model names the real API accepts in realtime mode.
-DEFAULT_SUPPORTED_MODELS = (
-    "gpt-realtime*",
-    "gpt-4o-realtime-preview*",
-    "gpt-4o-mini-realtime-preview*",
-)
+__all__ = [  # Dialect is re-exported (its home is rtproto.handshake)
+    "BehaviourFactory",
+    "ConnectionInfo",
+    "Dialect",
+    "ServerOptions",
+    "SimulatedModel",
+]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtproto.catalogue import Api
-
-BETA_HEADER_VALUE = "realtime=v1"
-BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
+from rtproto.handshake import Dialect, HandshakeRequest, dialect_of
 
 
 @dataclass(frozen=True)
@@ -90,22 +88,13 @@ def api_of_event(event: dict[str, Any]) -> Api:
     return "realtime"
 
 
-def _header(headers: Any, name: str) -> str:
-    if not isinstance(headers, dict):
-        return ""
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return str(value)
-    return ""
-
-
-def dialect_from_handshake(meta: dict[str, Any]) -> str | None:
-    """'beta' or 'ga' when the recorded handshake says which; None when it does not say."""
+def dialect_from_handshake(meta: dict[str, Any]) -> Dialect | None:
+    """'beta' or 'ga' by the handshake rules (`rtproto.handshake.dialect_of`) applied to the
+    recorded request headers; None when the line is no handshake or records no headers."""
     if meta.get("kind") != "handshake":
         return None
     headers = meta.get("request_headers")
-    if _header(headers, "OpenAI-Beta").lower().replace(" ", "") == BETA_HEADER_VALUE:
-        return "beta"
-    if BETA_SUBPROTOCOL in _header(headers, "Sec-WebSocket-Protocol"):
-        return "beta"
-    return "ga" if headers is not None else None
+    if not isinstance(headers, dict):
+        return None
+    pairs = [(str(name), str(value)) for name, value in headers.items()]
+    return dialect_of(HandshakeRequest.from_pairs(str(meta.get("path", "")), {}, pairs))

@@ -15,6 +15,7 @@ import pytest
 HEAVY_MODULES = ("black", "typer", "datamodel_code_generator", "asyncapi_python_codegen")
 LIGHT_MODULES = (
     "rtproto.transcript",
+    "rtproto.handshake",
     "rtproto.dialects",
     "rtproto.events",
     "rtproto.audio",
@@ -41,7 +42,7 @@ def test_light_modules_do_not_import_the_code_generator(module: str) -> None:
 
 
 def test_importing_with_help_in_argv_prints_nothing() -> None:
-    result = run_python("import rtproto.transcript, rtproto.dialects", "--help")
+    result = run_python("import rtproto.transcript, rtproto.handshake, rtproto.dialects", "--help")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 

@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from mockserver.handshake import (
+from mockserver.handshake import evaluate
+from mockserver.options import ServerOptions
+from rtproto.handshake import (
     BETA_RETIRED_MESSAGE,
     Handshake,
     HandshakeRequest,
     dialect_of,
-    evaluate,
     mask_key,
     presented_key,
     redacted_headers,
     select_subprotocol,
 )
-from mockserver.options import ServerOptions
 from tests.support.shared import require_shared
 
 KEY = "sk-abcdefghijklmnopqrstuvwxyz"
