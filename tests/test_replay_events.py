@@ -12,6 +12,7 @@ from rtproto.scenario.recording import RecordingError
 from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.outbox import Send
 from tests.support.shared import require_shared
+from tests.support.virtual_clock import BehaviourClock
 
 P08 = ("traces", "realtime-ga", "capture-2026-09-18-p08-text-session-with-errors.jsonl")
 
@@ -60,11 +61,10 @@ def test_a_realtime_capture_replays_with_its_recorded_gaps() -> None:
         "id: 9.5.1\ntitle: T\nrequirement: The client MUST cope.\ndialects: [ga]\n"
         f"on_start: [{{replay: {{file: {json.dumps(str(path))}}}}}]\n"
     )
-    player = ScenarioPlayer(scenario)
-    player.start(10.0)
-    sent = []
-    while (deadline := player.next_deadline()) is not None:
-        sent += [(deadline, item) for item in player.due(deadline)]
+    clock = BehaviourClock(ScenarioPlayer(scenario))
+    clock.start(10.0)
+    clock.run_out()
+    sent = clock.sent
     assert [item.event for _, item in sent if isinstance(item, Send)] == [
         event for _, event in replay_events(path)
     ]

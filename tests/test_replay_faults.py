@@ -15,6 +15,7 @@ from rtproto.server.play.faults import STREAM_SERVER_ERROR
 from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
 from tests.support.shared import require_shared
+from tests.support.virtual_clock import VirtualClock
 
 VALIDATOR = EventValidator()
 END = Close(1000, "end of stream")
@@ -34,9 +35,7 @@ def play(api: str, trace: str, faults: str) -> list[tuple[float, Outgoing]]:
         f"faults:\n{faults}"
     )
     stream = HttpScenario(parse_scenario(text), seed=5).open(BODY, 1.0)
-    sent: list[tuple[float, Outgoing]] = []
-    while (deadline := stream.next_deadline()) is not None:
-        sent += [(deadline, item) for item in stream.due(deadline)]
+    sent = VirtualClock(stream).run_out()
     assert stream.finished
     return sent
 

@@ -30,6 +30,7 @@ from rtproto.server.play import HttpScenario
 from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 from tests.support.shared import require_shared, shared_dir
 from tests.support.streams import sdk_client, sse_response
+from tests.support.virtual_clock import VirtualClock
 
 TRACES = shared_dir() / "traces"
 BODIES: dict[str, dict[str, Any]] = {
@@ -55,9 +56,7 @@ def replay_scenario(api: Api, path: Path, timing: str = "paced") -> HttpScenario
 
 def play(stream_of: HttpScenario, api: str) -> list[tuple[float, Outgoing]]:
     stream = stream_of.open(BODIES[api], 100.0)
-    sent: list[tuple[float, Outgoing]] = []
-    while (deadline := stream.next_deadline()) is not None:
-        sent += [(deadline, item) for item in stream.due(deadline)]
+    sent = VirtualClock(stream).run_out()
     assert stream.finished
     return sent
 

@@ -15,6 +15,8 @@ from rtproto.server.pacing import Pacing
 from rtproto.server.responses.service import ResponsesService
 from rtproto.server.responses.socket import ResponsesSocketSession, SocketLimits
 from rtproto.validation import EventValidator
+from tests.support.virtual_clock import VirtualClock
+from tests.support.virtual_clock import events as events_of
 from tests.test_responses_families import CALCULATOR
 
 T0 = 1_771_375_110.0
@@ -32,10 +34,8 @@ def send(ws: ResponsesSocketSession, now: float = T0, **message: Any) -> None:
 
 def drain(ws: ResponsesSocketSession, until: float = float("inf")) -> list[dict[str, Any]]:
     """Every event due up to `until`, deadline by deadline (as a driver would send them)."""
-    events: list[dict[str, Any]] = []
-    while (deadline := ws.next_deadline()) is not None and deadline <= until:
-        events += [item.event for item in ws.due(deadline)]
-    return events
+    clock = VirtualClock(ws, now=T0)
+    return events_of(clock.advance(until))
 
 
 def of_response(events: list[dict[str, Any]], response_id: str) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from rtproto.scenario.caller import CallerAudio, caller_audio
 from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.outbox import Send
 from rtproto.validation import EventValidator
+from tests.support.virtual_clock import BehaviourClock
 
 VALIDATOR = EventValidator()
 FORMAT_IDS = [fmt.beta_name for fmt in FORMATS]
@@ -62,40 +63,37 @@ class Call:
     """A player and a client that appends audio chunk by chunk at real time."""
 
     player: ScenarioPlayer
-    sent: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    clock: BehaviourClock[ScenarioPlayer] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = BehaviourClock(self.player)
 
     @classmethod
     def start(cls, scenario_text: str) -> Call:
-        player = ScenarioPlayer(parse_scenario(scenario_text), seed=2)
-        player.start(0.0)
-        return cls(player)
+        call = cls(ScenarioPlayer(parse_scenario(scenario_text), seed=2))
+        call.clock.start(0.0)
+        return call
 
     @property
     def audio(self) -> CallerAudio:
         return caller_audio(self.player.scenario)
-
-    def pump(self, until: float) -> None:
-        while (deadline := self.player.next_deadline()) is not None and deadline <= until:
-            for item in self.player.due(deadline):
-                if isinstance(item, Send):
-                    self.sent.append((deadline, item.event))
 
     def append(self, chunks: list[bytes], start_at: float = 0.0, ms: float = 20) -> float:
         """Append each chunk when its last sample is spoken; returns when the last one went."""
         at = start_at
         for chunk in chunks:
             at += ms / 1000
-            self.pump(at)
             audio = base64.b64encode(chunk).decode("ascii")
-            self.player.on_client_event({"type": "input_audio_buffer.append", "audio": audio}, at)
-        self.pump(float("inf"))
+            self.clock.send({"type": "input_audio_buffer.append", "audio": audio}, at)
+        self.clock.run_out()
         return at
 
     def speak(self) -> None:
         self.append([chunk.audio for chunk in self.audio.chunks])
 
     def events(self, *types: str) -> list[tuple[float, dict[str, Any]]]:
-        return [(at, event) for at, event in self.sent if not types or event["type"] in types]
+        sent = [(at, item.event) for at, item in self.clock.sent if isinstance(item, Send)]
+        return [(at, event) for at, event in sent if not types or event["type"] in types]
 
 
 def silence(fmt: AudioFormat, ms: int) -> list[bytes]:
@@ -168,7 +166,6 @@ def test_every_event_is_valid_in_ga_and_in_beta(fmt: AudioFormat) -> None:
 
 def test_the_session_announces_the_vad_the_player_runs() -> None:
     call = Call.start(text(vad="{silence_duration_ms: 400, prefix_padding_ms: 100}"))
-    call.pump(0.0)
     [(_, created)] = call.events("session.created")
     detection = created["session"]["audio"]["input"]["turn_detection"]
     assert (detection["type"], detection["threshold"]) == ("server_vad", 0.5)
@@ -261,8 +258,8 @@ def test_audio_in_another_format_than_the_sessions_is_noise_and_said_so() -> Non
 def test_invalid_audio_gets_the_real_servers_error_and_changes_nothing() -> None:
     call = Call.start(text())
     event = {"type": "input_audio_buffer.append", "audio": "not base64!", "event_id": "evt_1"}
-    call.player.on_client_event(event, 1.0)
-    call.pump(float("inf"))
+    call.clock.send(event, 1.0)
+    call.clock.run_out()
     [(_, error)] = call.events("error")
     assert error["error"]["code"] == "invalid_value" and error["error"]["param"] == "audio"
     assert error["error"]["event_id"] == "evt_1"
@@ -304,7 +301,7 @@ def test_a_wav_callers_turns_are_judged_end_to_end(tmp_path: Path) -> None:
         writer.writeframes(encode(resample(decode(pcm, PCM16), 24000, 16000), PCM16))
     scenario = HEAD + "vad: true\nexpect_vad: auto\ncaller: {wav: caller.wav}\n"
     player = ScenarioPlayer(parse_scenario(scenario, str(tmp_path / "s.yaml")))
-    player.start(0.0)
     call = Call(player)
+    call.clock.start(0.0)
     call.speak()
     assert [v.outcome for v in player.vad_verdicts()] == ["met", "met"]

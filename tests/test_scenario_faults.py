@@ -10,8 +10,9 @@ import pytest
 from fixtures import FIXTURES_ROOT
 from rtproto.scenario import load_scenario, parse_scenario
 from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
+from rtproto.server.realtime.outbox import Abort, Close, Outgoing, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.virtual_clock import BehaviourClock, kinds
 
 VALIDATOR = EventValidator()
 TEXT_TURN = """\
@@ -29,22 +30,11 @@ expect:
 
 def play(faults: str, until: float = 10.0) -> list[tuple[float, Outgoing]]:
     """Start, send response.create at t=1, and collect everything sent until `until`."""
-    scenario_player = ScenarioPlayer(parse_scenario(TEXT_TURN + "faults:\n" + faults), seed=2)
-    scenario_player.start(0.0)
-    sent = collect(scenario_player, 1.0)
-    scenario_player.on_client_event({"type": "response.create", "event_id": "event_c1"}, 1.0)
-    return sent + collect(scenario_player, until)
-
-
-def collect(scenario_player: ScenarioPlayer, until: float) -> list[tuple[float, Outgoing]]:
-    sent: list[tuple[float, Outgoing]] = []
-    while (deadline := scenario_player.next_deadline()) is not None and deadline <= until:
-        sent += [(deadline, item) for item in scenario_player.due(deadline)]
-    return sent
-
-
-def kinds(sent: list[tuple[float, Outgoing]]) -> list[object]:
-    return [item.event["type"] if isinstance(item, Send) else item for _, item in sent]
+    clock = BehaviourClock(ScenarioPlayer(parse_scenario(TEXT_TURN + "faults:\n" + faults), seed=2))
+    clock.start(0.0)
+    clock.send({"type": "response.create", "event_id": "event_c1"}, 1.0)
+    clock.advance(until)
+    return clock.sent
 
 
 NORMAL = kinds(play("  - {at_ms: 60000, abort: true}\n"))  # a fault that never comes
@@ -63,10 +53,11 @@ def test_drop_after_a_client_event_closes_before_any_reply() -> None:
 
 def test_the_fault_example_closes_instead_of_answering() -> None:
     drop = FIXTURES_ROOT / "scenarios" / "8-faults" / "8.1.1-drop-while-response-awaited.yaml"
-    scenario_player = ScenarioPlayer(load_scenario(drop))
-    scenario_player.start(0.0)
-    scenario_player.on_client_event({"type": "response.create"}, 1.0)
-    assert kinds(collect(scenario_player, 10.0)) == [
+    clock = BehaviourClock(ScenarioPlayer(load_scenario(drop)))
+    clock.start(0.0)
+    clock.send({"type": "response.create"}, 1.0)
+    clock.advance(10.0)
+    assert kinds(clock.sent) == [
         "session.created",
         Close(1011, "Internal server error"),
     ]
@@ -169,15 +160,17 @@ def test_expire_session_sends_session_expired_then_closes_1001() -> None:
 
 
 def test_a_fault_fires_once() -> None:
-    scenario_player = ScenarioPlayer(
-        parse_scenario(TEXT_TURN + "faults:\n  - {after: response.create, duplicate: last}\n")
+    clock = BehaviourClock(
+        ScenarioPlayer(
+            parse_scenario(TEXT_TURN + "faults:\n  - {after: response.create, duplicate: last}\n")
+        )
     )
-    scenario_player.start(0.0)
-    first = kinds(collect(scenario_player, 1.0))
-    scenario_player.on_client_event({"type": "response.create"}, 1.0)
-    first += kinds(collect(scenario_player, 2.0))
-    scenario_player.on_client_event({"type": "response.create"}, 3.0)
-    assert kinds(collect(scenario_player, 4.0)) == NORMAL[1:]
+    clock.start(0.0)
+    clock.send({"type": "response.create"}, 1.0)
+    clock.advance(2.0)
+    first = kinds(clock.sent)
+    second = clock.send({"type": "response.create"}, 3.0) + clock.advance(4.0)
+    assert kinds(second) == NORMAL[1:]
     assert first.count("session.created") == 2
 
 
@@ -185,10 +178,12 @@ def test_a_fault_can_count_ignored_client_events() -> None:
     text = TEXT_TURN + "ignore: [input_audio_buffer.append]\nfaults:\n"
     text += "  - {after: input_audio_buffer.append, nth: 3, error: rate_limit}\n"
     scenario_player = ScenarioPlayer(parse_scenario(text))
-    scenario_player.start(0.0)
+    clock = BehaviourClock(scenario_player)
+    clock.start(0.0)
     for now in (1.0, 1.1, 1.2, 1.3):
-        scenario_player.on_client_event({"type": "input_audio_buffer.append", "audio": ""}, now)
-    sent = collect(scenario_player, 5.0)
+        clock.send({"type": "input_audio_buffer.append", "audio": ""}, now)
+    clock.advance(5.0)
+    sent = clock.sent
     assert kinds(sent) == ["session.created", "error"]
     assert sent[1][0] == 1.2
     assert scenario_player.unmatched == []

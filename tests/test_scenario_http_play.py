@@ -21,6 +21,7 @@ from rtproto.scenario.names import request_event
 from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream
 from rtproto.server.realtime.outbox import Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.virtual_clock import VirtualClock, events
 
 VALIDATOR = EventValidator()
 RESPONSES_TEXT = """\
@@ -106,14 +107,7 @@ SECOND = {
 
 def drain(stream: ScenarioStream) -> list[tuple[float, Outgoing]]:
     """What the driver sends: at each deadline, what is due, until the stream is over."""
-    sent: list[tuple[float, Outgoing]] = []
-    while (deadline := stream.next_deadline()) is not None:
-        sent += [(deadline, item) for item in stream.due(deadline)]
-    return sent
-
-
-def events(sent: list[tuple[float, Outgoing]]) -> list[dict[str, Any]]:
-    return [item.event for _, item in sent if isinstance(item, Send)]
+    return VirtualClock(stream).run_out()
 
 
 def test_a_responses_scenario_streams_valid_numbered_events_paced_after_the_delay() -> None:

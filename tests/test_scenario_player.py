@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.virtual_clock import VirtualClock, events, kinds
 
 SCENARIOS = FIXTURES_ROOT / "scenarios"
 TEXT_TURN = SCENARIOS / "5-response" / "5.1.1-text-turn.yaml"
@@ -40,20 +42,7 @@ def player(text: str, *, answer_unmatched: bool = False) -> ScenarioPlayer:
 
 def run(behaviour: Behaviour, until: float | None = None) -> list[tuple[float, Outgoing]]:
     """Pump the behaviour as the driver does: at each deadline, send what is due."""
-    sent: list[tuple[float, Outgoing]] = []
-    while (deadline := behaviour.next_deadline()) is not None:
-        if until is not None and deadline > until:
-            break
-        sent += [(deadline, item) for item in behaviour.due(deadline)]
-    return sent
-
-
-def kinds(sent: list[tuple[float, Outgoing]]) -> list[object]:
-    return [item.event["type"] if isinstance(item, Send) else item for _, item in sent]
-
-
-def events(sent: list[tuple[float, Outgoing]]) -> list[dict[str, Any]]:
-    return [item.event for _, item in sent if isinstance(item, Send)]
+    return VirtualClock(behaviour).advance(math.inf if until is None else until)
 
 
 def test_the_text_turn_example_plays_the_captured_ga_sequence_with_exact_pacing() -> None:

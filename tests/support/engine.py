@@ -18,6 +18,7 @@ from rtproto.server.realtime.timing import Timing
 from rtproto.transcript import parse_lines
 from rtproto.validation import EventValidator
 from tests.support.shared import require_shared
+from tests.support.virtual_clock import VirtualClock
 
 Event = dict[str, Any]
 HORIZON_S = 120.0  # how far `settle` runs the clock: past any response, before session expiry
@@ -31,6 +32,11 @@ def validator() -> EventValidator:
 def assert_valid(event: Event) -> None:
     problems = validator().validate(event, "realtime", "ga")
     assert not problems, "invalid server event:\n" + "\n".join(map(str, problems))
+
+
+def check_sent(item: Outgoing) -> None:
+    if isinstance(item, Send):
+        assert_valid(item.event)
 
 
 class EngineDriver:
@@ -48,37 +54,33 @@ class EngineDriver:
             options.setdefault("timing", timing or Timing.instant())
             session = RealtimeSession(SessionOptions(**options), validator=validator())
         self.session = session
-        self.now = start_at
-        self.sent: list[tuple[float, Outgoing]] = []
-        session.start(start_at)
-        self._collect(start_at)
+        self.clock = VirtualClock(session, now=start_at, on_item=check_sent)
+        self.clock.deliver(start_at, session.start)
 
-    def _collect(self, at: float) -> None:
-        for item in self.session.due(at):
-            if isinstance(item, Send):
-                assert_valid(item.event)
-            self.sent.append((at, item))
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    @property
+    def sent(self) -> list[tuple[float, Outgoing]]:
+        return self.clock.sent
 
     def advance(self, until: float) -> None:
         """Run the clock to `until`, stopping at every deadline on the way."""
-        while (deadline := self.session.next_deadline()) is not None and deadline <= until:
-            self.now = max(self.now, deadline)
-            self._collect(self.now)
-        self.now = max(self.now, until)
-        self._collect(self.now)
+        self.clock.advance(until)
+
+    def step(self) -> bool:
+        """Run the clock to the next deadline; False when nothing is pending."""
+        return self.clock.step()
 
     def settle(self) -> None:
         self.advance(self.now + HORIZON_S)
 
     def send(self, event: Event, at: float | None = None) -> None:
-        self.advance(self.now if at is None else at)
-        self.session.on_client_event(event, self.now)
-        self._collect(self.now)
+        self.clock.deliver(at, lambda now: self.session.on_client_event(event, now))
 
     def frame_error(self, error: RealtimeError, at: float | None = None) -> None:
-        self.advance(self.now if at is None else at)
-        self.session.on_frame_error(error, self.now)
-        self._collect(self.now)
+        self.clock.deliver(at, lambda now: self.session.on_frame_error(error, now))
 
     # --- reading the log ----------------------------------------------------------------
 

@@ -14,7 +14,9 @@ from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, lookup
 from rtproto.scenario.names import VAD_TURN
 from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Outgoing, Send
+from rtproto.server.realtime.outbox import Outgoing
+from tests.support.virtual_clock import BehaviourClock
+from tests.support.virtual_clock import events as events_of
 
 UNKNOWN_TYPE = "nope"  # what a rule without a `type` matcher gets (the p08 capture's bad event)
 STEP_S = 0.1  # between two client events of the script
@@ -25,17 +27,30 @@ class Run:
     """One scenario played against a client that sends, rule by rule, what each rule expects."""
 
     player: ScenarioPlayer
-    sent: list[Outgoing] = field(default_factory=list)
-    now: float = 0.0
+    clock: BehaviourClock[ScenarioPlayer] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = BehaviourClock(self.player)
+
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    @property
+    def timed(self) -> list[tuple[float, Outgoing]]:
+        """Everything the player sent, with the virtual time it was sent at."""
+        return self.clock.sent
+
+    @property
+    def sent(self) -> list[Outgoing]:
+        return [item for _, item in self.clock.sent]
 
     def pump(self) -> None:
         """Send what comes due, deadline by deadline, until nothing is pending."""
-        while (deadline := self.player.next_deadline()) is not None:
-            self.now = max(self.now, deadline)
-            self.sent += self.player.due(deadline)
+        self.clock.run_out()
 
     def events(self) -> list[dict[str, Any]]:
-        return [item.event for item in self.sent if isinstance(item, Send)]
+        return events_of(self.clock.sent)
 
     def recall(self, expression: Expression) -> Any:
         """`${last.PATH}` as the client sees it: in the latest event it received that has it."""
@@ -45,19 +60,14 @@ class Run:
         return next((value for value in found if value is not MISSING), MISSING)
 
     def send(self, event: dict[str, Any]) -> None:
-        self.now += STEP_S
-        self.player.on_client_event(event, self.now)
+        self.clock.send(event, self.now + STEP_S)
         self.pump()
 
     def speak(self, audio: CallerAudio) -> None:
         """Append the caller's audio in real time: each chunk when its last sample is spoken."""
         start = self.now + STEP_S
         for chunk in audio.chunks:
-            at = start + chunk.end_ms / 1000
-            while (deadline := self.player.next_deadline()) is not None and deadline <= at:
-                self.sent += self.player.due(deadline)
-            self.now = at
-            self.player.on_client_event(chunk.append_event(), at)
+            self.clock.send(chunk.append_event(), start + chunk.end_ms / 1000)
         self.pump()
 
 
@@ -74,7 +84,7 @@ def play(scenario: Scenario) -> Run:
     """Rule by rule, what each expects; at the first `vad.turn` rule, the caller's audio (the
     turns it makes take the `vad.turn` rules)."""
     run = Run(ScenarioPlayer(scenario, seed=7))
-    run.player.start(run.now)
+    run.clock.start(0.0)
     run.pump()
     number, spoken = 0, False
     for rule in scenario.rules:
