@@ -15,9 +15,11 @@ The caller streams PCM16 in 20 ms chunks at real time, each chunk sent on an abs
 
 Every received event is validated strictly against the SDK's GA union. Tolerances (stated here,
 checked from recorded timestamps): VAD numbers within one 10 ms frame of the audio timeline;
-each VAD event within 250 ms of the chunk that completed its decision; sends on their deadlines
-10 ms late on average and never more than 250 ms (a loaded test machine stalls the loop now and
-then; the audio timeline, not the wall clock, decides the VAD numbers).
+each VAD event within 250 ms of the chunk that completed its decision, as the client saw it and
+as the server recorded it (from its own transcript: never before the append that completed the
+decision arrived, and within 250 ms of it). How late the test's own sender was on its deadlines
+measures the machine, not our code: it is printed (with -s), not asserted; the audio timeline,
+not the wall clock, decides the VAD numbers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,7 +43,9 @@ from rtproto.catalogue import load_catalogue
 from rtproto.schema_store import SchemaStore
 from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from rtproto.server.realtime.session_config import SERVER_VAD
 from rtproto.server.realtime.timing import AudioDelivery, Timing
+from rtproto.transcript import parse_lines
 from tests.support.mock_behaviours import run, serving
 
 GA_UNION: TypeAdapter[Any] = TypeAdapter(RealtimeServerEvent)
@@ -49,7 +54,6 @@ LEAD_IN_MS, TURN_MS = 500, 800  # turn 1: speech 500..1300 ms of the caller's au
 BARGE_IN_AFTER_S = 0.8  # into the answer's playout: two words heard
 BARGE_IN_MS = 600
 VAD_LATENCY_LIMIT_S = 0.25
-MEAN_LATENESS_LIMIT_S, MAX_LATENESS_LIMIT_S = 0.01, 0.25
 FRAME_MS = 10
 # Quick reactions, but the answer is generated at 2x real time, so it is still in progress
 # (for a second or more) when the caller barges in.
@@ -248,19 +252,55 @@ def warm_up() -> None:
 def test_an_audio_call_with_vad_barge_in_and_truncate() -> None:
     warm_up()
 
-    async def body() -> tuple[Listener, Caller]:
+    async def body() -> tuple[Listener, Caller, list[str]]:
         async with serving(behaviour_factory=simulated) as server:
-            return await call(server.url)
+            listen, caller = await call(server.url)
+            [recording] = server.recordings.values()
+            return listen, caller, list(recording.lines)
 
-    listen, caller = run(body())
-    lateness = [sent - deadline for deadline, sent, _ in caller.sent]
-    assert sum(lateness) / len(lateness) < MEAN_LATENESS_LIMIT_S, lateness
-    assert max(lateness) < MAX_LATENESS_LIMIT_S, lateness
+    listen, caller, recording = run(body())
     assert len(listen.of("response.created")) == 2
-    print(measured(listen, caller))  # shown with -s: the figures the tolerances bound
+    reactions = server_vad_reactions(recording)
+    assert len(reactions) == 4  # started and stopped, for each of the two turns
+    for event_type, delay_s in reactions:
+        assert 0 <= delay_s < VAD_LATENCY_LIMIT_S, (event_type, reactions)
+    print(measured(listen, caller, reactions))  # shown with -s: the figures the tolerances bound
 
 
-def measured(listen: Listener, caller: Caller) -> str:
+def server_vad_reactions(lines: list[str]) -> list[tuple[str, float]]:
+    """From the server's own transcript: for each VAD event it sent, seconds from the arrival of
+    the append that completed the audio deciding it to the event going out. The decision point
+    is on the audio timeline the appends build: the first speech frame's end for speech_started
+    (its audio_start_ms includes the prefix padding), audio_end_ms for speech_stopped."""
+    appended: list[tuple[float, float]] = []  # (audio timeline ms reached, t_ms received)
+    reactions: list[tuple[str, float]] = []
+    for line in parse_lines(lines):
+        event = line.event
+        if not isinstance(event, dict):
+            continue
+        if line.direction == "client" and event["type"] == "input_audio_buffer.append":
+            reached = (appended[-1][0] if appended else 0.0) + audio_ms(event["audio"])
+            appended.append((reached, line.record["t_ms"]))
+        elif line.direction == "server" and event["type"] in VAD_DECIDED_AT:
+            decided_ms = VAD_DECIDED_AT[event["type"]](event)
+            arrived = next(t for reached, t in appended if reached >= decided_ms)
+            reactions.append((event["type"], (line.record["t_ms"] - arrived) / 1000))
+    return reactions
+
+
+def audio_ms(b64: str) -> float:
+    return len(base64.b64decode(b64)) / PCM16.bytes_per_ms
+
+
+VAD_DECIDED_AT: dict[str, Callable[[dict[str, Any]], float]] = {
+    "input_audio_buffer.speech_started": lambda e: (
+        e["audio_start_ms"] + SERVER_VAD["prefix_padding_ms"] + FRAME_MS
+    ),
+    "input_audio_buffer.speech_stopped": lambda e: e["audio_end_ms"],
+}
+
+
+def measured(listen: Listener, caller: Caller, reactions: list[tuple[str, float]]) -> str:
     started = listen.of("input_audio_buffer.speech_started")
     stopped = listen.of("input_audio_buffer.speech_stopped")
     onsets = [LEAD_IN_MS + FRAME_MS, (caller.barge_in_ms or 0) + FRAME_MS]
@@ -271,6 +311,7 @@ def measured(listen: Listener, caller: Caller) -> str:
         f"speech_started after its chunk: {[round(x * 1000, 1) for x in start_ms]} ms; "
         f"speech_stopped after its chunk: {[round(x * 1000, 1) for x in stop_ms]} ms; "
         f"send lateness: mean {sum(late) / len(late) * 1000:.2f} ms, max {max(late) * 1000:.2f} ms "
-        f"over {len(late)} chunks; truncated at "
+        f"over {len(late)} chunks; server VAD reactions "
+        f"{[round(delay_s * 1000, 1) for _, delay_s in reactions]} ms; truncated at "
         f"{listen.of('conversation.item.truncated')[0]['audio_end_ms']} ms"
     )
