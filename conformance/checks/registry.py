@@ -19,10 +19,11 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from conformance.recording import CaseRecording
 
+T = TypeVar("T")
 Level = Literal["MUST", "SHOULD", "INFO"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "INFO")
 REPRODUCE = "pytest conformance --case {case_id} -n0 -vv"
@@ -79,9 +80,16 @@ class CheckContext:
     tolerances: Mapping[str, float] = field(default_factory=dict)
     expect: Mapping[str, Any] = field(default_factory=dict)  # case-specific expectations
     measurements: dict[str, float] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # shared by checks
 
     def measure(self, name: str, value: float) -> None:
         self.measurements[name] = value
+
+    def once(self, key: str, compute: Callable[[CaseRecording], T]) -> T:
+        """`compute(recording)`, computed once per case however many checks ask for it."""
+        if key not in self.derived:
+            self.derived[key] = compute(self.recording)
+        return self.derived[key]  # type: ignore[no-any-return]
 
 
 CheckFunction = Callable[["BoundCheck"], Iterable[Violation] | None]
