@@ -15,13 +15,14 @@ the same figures from a recording with `playout_of_records`, so both agree by co
 
 from __future__ import annotations
 
-import base64
 import itertools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.telephony import pcm16, twilio
+from conformance.call.wire import CallWire, FromClient, Pcm16Wire, TwilioWire
+from rtproto.audio.formats import AudioFormat
 
 
 @dataclass
@@ -147,41 +148,50 @@ class CarrierPlayout:
         return min(pending, default=None)
 
 
-def _twilio_payload_ms(event: Mapping[str, Any]) -> float:
-    media = event.get("media")
-    payload = media.get("payload") if isinstance(media, dict) else None
-    if not isinstance(payload, str):
-        raise ValueError(f"a media event without a payload: {event!r}")
-    return twilio.AUDIO_FORMAT.duration_ms(len(base64.b64decode(payload)))
+def apply(model: CarrierPlayout, t_ms: float, message: FromClient, fmt: AudioFormat) -> None:
+    """One understood client message, at `t_ms`: the one rule the live call and checks share."""
+    if message.kind == "media":
+        model.frame(t_ms, fmt.duration_ms(len(message.audio)))
+    elif message.kind == "mark":
+        model.mark(t_ms, message.name)
+    elif message.kind == "clear":
+        model.clear(t_ms)
 
 
-def _mark_name(event: Mapping[str, Any]) -> str:
-    mark = event.get("mark")
-    name = mark.get("name") if isinstance(mark, dict) else event.get("name")
-    return str(name)
+def reader_of(records: Iterable[Mapping[str, Any]]) -> CallWire:
+    """The call's own reader of client messages, from the call's recorded `start`."""
+    for record in records:
+        event = record.get("event")
+        if record.get("wire") == "call" and record.get("dir") == "server" and event:
+            if event.get("event") == "start" and isinstance(event.get("streamSid"), str):
+                return TwilioWire(event["streamSid"], "", "")
+            if event.get("event") == "start":
+                return Pcm16Wire()
+    raise ValueError("the call wire has no `start` from the call: not a recorded call")
 
 
-def feed_record(model: CarrierPlayout, record: Mapping[str, Any]) -> None:
-    """Apply one recorded line if it is the client's media, mark or clear on the call wire."""
+def understood(record: Mapping[str, Any], reader: CallWire) -> FromClient | None:
+    """What the call understood of a recorded line: None for other lines and malformed ones
+    (the live call recorded those as `call_error` and ignored them)."""
     if record.get("wire") != "call" or record.get("dir") != "client":
-        return
-    t_ms = float(record["t_ms"])
+        return None
     frame, event = record.get("frame"), record.get("event")
-    if isinstance(frame, dict) and frame.get("opcode") == "BINARY":
-        model.frame(t_ms, pcm16.AUDIO_FORMAT.duration_ms(int(frame["size_bytes"])))
-    elif isinstance(event, dict):
-        kind = event.get("event")
-        if kind == "media":
-            model.frame(t_ms, _twilio_payload_ms(event))
-        elif kind == "mark":
-            model.mark(t_ms, _mark_name(event))
-        elif kind == "clear":
-            model.clear(t_ms)
+    try:
+        if isinstance(event, dict):
+            return reader.read_text(json.dumps(event))
+        if isinstance(frame, dict) and frame.get("opcode") == "BINARY":
+            return reader.read_binary(bytes(int(frame["size_bytes"])))  # only sizes matter
+    except ValueError:
+        return None
+    return None
 
 
 def playout_of_records(records: Iterable[Mapping[str, Any]]) -> Playout:
     """The playout of a recorded call wire (records in wire order; other wires are skipped)."""
-    model = CarrierPlayout()
-    for record in records:
-        feed_record(model, record)
+    lines = list(records)
+    reader, model = reader_of(lines), CarrierPlayout()
+    for record in lines:
+        message = understood(record, reader)
+        if message is not None:
+            apply(model, float(record["t_ms"]), message, reader.audio_format)
     return model.playout
