@@ -1,0 +1,354 @@
+"""The reference Realtime client's pump: one WebSocket at a time around a ClientProtocol.
+
+Frames in are traced and counted, decoded (a malformed frame is reported as
+`WebSocketError` and skipped: never a hang, never a lost frame after it), translated to GA for
+a beta connection, handed to the protocol, and the intents carried out before listeners hear
+of the event (barge-in latency comes first). Frames out are checked, translated, written under
+one lock, so the protocol's order is the wire's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import ssl as ssl_module
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from refclient import outgoing
+from refclient.endpoint import handshake_headers, realtime_url
+from refclient.events import RealtimeAPIEvents
+from refclient.listeners import EventListeners
+from refclient.privacy import redact, redacted
+from refclient.reconnect import EXPIRED_CODE, ReconnectPolicy
+from refclient.statistics import Statistics
+from refclient.trace import TraceWriter
+from rtproto.client import ClientProtocol, Intent, Notice, PlayAudio, SendEvent, StopPlayout
+from rtproto.client.protocol import known_server_types
+from rtproto.dialects import to_ga
+from rtproto.handshake import Dialect
+
+if TYPE_CHECKING:
+    from refclient.media_link import BridgeFactory
+
+log = logging.getLogger("refclient")
+COMPACT = (",", ":")
+CLOSE_TIMEOUT_S = 5.0
+CLIENT_CLOSE_CODE = 1000
+CONSTANTS = frozenset(constant.value for constant in RealtimeAPIEvents)
+
+
+class ClientClosedError(RuntimeError):
+    """A method was called on a client whose connection is closed."""
+
+
+@dataclass
+class RealtimeOptions:
+    api_key: str
+    model: str
+    base_url: str
+    dialect: Dialect = "ga"
+    on_web_socket_close: Callable[[dict[str, Any]], Any] | None = None
+    statistics: bool = False
+    trace: bool | str | Path = False
+    privacy: bool = False
+    reconnect: ReconnectPolicy | None = None
+    tool_outputs: dict[str, str] = field(default_factory=dict)
+    bridge_factory: BridgeFactory | None = None
+    ssl: ssl_module.SSLContext | None = None
+
+
+class RealtimeConnection:
+    """Connection, reading, writing and reconnecting; RealtimeAPIClient adds the methods."""
+
+    def __init__(self, options: RealtimeOptions, protocol: ClientProtocol) -> None:
+        if options.dialect not in ("ga", "beta"):
+            raise ValueError(f"dialect must be 'ga' or 'beta', not {options.dialect!r}")
+        self.options = options
+        self.dialect = options.dialect
+        self.protocol = protocol
+        self.url = realtime_url(options.base_url, options.model)
+        self.listeners = EventListeners(self._handler_failed)
+        self.stats = Statistics() if options.statistics else None
+        self.trace: TraceWriter | None = None
+        self.connection_id: str | None = None
+        self.closed = False
+        self._closing = False
+        self._expired = False
+        self._last_session_update: dict[str, Any] | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._send_lock = asyncio.Lock()
+        self.ended = asyncio.Event()  # set when the client is closed for good
+
+    def id(self) -> str:
+        raise NotImplementedError
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def _trace_path(self) -> Path | None:
+        trace = self.options.trace
+        if trace is False or trace is None:
+            return None
+        if trace is True:
+            return Path.cwd() / f"realtime-trace-{self.id()}.jsonl"
+        return Path(trace)
+
+    @property
+    def trace_path(self) -> Path | None:
+        return self.trace.path if self.trace else None
+
+    async def open(self) -> None:
+        """Open the WebSocket (raises aiohttp's error when the upgrade fails)."""
+        headers = handshake_headers(self.options.api_key, self.dialect)
+        if self.trace is None and (path := self._trace_path()) is not None:
+            self.trace = TraceWriter(path, self.options.privacy)
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(
+            self.url,
+            headers=headers,
+            ssl=self.options.ssl or True,
+            max_msg_size=0,
+            autoping=True,
+        )
+        self.connection_id = "ws_" + secrets.token_hex(8)
+        self._expired = False
+        if self.trace:
+            self.trace.handshake(self.url, headers)
+        self._reader = asyncio.create_task(self._read(self._ws))
+
+    def ensure_open(self) -> None:
+        if self.closed or self._closing or self._ws is None:
+            raise ClientClosedError("the Realtime client is closed; create a new client")
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        reason = ""
+        try:
+            while True:
+                message = await ws.receive()
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    await self._on_text(message.data)
+                elif message.type == aiohttp.WSMsgType.BINARY:
+                    self._on_binary(message.data)
+                elif message.type == aiohttp.WSMsgType.CLOSE:
+                    reason = str(message.extra or "")
+                    break
+                elif message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                    break
+                elif message.type == aiohttp.WSMsgType.ERROR:
+                    reason = repr(ws.exception())
+                    break
+        except Exception as error:  # a bug here must not leave the client hanging
+            log.exception("reading the Realtime socket failed")
+            reason = repr(error)
+        await self._connection_ended(ws.close_code, reason)
+
+    async def _on_text(self, text: str) -> None:
+        now = time.monotonic()
+        try:
+            event = json.loads(text)
+        except ValueError:
+            event = None
+        if self.trace:
+            self.trace.text("server", text, event)
+        if self.stats:
+            self.stats.frame("server", len(text.encode()), self._audio_ms(event, "output"))
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            shown = redacted(text) if self.options.privacy else text[:500]
+            self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "malformed_frame", "data": shown})
+            return
+        for ga_event in to_ga(event) if self.dialect == "beta" else [event]:
+            await self._on_event(ga_event, now)
+
+    async def _on_event(self, event: dict[str, Any], now: float) -> None:
+        if self.stats:
+            self.stats.server_event(event, now)
+        error = event.get("error")
+        if (
+            event["type"] == "error"
+            and isinstance(error, dict)
+            and error.get("code") == EXPIRED_CODE
+        ):
+            self._expired = True
+        try:
+            intents = self.protocol.receive(event)
+        except Exception as failure:
+            self.on_protocol_error(event, failure)
+            intents = []
+        await self.run_intents(intents)
+        self.emit(event["type"], event)
+        if event["type"] not in CONSTANTS and event["type"] not in known_server_types():
+            self.emit(RealtimeAPIEvents.Unknown, event)
+
+    def on_protocol_error(self, event: dict[str, Any], failure: Exception) -> None:
+        """The protocol failed on an event: report it and go on (the reference client's way)."""
+        log.exception("the client protocol failed on %s", event.get("type"))
+        self.emit(
+            RealtimeAPIEvents.ConnectorInformation,
+            {"kind": "protocol_error", "event": event.get("type"), "error": repr(failure)},
+        )
+
+    def _on_binary(self, data: bytes) -> None:
+        if self.trace:
+            self.trace.binary("server", len(data))
+        if self.stats:
+            self.stats.frame("server", len(data))
+        self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "binary_frame", "size": len(data)})
+
+    def _audio_ms(self, event: Any, direction: str) -> float:
+        if not isinstance(event, dict):
+            return 0.0
+        payload = event.get("delta") if direction == "output" else event.get("audio")
+        kinds = ("response.output_audio.delta", "response.audio.delta", "input_audio_buffer.append")
+        if event.get("type") not in kinds or not isinstance(payload, str):
+            return 0.0
+        fmt = self.protocol.state.session.audio_format(direction)
+        return outgoing.base64_size(payload) / fmt.bytes_per_ms
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    def emit(self, name: Any, data: Any) -> None:
+        self.listeners.emit(name, self, data)
+
+    def _handler_failed(self, name: str, error: BaseException) -> None:
+        log.error("a handler of %s raised %r", name, error)
+        if name != RealtimeAPIEvents.ConnectorInformation:
+            self.emit(
+                RealtimeAPIEvents.ConnectorInformation,
+                {"kind": "handler_error", "event": name, "error": repr(error)},
+            )
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def send_event(self, event_type: str, parameters: Mapping[str, Any] | None) -> None:
+        """Check, apply the protocol's rules, and send (raises ClientEventError, nothing sent)."""
+        event = outgoing.build(event_type, dict(parameters) if parameters is not None else None)
+        self.ensure_open()
+        outgoing.for_wire(event, self.dialect)
+        if event_type == "session.update":
+            self._last_session_update = event
+        await self.run_intents(self.protocol.send(event))
+
+    async def run_intents(self, intents: list[Intent]) -> None:
+        for intent in intents:
+            if isinstance(intent, SendEvent):
+                await self._write(intent.event)
+            elif isinstance(intent, PlayAudio):
+                self.play(intent)
+            elif isinstance(intent, StopPlayout):
+                await self.run_intents(self.protocol.playout_stopped(self.stop_playout()))
+            elif isinstance(intent, Notice):
+                self.emit(
+                    RealtimeAPIEvents.ConnectorInformation, {"kind": intent.kind, **intent.data}
+                )
+
+    def play(self, intent: PlayAudio) -> None:
+        """Hand model audio to the media bridge (MediaLink overrides nothing: see client)."""
+
+    def stop_playout(self) -> list[Any]:
+        return []
+
+    async def _write(self, event: dict[str, Any]) -> None:
+        wire_events = outgoing.for_wire(event, self.dialect)
+        async with self._send_lock:
+            ws = self._ws
+            if ws is None or ws.closed:
+                raise ClientClosedError("the Realtime connection is closed; nothing was sent")
+            for wire_event in wire_events:
+                text = json.dumps(wire_event, separators=COMPACT)
+                await ws.send_str(text)
+                self._record_sent(wire_event, text)
+
+    def _record_sent(self, event: dict[str, Any], text: str) -> None:
+        if self.trace:
+            self.trace.text("client", text, event)
+        if self.stats:
+            self.stats.frame("client", len(text.encode()), self._audio_ms(event, "input"))
+            self.stats.client_event(event, time.monotonic())
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("sent %s", redact(event) if self.options.privacy else event)
+
+    # -- closing and reconnecting -------------------------------------------------------------
+
+    async def _connection_ended(self, code: int | None, reason: str) -> None:
+        side = "client" if self._closing else "server"
+        if code is None and self._closing:
+            code = CLIENT_CLOSE_CODE  # ours; aiohttp reports it once the server has echoed it
+        if self.trace:
+            self.trace.close(side, code, reason)
+        facts = {"code": code, "reason": reason, "expired": self._expired, "by": side}
+        self._call_close_callback(facts)
+        if not self._closing and await self._reconnect(facts):
+            return
+        if not self._closing:
+            self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "closed", **facts})
+        await self._finish()
+
+    def _call_close_callback(self, facts: dict[str, Any]) -> None:
+        callback = self.options.on_web_socket_close
+        if callback is None:
+            return
+        try:
+            callback(facts)
+        except Exception as error:
+            self._handler_failed("on_web_socket_close", error)
+
+    async def _reconnect(self, facts: dict[str, Any]) -> bool:
+        policy = self.options.reconnect
+        attempt = 1
+        while policy is not None and policy.retries(bool(facts["expired"]), attempt):
+            await asyncio.sleep(policy.delay_s(attempt))
+            try:
+                self.protocol.reset()
+                await self.open()
+            except (aiohttp.ClientError, OSError) as error:
+                log.warning("reconnect attempt %d failed: %r", attempt, error)
+                attempt += 1
+                continue
+            if self._last_session_update is not None:
+                await self.run_intents(self.protocol.send(self._last_session_update))
+            self.emit(
+                RealtimeAPIEvents.ConnectorInformation,
+                {"kind": "reconnected", "attempt": attempt, **facts},
+            )
+            return True
+        return False
+
+    async def _finish(self) -> None:
+        self.closed = True
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+        if self.trace:
+            self.trace.finish()
+        self.ended.set()
+
+    async def shutdown(self) -> None:
+        """Close the connection (1000) and wait for the reader to finish. Idempotent."""
+        if self.closed:
+            return
+        self._closing = True
+        if self._ws is not None and not self._ws.closed:
+            try:
+                await asyncio.wait_for(self._ws.close(), CLOSE_TIMEOUT_S)
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                log.warning("the Realtime socket did not close cleanly")
+        if self._reader is not None:
+            await asyncio.wait_for(asyncio.shield(self._reader), CLOSE_TIMEOUT_S)
+        if not self.closed:
+            await self._finish()
+
+    def statistics(self) -> dict[str, Any] | None:
+        """Frames, bytes, audio ms both ways and latencies (None unless `statistics=True`)."""
+        return self.stats.as_dict() if self.stats else None
