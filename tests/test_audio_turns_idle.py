@@ -56,7 +56,9 @@ def test_the_timeout_commits_the_silence_and_answers_again_and_again() -> None:
     driver.settle()
     timeouts = driver.of_type("input_audio_buffer.timeout_triggered")
     assert len(timeouts) == 2
-    for timeout, answered in zip(timeouts, response_ids(driver), strict=False):
+    responses = response_ids(driver)
+    assert len(responses) == len(timeouts) + 1  # the last one answers the last timeout
+    for timeout, answered in zip(timeouts, responses[:-1], strict=True):  # follows its playout
         start_ms = played_out_at(driver, answered) * 1000
         assert start_ms - CHUNK_MS <= timeout["audio_start_ms"] <= start_ms
         assert timeout["audio_end_ms"] - timeout["audio_start_ms"] == IDLE_MS

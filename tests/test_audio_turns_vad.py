@@ -22,7 +22,7 @@ from tests.support.engine import (
     EngineDriver,
     assert_same_shape,
     collapse,
-    firsts,
+    first_pairs,
     session_update,
     trace,
     validator,
@@ -120,7 +120,7 @@ def test_the_ga_audio_turn_is_the_sip_gateway_block_event_for_event() -> None:
     driver.settle()
     ours = driver.events
     assert collapse([event["type"] for event in ours])[: len(expected)] == expected
-    for mine, theirs in zip(firsts(ours), firsts(recorded), strict=False):
+    for theirs, mine in first_pairs(recorded, ours):
         assert_same_shape(theirs, mine)
     committed = driver.one("input_audio_buffer.committed")
     assert committed["previous_item_id"] is not None  # the earlier assistant item

@@ -19,7 +19,7 @@ from tests.support.engine import (
     append_silence,
     assert_same_shape,
     collapse,
-    firsts,
+    first_pairs,
     response_types,
     session_update,
     trace,
@@ -72,7 +72,7 @@ def test_a_manual_audio_turn_goes_on_as_the_sip_gateway_block() -> None:
     ours = driver.events[1:]  # after session.created
     wanted = collapse([event["type"] for event in expected])
     assert collapse([event["type"] for event in ours])[: len(wanted)] == wanted
-    for recorded_event, our_event in zip(firsts(expected), firsts(ours), strict=False):
+    for recorded_event, our_event in first_pairs(expected, ours):
         assert_same_shape(recorded_event, our_event)
 
 

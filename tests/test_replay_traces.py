@@ -87,20 +87,19 @@ def outcome(run: Callable[[], Any]) -> Any:
 
 
 def accumulate_responses(body: bytes) -> Any:
+    """How far the SDK's accumulator got, and every event it handed the application (each
+    carries the accumulation so far: text snapshots, the completed Response)."""
     client = sdk_client(lambda request: sse_response(body))
     state: ResponseStreamState[Any] = ResponseStreamState(
         input_tools=openai.omit, text_format=openai.omit
     )
+    handed: list[dict[str, Any]] = []
 
-    def run() -> Any:
+    def run() -> None:
         for event in client.responses.create(stream=True, **BODIES["responses"]):
-            state.handle_event(event)
-        completed = state._completed_response
-        return completed.model_dump(warnings=False) if completed is not None else None
+            handed.extend(out.model_dump(warnings=False) for out in state.handle_event(event))
 
-    result = outcome(run)
-    snapshot = state._ResponseStreamState__current_snapshot  # type: ignore[attr-defined]
-    return result, snapshot.model_dump(warnings=False) if snapshot is not None else None
+    return outcome(run), handed
 
 
 def accumulate_chat(body: bytes) -> Any:

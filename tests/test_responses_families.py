@@ -4,22 +4,29 @@ by the SDK's accumulator, whose final Response is the non-streaming answer."""
 
 from __future__ import annotations
 
-import copy
 import itertools
 from typing import Any
 
 import openai
 import pytest
-from openai._models import construct_type
-from openai.lib.streaming.responses import ResponseStreamState
-from openai.types.responses import ResponseStreamEvent
+from openai.lib.streaming.responses import (
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseStreamEvent,
+    ResponseStreamState,
+    ResponseTextDeltaEvent,
+)
+from openai.types.responses import (
+    ResponseCompletedEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
+)
 
 from rtproto.server.pacing import Pacing
 from rtproto.server.responses.service import ResponsesService
 from rtproto.server.responses.simulated_model import TERMINAL_EVENTS, ResponsePlan
 from rtproto.validation import EventValidator
 from tests.support.apps import NOW, ResponsesApp
-from tests.support.sdk_types import sdk_adapter, sdk_event_types
+from tests.support.sdk_types import sdk_adapter, sdk_event_types, sdk_response_event
 from tests.support.shared import require_shared
 from tests.support.streams import sdk_client, shape, trace_events
 
@@ -91,6 +98,7 @@ FAMILIES: dict[str, tuple[dict[str, Any], str | None, str]] = {
                "vercel-ai-openai-error.1.jsonl", "failed"),
 }  # fmt: skip
 SDK_SERVER_EVENTS = sdk_event_types("responses", "", "server")
+TERMINAL_TYPES = (ResponseCompletedEvent, ResponseFailedEvent, ResponseIncompleteEvent)
 
 
 def plan_of(name: str, seed: int = 7) -> ResponsePlan:
@@ -147,32 +155,47 @@ def strip_parsed(value: Any) -> Any:
     return value
 
 
-def texts(message: dict[str, Any]) -> list[str]:
-    return [part["text"] for part in message["content"] if part["type"] == "output_text"]
-
-
 @pytest.mark.parametrize("name", FAMILIES)
 def test_the_sdk_accumulator_accepts_it_and_builds_the_final_response(name: str) -> None:
     plan = plan_of(name)
     state: ResponseStreamState[Any] = ResponseStreamState(
         input_tools=plan.request.get("tools", []), text_format=openai.omit
     )
+    handled: list[ResponseStreamEvent[Any]] = []
     for planned in plan.events:
-        state.handle_event(
-            construct_type(type_=ResponseStreamEvent, value=copy.deepcopy(planned.event))
-        )  # type: ignore[arg-type]
-    # What the SDK built from the deltas (it accumulates output text and function arguments)
-    # is what the items' `done` events and the terminal Response carry.
-    snapshot = state._ResponseStreamState__current_snapshot  # type: ignore[attr-defined]
-    built = [strip_parsed(item.to_dict()) for item in snapshot.output]
-    for built_item, final_item in zip(built, plan.final["output"], strict=False):
-        assert built_item["type"] == final_item["type"]
-        if final_item["type"] == "message":
-            assert texts(built_item) == texts(final_item)
-        if final_item["type"] == "function_call":
-            assert built_item["arguments"] == final_item["arguments"]
+        handled += state.handle_event(sdk_response_event(planned.event))
+    # What the SDK accumulated from the deltas (the snapshots its delta events carry) is what
+    # the items' `done` events and the terminal Response carry.
+    assert accumulated(handled) == final_texts(plan.final)
+    terminal = [event for event in handled if isinstance(event, TERMINAL_TYPES)]
+    assert [event.type for event in terminal] == [f"response.{plan.status}"]
     if plan.status == "completed":
-        assert strip_parsed(state._completed_response.to_dict()) == plan.final  # type: ignore[union-attr]
+        assert strip_parsed(terminal[0].response.to_dict()) == plan.final
+
+
+def accumulated(handled: list[ResponseStreamEvent[Any]]) -> dict[tuple[int, int], str]:
+    """The SDK's accumulation as its delta events carry it: output text by (output index,
+    content index), function arguments by (output index, -1)."""
+    built: dict[tuple[int, int], str] = {}
+    for event in handled:
+        if isinstance(event, ResponseTextDeltaEvent):
+            built[(event.output_index, event.content_index)] = event.snapshot
+        elif isinstance(event, ResponseFunctionCallArgumentsDeltaEvent):
+            built[(event.output_index, -1)] = event.snapshot
+    return built
+
+
+def final_texts(final: dict[str, Any]) -> dict[tuple[int, int], str]:
+    """The same, read from the final Response: what the deltas must add up to (an empty text
+    has no delta)."""
+    texts: dict[tuple[int, int], str] = {}
+    for index, item in enumerate(final["output"]):
+        if item["type"] == "function_call":
+            texts[(index, -1)] = item["arguments"]
+        for number, part in enumerate(item.get("content") or []):
+            if item["type"] == "message" and part["type"] == "output_text" and part["text"]:
+                texts[(index, number)] = part["text"]
+    return texts
 
 
 @pytest.mark.parametrize("name", [name for name, family in FAMILIES.items()

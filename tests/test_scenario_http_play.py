@@ -9,11 +9,10 @@ from typing import Any
 
 import openai
 import pytest
-from openai._models import construct_type
 from openai.lib.streaming.chat import ChatCompletionStreamState
-from openai.lib.streaming.responses import ResponseStreamState
+from openai.lib.streaming.responses import ResponseStreamEvent, ResponseStreamState
 from openai.types.chat import ChatCompletionChunk
-from openai.types.responses import ResponseStreamEvent
+from openai.types.responses import ResponseCompletedEvent
 
 from rtproto.api_errors import ApiError
 from rtproto.scenario import parse_scenario
@@ -21,6 +20,7 @@ from rtproto.scenario.names import request_event
 from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream
 from rtproto.server.realtime.outbox import Close, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.sdk_types import sdk_response_event
 from tests.support.virtual_clock import VirtualClock, events
 
 VALIDATOR = EventValidator()
@@ -146,7 +146,7 @@ def test_an_unmatched_request_is_answered_with_an_error_naming_every_expectation
 def chat_snapshot(sent: list[tuple[float, Outgoing]]) -> dict[str, Any]:
     state: ChatCompletionStreamState[Any] = ChatCompletionStreamState()
     for event in events(sent):
-        state.handle_chunk(construct_type(type_=ChatCompletionChunk, value=copy.deepcopy(event)))  # type: ignore[arg-type]
+        state.handle_chunk(ChatCompletionChunk.model_validate(copy.deepcopy(event)))
     snapshot: dict[str, Any] = state.current_completion_snapshot.model_dump()
     return snapshot
 
@@ -240,12 +240,13 @@ def test_simulate_streams_the_responses_models_answer_with_the_scenarios_text() 
     body = {"model": "gpt-4.1", "input": "Weather?", "stream": True, "metadata": {"city": "Paris"}}
     sent = drain(simulated("responses").open(body, 0.0))
     state: ResponseStreamState[Any] = ResponseStreamState(input_tools=[], text_format=openai.omit)
+    handed: list[ResponseStreamEvent[Any]] = []
     for number, event in enumerate(events(sent)):
         assert event["sequence_number"] == number
         assert VALIDATOR.validate(event, "responses") == [], event["type"]
-        state.handle_event(construct_type(type_=ResponseStreamEvent, value=copy.deepcopy(event)))  # type: ignore[arg-type]
-    assert state._completed_response is not None
-    assert state._completed_response.output_text == "It is 18 degrees in Paris."
+        handed += state.handle_event(sdk_response_event(event))
+    [completed] = [out for out in handed if isinstance(out, ResponseCompletedEvent)]
+    assert completed.response.output_text == "It is 18 degrees in Paris."
     assert sent[-1][1] == Close(1000, "end of stream")
     assert sent[-1][0] > 0.25  # the model's own pacing: a quarter second to the first output
 

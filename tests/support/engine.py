@@ -186,6 +186,14 @@ def firsts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for i, e in enumerate(events) if i == 0 or events[i - 1]["type"] != e["type"]]
 
 
+def first_pairs(recorded: list[Event], ours: list[Event]) -> list[tuple[Event, Event]]:
+    """(recorded, ours) for the first event of each run of the recording; ours must have at least
+    as many runs (it may go on), so no pair is silently left out."""
+    theirs, mine = firsts(recorded), firsts(ours)
+    assert len(mine) >= len(theirs), ([e["type"] for e in mine], [e["type"] for e in theirs])
+    return list(zip(theirs, mine[: len(theirs)], strict=True))
+
+
 def assert_same_shape(recorded: dict[str, Any], ours: dict[str, Any]) -> None:
     """Same keys in the same order, down through items and parts."""
     assert list(ours) == list(recorded), (recorded["type"], list(ours), list(recorded))

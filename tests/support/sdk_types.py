@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import typing
 from functools import cache
@@ -61,3 +62,16 @@ def chat_chunk_type() -> type:
     from openai.types.chat import ChatCompletionChunk
 
     return ChatCompletionChunk
+
+
+@cache
+def _response_events() -> TypeAdapter[Any]:
+    from openai.types.responses import ResponseStreamEvent
+
+    return TypeAdapter(ResponseStreamEvent)
+
+
+def sdk_response_event(event: dict[str, Any]) -> Any:
+    """A Responses wire event as the SDK's typed event, validated by the SDK's own union (public
+    API, where the SDK's stream would use its private lenient `construct_type`)."""
+    return _response_events().validate_python(copy.deepcopy(event))
