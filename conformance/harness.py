@@ -1,0 +1,160 @@
+"""The OpenAI side of the suite: one mock server per process (port 0), shared by the cases.
+
+Each case run gets a token; its URL carries it (`conformance_run=...`) beside the scenario, so
+the case's connections are found among everyone's, and a case played by the simulated model
+gets the settings it states (the mock's behaviour factory looks them up by token). What the
+runner waits on (server events, the scenario's rules met, the connection closed) is read from
+the mock's live records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from mockserver.app import RunningServer, running_server
+from mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
+from mockserver.state import ConnectionRecord
+from rtproto.scenario import notes
+from rtproto.scenario.spec import Rule, Scenario
+from rtproto.server.realtime.behaviour import Behaviour
+from rtproto.server.realtime.timing import AudioDelivery, Timing
+
+RUN_PARAMETER = "conformance_run"
+API_KEY = "sk-conformance-suite"
+MODEL = "gpt-realtime"
+RULE_NOTE = f'"kind":"{notes.RULE}"'
+
+
+def simulated_model(settings: Mapping[str, Any]) -> SimulatedModel:
+    """The simulated model a case states (`case: server: simulated: {...}`)."""
+    timing = Timing.instant() if settings.get("timing") == "instant" else Timing.realistic()
+    realtime = settings.get("audio_delivery") == "realtime"
+    delivery = AudioDelivery.realtime() if realtime else AudioDelivery.burst()
+    return SimulatedModel(
+        timing=timing,
+        session_limit_s=float(settings.get("session_limit_s", 3600.0)),
+        audio_delivery=delivery,
+        vad_frame_ms=int(settings.get("vad_frame_ms", 10)),
+        transcription_fails=bool(settings.get("transcription_fails", False)),
+    )
+
+
+@dataclass
+class OpenAISide:
+    """The mock server of one process and the simulated-model settings of the cases on it."""
+
+    server: RunningServer
+    simulated: dict[str, SimulatedModel] = field(default_factory=dict)
+    _tokens: itertools.count[int] = field(default_factory=itertools.count)
+    _counted: dict[str, _Counted] = field(default_factory=dict)
+
+    def behaviour(self, info: ConnectionInfo) -> Behaviour:
+        """The mock's fallback factory: the simulated model the connection's case states."""
+        model = self.simulated.get(info.query.get(RUN_PARAMETER, ""), SimulatedModel())
+        return model(info)
+
+    def new_run(self, simulated: Mapping[str, Any] | None) -> str:
+        token = f"r{next(self._tokens):04d}-{secrets.token_hex(3)}"
+        if simulated is not None:
+            self.simulated[token] = simulated_model(simulated)
+        return token
+
+    def realtime_url(self, token: str, scenario_id: str | None) -> str:
+        query = {"model": MODEL, RUN_PARAMETER: token}
+        if scenario_id is not None:
+            query["scenario"] = scenario_id
+        return f"{self.server.url}/realtime?{urlencode(query)}"
+
+    @property
+    def http_base_url(self) -> str:
+        return f"{self.server.http_url}/v1"
+
+    def connections(self, token: str) -> list[ConnectionRecord]:
+        return [c for c in self.server.connections if c.info.query.get(RUN_PARAMETER) == token]
+
+    def rules_met(self, token: str, scenario: Scenario) -> bool:
+        return bool(self.connections(token)) and not self.unmet_rules(token, scenario)
+
+    def server_events(self, token: str, event_type: str) -> int:
+        """How many `event_type` events the mock has sent on the run's connections (read
+        incrementally: each line is parsed once)."""
+        total = 0
+        for record in self.connections(token):
+            counted = self._counted.setdefault(record.connection_id, _Counted())
+            counted.read(record.recording.lines)
+            total += counted.types.get(event_type, 0)
+        return total
+
+    def unmet_rules(self, token: str, scenario: Scenario) -> list[Rule]:
+        """The scenario's rules with a finite `times` that have taken fewer events than that,
+        as the player's `scenario.rule` notes in the transcript say."""
+        taken: Counter[int] = Counter()
+        for record in self.connections(token):
+            counted = self._counted.setdefault(record.connection_id, _Counted())
+            counted.read(record.recording.lines)
+            taken += counted.rules
+        return [r for r in scenario.rules if r.limit is not None and taken[r.index] < r.limit]
+
+    def closed(self, token: str) -> bool:
+        """Every connection of the run has ended (and there was one)."""
+        found = self.connections(token)
+        return bool(found) and all(c.done.is_set() for c in found)
+
+    async def finished(self, token: str, timeout_s: float) -> None:
+        """Give the run's connections `timeout_s` to finish writing their transcripts."""
+        for record in self.connections(token):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(record.finished(), timeout_s)
+
+    def forget(self, token: str) -> None:
+        """Drop what the mock keeps of a finished run (transcripts are in the results)."""
+        self.simulated.pop(token, None)
+        for record in self.connections(token):
+            self._counted.pop(record.connection_id, None)
+            self.server.state.connections.pop(record.connection_id, None)
+
+
+@dataclass
+class _Counted:
+    """Server event types seen so far on one connection, and how far its lines were read."""
+
+    read_to: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    rules: Counter[int] = field(default_factory=Counter)
+
+    def read(self, lines: list[str]) -> None:
+        for line in lines[self.read_to :]:
+            if '"dir":"server"' in line and '"event"' in line:
+                event = json.loads(line).get("event")
+                if isinstance(event, dict):
+                    self.types[str(event.get("type"))] += 1
+            elif RULE_NOTE in line:
+                meta = json.loads(line).get("meta") or {}
+                if meta.get("kind") == notes.RULE:
+                    self.rules[int(meta["rule"])] += 1
+        self.read_to = len(lines)
+
+
+@asynccontextmanager
+async def openai_side() -> AsyncIterator[OpenAISide]:
+    """A mock on 127.0.0.1, port 0, for as long as the block runs."""
+    side: OpenAISide | None = None
+
+    def fallback(info: ConnectionInfo) -> Behaviour:
+        assert side is not None
+        return side.behaviour(info)
+
+    options = ServerOptions(behaviour_factory=fallback, connections_kept=100_000)
+    async with running_server(options) as server:
+        side = OpenAISide(server)
+        yield side

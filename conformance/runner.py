@@ -1,0 +1,340 @@
+"""Run cases: the stimulus through a fresh driver, both wires recorded, the checks, a verdict.
+
+Per case run: a token on the shared mock (conformance.harness), the virtual call when the case
+streams one, a fresh driver; its steps with a time limit; the end condition; then every record
+(the mock's connections rebased to the case start, the call, the driver's steps and reports)
+into one CaseRecording, judged by the case's checks. What goes wrong on the way is a FAIL with
+its reason (`harness.*` failures: a step that raised, timeout, connection closed), never a hung
+suite: every wait has a deadline and the driver is always closed.
+
+Many cases run at once in one event loop (`run_cases`, bounded), so the wall time of a set of
+real-time cases stays close to its longest one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.call.virtual_call import VirtualCall
+from conformance.case_defaults import Step, Wait
+from conformance.cases import Case, Selected
+from conformance.checks.registry import (
+    CheckContext,
+    Failure,
+    Level,
+    load_all_checks,
+    run_checks,
+)
+from conformance.drivers.base import ClientDriver, Endpoints
+from conformance.harness import API_KEY, MODEL, OpenAISide
+from conformance.recording import CaseRecording
+from conformance.verdicts import KnownDeviations, Verdict, grade
+from rtproto.scenario import caller_audio
+
+DriverFactory = Callable[[], ClientDriver]
+POLL_S = 0.02  # how often waits look at the mock's records
+CLOSE_S = 3.0  # how long the driver's close may take
+FINISH_S = 2.0  # how long the mock's connections get to end after the driver closed
+SETTLE_S = {"ordering": 0.3, "realtime": 1.0}  # late client events still belong to the case
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass
+class CaseResult:
+    """One case run in one dialect: its verdict and everything a report shows of it."""
+
+    case: Case
+    dialect: str
+    verdict: Verdict
+    failures: list[Failure] = field(default_factory=list)
+    reason: str | None = None  # UNIMPLEMENTED / KNOWN-DEVIATION: why
+    duration_ms: float = 0.0
+    measurements: dict[str, float] = field(default_factory=dict)
+    unavailable_checks: list[str] = field(default_factory=list)
+    recording: CaseRecording | None = None
+
+    @property
+    def node_id(self) -> str:
+        return self.case.node_id(self.dialect)
+
+
+class DriverLog:
+    """The driver wire: steps the suite performed and the client's reports, timestamped."""
+
+    def __init__(self, origin: float) -> None:
+        self.origin = origin
+        self.lines: list[dict[str, Any]] = []
+
+    def _t_ms(self) -> float:
+        return round((time.monotonic() - self.origin) * 1000, 1)
+
+    def report(self, name: str, data: Any = None) -> None:  # ClientReports
+        meta = {"kind": "report", "name": name, "data": dict(data or {})}
+        self.lines.append({"t_ms": self._t_ms(), "wire": "driver", "dir": "meta", "meta": meta})
+
+    def step(self, action: str, args: Any) -> dict[str, Any]:
+        shown = args.describe() if isinstance(args, Wait) else args
+        meta = {"kind": "step", "action": action, "args": shown, "error": None}
+        self.lines.append({"t_ms": self._t_ms(), "wire": "driver", "dir": "meta", "meta": meta})
+        return meta
+
+
+def harness_failure(case: Case, check: str, expected: str, actual: str, at_ms: float) -> Failure:
+    """A failure the runner itself sees (the client did not get through the stimulus)."""
+    level: Level = "SHOULD" if case.strict else "MUST"
+    return Failure(check, case.requirement, level, (expected,), actual, at_ms, concern="harness")
+
+
+@dataclass
+class CaseRun:
+    """The live state of one case run."""
+
+    case: Case
+    dialect: str
+    side: OpenAISide
+    driver: ClientDriver
+    origin: float = field(default_factory=time.monotonic)
+    token: str = ""
+    call: VirtualCall | None = None
+    log: DriverLog = field(init=False)
+    failures: list[Failure] = field(default_factory=list)
+    current: str = "start"
+
+    def __post_init__(self) -> None:
+        self.log = DriverLog(self.origin)
+        self.token = self.side.new_run(self.case.simulated)
+
+    def now_ms(self) -> float:
+        return round((time.monotonic() - self.origin) * 1000, 1)
+
+    def endpoints(self) -> Endpoints:
+        scenario = None if self.case.simulated is not None else self.case.id
+        return Endpoints(
+            realtime_url=self.side.realtime_url(self.token, scenario),
+            http_base_url=self.side.http_base_url,
+            api_key=API_KEY,
+            dialect=self.dialect,  # type: ignore[arg-type]
+            model=MODEL,
+            media_url=self.call.url if self.call else None,
+            media_format=self.case.media,  # type: ignore[arg-type]
+            extra={"case": self.case.id, "scenario": scenario or ""},
+        )
+
+    def reached(self, wait: Wait, since: float) -> bool:
+        """Whether the end condition holds; `closed` ends any wait."""
+        if wait.closed and self.side.closed(self.token):
+            return True
+        if wait.event and self.side.server_events(self.token, wait.event) < wait.count:
+            return False
+        if wait.rules_met and not self.side.rules_met(self.token, self.case.scenario):
+            return False
+        return not (
+            wait.ms is not None and not wait.event and time.monotonic() - since < wait.ms / 1000
+        )
+
+    async def wait(self, wait: Wait) -> None:
+        since = time.monotonic()
+        while not self.reached(wait, since):
+            await asyncio.sleep(POLL_S)
+        if wait.event and wait.ms:
+            await asyncio.sleep(wait.ms / 1000)
+
+    async def perform(self, step: Step) -> None:
+        self.current = step.describe()
+        meta = self.log.step(step.action, step.args)
+        try:
+            await self._call(step)
+        except Exception as error:
+            meta["error"] = f"{type(error).__name__}: {error}"
+            raise
+
+    async def _call(self, step: Step) -> None:
+        action, args = step.action, step.args
+        if action == "wait":
+            await self.wait(args)
+        elif action == "configure":
+            await self.driver.configure(args or {"type": "realtime"})
+        elif action == "send_text":
+            await self.driver.send_text(str(args))
+        elif action == "stream_call":
+            await self.driver.stream_call()
+        elif action == "set_tool_outputs":
+            await self.driver.set_tool_outputs(dict(args or {}))
+        elif action == "cancel":
+            await self.driver.cancel()
+        elif action == "close":
+            await self.driver.close()
+        else:
+            raise ValueError(f"unknown step {action!r}")
+
+
+async def _stimulate(run: CaseRun) -> None:
+    """Start, the steps, the end condition: the part of a case that has a time limit."""
+    case = run.case
+    run.current = "start"
+    meta = run.log.step("start", {"dialect": run.dialect})
+    try:
+        await run.driver.start(run.endpoints(), run.log)
+    except Exception as error:
+        meta["error"] = f"{type(error).__name__}: {error}"
+        raise
+    for step in case.steps:
+        await run.perform(step)
+    run.current = f"the end condition ({case.until.describe()})"
+    await run.wait(case.until)
+    await asyncio.sleep(SETTLE_S[case.timing])
+
+
+async def _drive(run: CaseRun) -> None:
+    """The stimulus under the case's time limit; what stops it becomes a failure."""
+    case = run.case
+    try:
+        await asyncio.wait_for(_stimulate(run), case.timeout_s)
+    except TimeoutError:
+        unmet = _unmet(run)
+        actual = f"timeout after {case.timeout_s:g} s, waiting for {run.current}" + unmet
+        expected = f"the case reaches its end within {case.timeout_s:g} s"
+        run.failures.append(
+            harness_failure(case, "harness.timeout", expected, actual, run.now_ms())
+        )
+    except Exception as error:
+        actual = f"{run.current} raised {type(error).__name__}: {error}"
+        if run.side.closed(run.token):
+            actual += " (connection closed)"
+        expected = f"the client performs {run.current}"
+        run.failures.append(harness_failure(case, "harness.step", expected, actual, run.now_ms()))
+
+
+def _unmet(run: CaseRun) -> str:
+    if not run.side.connections(run.token):
+        return "; the client never connected"
+    unmet = run.side.unmet_rules(run.token, run.case.scenario)
+    if not unmet or run.case.simulated is not None:
+        return ""
+    return "; the scenario still expected: " + "; ".join(rule.describe() for rule in unmet)
+
+
+async def _close(run: CaseRun) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(run.driver.close(), CLOSE_S)
+    if run.call is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(run.call.hang_up(), CLOSE_S)
+    await run.side.finished(run.token, FINISH_S)
+
+
+def collect(run: CaseRun) -> CaseRecording:
+    """Every record of the run on the case's clock: the mock's connections (rebased from their
+    own start), the call, the driver."""
+    lines: list[dict[str, Any]] = []
+    for record in run.side.connections(run.token):
+        shift = round((record.recording.started_at - run.origin) * 1000, 1)
+        for line in record.recording.records():
+            line["t_ms"] = round(float(line.get("t_ms", 0.0)) + shift, 1)
+            lines.append(line)
+    if run.call is not None:
+        lines += [dict(line, wire="call") for line in run.call.records()]
+    lines += run.log.lines
+    lines.sort(key=lambda line: float(line.get("t_ms") or 0.0))
+    return CaseRecording.from_dicts(lines)
+
+
+def judge(
+    run: CaseRun, recording: CaseRecording
+) -> tuple[list[Failure], dict[str, float], list[str]]:
+    """The case's checks over its recording; names the registry does not know are listed."""
+    known = set(load_all_checks())
+    names = [name for name in run.case.checks if name in known]
+    ctx = CheckContext(
+        case_id=run.case.id,
+        title=run.case.title,
+        recording=recording,
+        dialect=run.dialect,
+        capabilities=frozenset(run.driver.capabilities),
+        tolerances=dict(run.case.tolerances),
+        expect=dict(run.case.expect),
+    )
+    failures = run_checks(ctx, names)
+    return failures, dict(ctx.measurements), [n for n in run.case.checks if n not in known]
+
+
+def unimplemented(case: Case, dialect: str, reason: str) -> CaseResult:
+    return CaseResult(case, dialect, Verdict.UNIMPLEMENTED, reason=reason)
+
+
+async def run_case(
+    selected: Selected,
+    side: OpenAISide,
+    make_driver: DriverFactory,
+    deviations: KnownDeviations | None = None,
+) -> CaseResult:
+    """Run one case in one dialect and grade it."""
+    case, dialect = selected.case, selected.dialect
+    if case.unrunnable:
+        return unimplemented(case, dialect, case.unrunnable)
+    driver = make_driver()
+    lacking = sorted(case.needs - set(driver.capabilities))
+    if lacking:
+        return unimplemented(case, dialect, f"the client lacks: {', '.join(lacking)}")
+    run = CaseRun(case, dialect, side, driver)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            if case.uses_call:
+                caller = caller_audio(case.scenario) if case.scenario.caller else None
+                call = VirtualCall(format=case.media, caller=caller, clock_origin=run.origin)  # type: ignore[arg-type]
+                run.call = await stack.enter_async_context(call)
+            await _drive(run)
+            await _close(run)
+        recording = collect(run)
+    finally:
+        side.forget(run.token)
+    return _graded(run, recording, deviations or KnownDeviations())
+
+
+def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations) -> CaseResult:
+    checked, measurements, unavailable = judge(run, recording)
+    failures = run.failures + checked
+    case = run.case
+    verdict = grade(
+        (f.level for f in failures), strict_case=case.strict, informational=case.informational
+    )
+    verdict, reason = deviations.apply(verdict, case.id, case.node_id(run.dialect))
+    return CaseResult(
+        case,
+        run.dialect,
+        verdict,
+        failures,
+        reason,
+        duration_ms=run.now_ms(),
+        measurements=measurements,
+        unavailable_checks=unavailable,
+        recording=recording,
+    )
+
+
+async def run_cases(
+    selection: Sequence[Selected],
+    side: OpenAISide,
+    make_driver: DriverFactory,
+    *,
+    deviations: KnownDeviations | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
+    """Run every selected case, `concurrency` at once, in one event loop; results in the
+    order of `selection`. `on_result` hears of each as it finishes (progress)."""
+    bound = asyncio.Semaphore(concurrency)
+
+    async def one(selected: Selected) -> CaseResult:
+        async with bound:
+            result = await run_case(selected, side, make_driver, deviations)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(s) for s in selection)))
