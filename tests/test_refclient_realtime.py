@@ -17,7 +17,7 @@ import pytest
 from conformance.cli import main as conformance_main
 from mockserver import RunningServer, ServerOptions, running_server
 from mockserver.options import SimulatedModel
-from refclient.events import RealtimeAPIEvents
+from refclient.events import Events, RealtimeAPIEvents
 from refclient.listeners import ListenerError
 from refclient.outgoing import ClientEventError
 from refclient.realtime import (
@@ -59,7 +59,7 @@ class Heard:
 
     def __init__(self, client: RealtimeAPIClient, *names: Any) -> None:
         self.events: list[tuple[str, Any]] = []
-        for name in names or list(RealtimeAPIEvents):
+        for name in names or [*RealtimeAPIEvents, *Events]:
             client.add_event_listener(name, self._on(str(name)))
 
     def _on(self, name: str) -> Callable[[Any, Any], None]:
