@@ -256,5 +256,5 @@ def test_rate_limits_remaining_decreases() -> None:
         {entry["name"]: entry["remaining"] for entry in e["rate_limits"]}
         for e in driver.of_type("rate_limits.updated")
     )
-    assert second["requests"] == first["requests"] - 1
+    assert set(first) == set(second) == {"tokens"}  # the GA captures report tokens only
     assert second["tokens"] < first["tokens"]

@@ -21,6 +21,7 @@ LIGHT_MODULES = (
     "rtproto.audio",
     "rtproto.ids",
     "rtproto.catalogue",
+    "rtproto.wire",
     "conformance.cli",
 )
 

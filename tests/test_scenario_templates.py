@@ -16,10 +16,10 @@ from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING
 from rtproto.schema_store import SchemaStore
 from rtproto.server.play.audio import BYTES_PER_MS, audio_chunks, tone_pcm16
-from rtproto.server.play.responses import text_deltas
 from rtproto.server.play.state import ConnectionState, TemplateContext
 from rtproto.server.play.templates import TEMPLATES, expand
 from rtproto.validation import EventValidator
+from rtproto.wire import text_pieces
 
 VALIDATOR = EventValidator()
 USER_ITEM = {
@@ -213,7 +213,7 @@ def test_error_echoes_the_offending_event_id() -> None:
 
 def test_text_deltas_join_back_to_the_text() -> None:
     for text in ("Hi there, friend!", "  spaced  out  ", "", "¿Qué tal? Bien."):
-        assert "".join(text_deltas(text)) == text
+        assert "".join(text_pieces(text)) == text
 
 
 def resolver(event: dict[str, Any] | None = None) -> Resolver:

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import random
-import re
 import string
 import struct
 import zlib
@@ -20,10 +19,10 @@ from typing import Any
 
 from faker import Faker
 
+from rtproto import wire
+
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
-# Token-like pieces: a word with its leading space, or one punctuation mark with its space.
-TOKEN = re.compile(r"\s*\w+(?:['’]\w+)*|\s*[^\w\s]|\s+")
 # Property names whose values faker can make realistic.
 NAMED_VALUES = {
     "city": "city",
@@ -62,13 +61,9 @@ class SeedSequence:
         return Simulation(request_seed(self.seed, body, occurrence))
 
 
-def tokenize(text: str) -> list[str]:
-    """Split text into token-like deltas whose concatenation is the text."""
-    return TOKEN.findall(text)
-
-
 def count_tokens(text: str) -> int:
-    return len(tokenize(text))
+    """A plausible token count: the number of text pieces (`rtproto.wire.text_pieces`)."""
+    return len(wire.text_pieces(text))
 
 
 class Simulation:
@@ -89,8 +84,8 @@ class Simulation:
         return prefix + separator + "".join(self.random.choices(ALNUM, k=length))
 
     def obfuscation(self, delta: str) -> str:
-        """Padding that evens out event sizes, as the real API adds to deltas."""
-        return "".join(self.random.choices(ALNUM, k=max(2, 16 - len(delta))))
+        """Padding that evens out event sizes, as the real API adds to deltas (`rtproto.wire`)."""
+        return wire.obfuscation(delta, self.random)
 
     # text
     def sentences(self, count: int) -> str:

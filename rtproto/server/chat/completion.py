@@ -39,6 +39,17 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
+def delta_text(choices: list[dict[str, Any]]) -> str:
+    """What a chunk's deltas say (content, refusal, tool arguments): what `obfuscation` pads."""
+    said = []
+    for choice in choices:
+        delta = choice.get("delta") or {}
+        said += [delta.get("content") or "", delta.get("refusal") or ""]
+        said += [(call.get("function") or {}).get("arguments") or "" for call in
+                 delta.get("tool_calls") or []]  # fmt: skip
+    return "".join(said)
+
+
 def chunk_maker(request: ChatRequest, sim: Simulation, head: Head) -> Callable[..., dict[str, Any]]:
     """Builds chunks around `choices`: the envelope every chunk of the stream shares."""
     tier = request.get("service_tier", "auto")
@@ -56,7 +67,7 @@ def chunk_maker(request: ChatRequest, sim: Simulation, head: Head) -> Callable[.
         if request.include_usage:
             body["usage"] = extra.get("usage")
         if request.obfuscate:
-            body["obfuscation"] = sim.obfuscation(str(choices)[:16])
+            body["obfuscation"] = sim.obfuscation(delta_text(choices))
         return body
 
     return chunk

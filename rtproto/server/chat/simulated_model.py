@@ -25,8 +25,9 @@ from rtproto.server.chat import completion
 from rtproto.server.chat.chunks import Call, ChoiceChunks, ChoiceScript, interleave
 from rtproto.server.chat.request import ChatRequest
 from rtproto.server.pacing import Pacing, PlannedEvent
-from rtproto.server.simulation import Simulation, count_tokens, tokenize
+from rtproto.server.simulation import Simulation, count_tokens
 from rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
+from rtproto.wire import argument_pieces, text_pieces
 
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
 REFUSAL = "I'm sorry, but I can't help with that."
@@ -100,9 +101,9 @@ class ChatModel:
             calls = [_call(sim, tool) for tool in called]
             return ChoiceScript(index, "tool_calls", calls=calls, finish_reason="tool_calls")
         if has_word(text, REFUSE) and last.get("role") != "tool":
-            return ChoiceScript(index, "refusal", tokenize(REFUSAL))
+            return ChoiceScript(index, "refusal", text_pieces(REFUSAL))
         content = reply if reply is not None else _content(request, sim, last)
-        pieces = tokenize(content)
+        pieces = text_pieces(content)
         limit = request.max_tokens
         if limit is not None and len(pieces) > limit:
             return ChoiceScript(index, "content", pieces[:limit], finish_reason="length")
@@ -155,7 +156,7 @@ def _call(sim: Simulation, spec: dict[str, Any]) -> Call:
     arguments = json.dumps(
         sim.json_for(spec.get("parameters") or {"type": "object"}), separators=(",", ":")
     )
-    return Call(sim.alnum_id("call", 24), spec["name"], arguments, tokenize(arguments))
+    return Call(sim.alnum_id("call", 24), spec["name"], arguments, argument_pieces(arguments))
 
 
 def _content(request: ChatRequest, sim: Simulation, last: dict[str, Any]) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import random
-import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,6 @@ from rtproto.server.realtime.session_config import realtime_defaults
 DEFAULT_MODEL = "gpt-realtime"
 DEFAULT_EPOCH_S = 1_767_225_600  # 2026-01-01T00:00:00Z: a fixed "now" so runs are reproducible
 SESSION_LIFETIME_S = 3600  # expires_at = creation + 60 min (PROTOCOL.md section 5)
-TOKEN_LIMIT = 15_000_000  # rate_limits.updated in the 2026-09 GA capture
 HISTORY_LENGTH = 256  # how far back ${last.PATH} looks
 
 
@@ -70,11 +68,6 @@ class ConnectionState:
 
     def current_session(self) -> dict[str, Any]:
         return copy.deepcopy(self.session) if self.session else self.default_session()
-
-    def obfuscation(self) -> str:
-        """Random padding like the `obfuscation` field GA deltas carry."""
-        length = self.noise.randint(6, 16)
-        return "".join(self.noise.choices(string.ascii_letters + string.digits, k=length))
 
     def observe(self, event: dict[str, Any]) -> None:
         """Remember what a server event says about the connection."""

@@ -22,13 +22,8 @@ from rtproto.ids import IdFactory
 from rtproto.server.realtime import errors
 from rtproto.server.realtime.conversation import Conversation, Entry
 from rtproto.server.realtime.outbox import Timeline
-from rtproto.server.realtime.response import (
-    TURN_DETECTED,
-    ResponseRun,
-    ResponseSettings,
-    RunContext,
-)
-from rtproto.server.realtime.response_events import ResponseEvents
+from rtproto.server.realtime.response import TURN_DETECTED, ResponseRun, RunContext
+from rtproto.server.realtime.response_events import ResponseEvents, ResponseSettings
 from rtproto.server.realtime.response_output import OutputItem, make_output
 from rtproto.server.realtime.session_config import SessionConfig, complete_format
 from rtproto.server.realtime.simulated_model import ReplyPlanner

@@ -13,13 +13,17 @@ what was sent.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from rtproto.server.realtime.conversation import AudioTrack, Conversation, Entry
 from rtproto.server.realtime.outbox import Send, Timeline
-from rtproto.server.realtime.response_events import Event, ResponseEvents
+from rtproto.server.realtime.response_events import (
+    Event,
+    ResponseEvents,
+    ResponseSettings,
+    response_resource,
+)
 from rtproto.server.realtime.response_output import (
     AUDIO_CHUNK_MS,
     ItemStatus,
@@ -32,17 +36,6 @@ from rtproto.server.realtime.usage import RateLimits, Usage, audio_tokens
 CANCELLED = {"type": "cancelled", "reason": "client_cancelled"}
 TURN_DETECTED = {"type": "cancelled", "reason": "turn_detected"}
 OUT_OF_TOKENS = {"type": "incomplete", "reason": "max_output_tokens"}
-
-
-@dataclass(frozen=True)
-class ResponseSettings:
-    """What a response reports about itself (session defaults with response.create overrides)."""
-
-    output_modalities: list[str]
-    audio_output: dict[str, Any]  # {"format": ..., "voice": ...}
-    max_output_tokens: Any
-    metadata: dict[str, Any] | None
-    conversation_id: str | None  # None for an out-of-band response
 
 
 @dataclass(frozen=True)
@@ -161,20 +154,10 @@ class ResponseRun:
     def response_object(
         self, status: str, details: Any, output: list[Event], usage: Usage | None
     ) -> dict[str, Any]:
-        settings = copy.deepcopy(self.settings)  # parts came from client events: not shared
-        return {
-            "object": "realtime.response",
-            "id": self.response_id,
-            "status": status,
-            "status_details": details,
-            "output": output,
-            "conversation_id": settings.conversation_id,
-            "output_modalities": settings.output_modalities,
-            "max_output_tokens": settings.max_output_tokens,
-            "audio": {"output": settings.audio_output},
-            "usage": usage.as_dict() if usage else None,
-            "metadata": settings.metadata,
-        }
+        usage_dict = usage.as_dict() if usage else None
+        return response_resource(
+            self.response_id, self.settings, status, details, output, usage_dict
+        )
 
     def final_status(self, item: OutputItem) -> ItemStatus:
         return "incomplete" if item.cut else "completed"

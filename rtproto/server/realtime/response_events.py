@@ -1,29 +1,64 @@
 """The GA events of one response, built with the field order of the recorded ones.
 
-Both a response that runs to its end and one that is cancelled midway close their items with
-the same `closing` events (PROTOCOL.md §2: the `*.done` events are sent whatever the outcome),
-built from what was produced so far.
+The one builder of response events: the simulated model (`realtime.response.ResponseRun`) and
+the scripted templates (`play.responses`) both use it, so they share the order of the 2026-09
+GA capture (PROTOCOL.md §2): `response.created`; per item `output_item.added`,
+`conversation.item.added`, `content_part.added`, the deltas, the part's `*.done`,
+`content_part.done`, `conversation.item.done`, `output_item.done`; `response.done`;
+`rate_limits.updated`. Both a response that runs to its end and one that is cancelled midway
+close their items with the same `closing` events (the `*.done` events are sent whatever the
+outcome), built from what was produced so far.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import random
-import string
+from dataclasses import dataclass
 from typing import Any
 
 from rtproto.events import EventBuilder
 from rtproto.server.realtime.response_output import ItemStatus, OutputItem, item_dict, part_dict
+from rtproto.wire import obfuscation
 
 Event = dict[str, Any]
-OBFUSCATION_BLOCK = 16  # recorded deltas pad delta + obfuscation to 16 characters
-OBFUSCATION_ALPHABET = string.ascii_letters + string.digits
 
 
-def obfuscation_for(delta: str, rng: random.Random) -> str:
-    """Random characters that pad `delta` to a multiple of 16, as the recorded deltas are."""
-    length = OBFUSCATION_BLOCK - len(delta) % OBFUSCATION_BLOCK
-    return "".join(rng.choices(OBFUSCATION_ALPHABET, k=length))
+@dataclass(frozen=True)
+class ResponseSettings:
+    """What a response reports about itself (session defaults with response.create overrides)."""
+
+    output_modalities: list[str]
+    audio_output: dict[str, Any]  # {"format": ..., "voice": ...}
+    max_output_tokens: Any
+    metadata: dict[str, Any] | None
+    conversation_id: str | None  # None for an out-of-band response
+
+
+def response_resource(  # noqa: PLR0917 - the resource's own fields, in its order
+    response_id: str,
+    settings: ResponseSettings,
+    status: str,
+    details: Any,
+    output: list[Event],
+    usage: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The `realtime.response` object that `response.created` and `response.done` carry."""
+    settings = copy.deepcopy(settings)  # parts came from client events: not shared
+    return {
+        "object": "realtime.response",
+        "id": response_id,
+        "status": status,
+        "status_details": details,
+        "output": output,
+        "conversation_id": settings.conversation_id,
+        "output_modalities": settings.output_modalities,
+        "max_output_tokens": settings.max_output_tokens,
+        "audio": {"output": settings.audio_output},
+        "usage": usage,
+        "metadata": settings.metadata,
+    }
 
 
 class ResponseEvents:
@@ -42,7 +77,7 @@ class ResponseEvents:
         self.random = obfuscation
 
     def _obfuscation(self, delta: str) -> str:
-        return obfuscation_for(delta, self.random)
+        return obfuscation(delta, self.random)
 
     def _in_item(self, event_type: str, item: OutputItem, **fields: Any) -> Event:
         return self.build.event(
@@ -99,7 +134,10 @@ class ResponseEvents:
         return self._in_part(event_type, item, delta=token, obfuscation=self._obfuscation(token))
 
     def audio_delta(self, item: OutputItem, chunk: bytes) -> Event:
-        delta = base64.b64encode(chunk).decode("ascii")
+        return self.encoded_audio_delta(item, base64.b64encode(chunk).decode("ascii"))
+
+    def encoded_audio_delta(self, item: OutputItem, delta: str) -> Event:
+        """An audio delta whose chunk is already base64 (the scripted tone is cached so)."""
         return self._in_part("response.output_audio.delta", item, delta=delta)
 
     def _part_closing(self, item: OutputItem, text: str) -> list[Event]:
@@ -139,3 +177,11 @@ class ResponseEvents:
             events.append(self.conversation_item("conversation.item.done", previous, body))
         events.append(self.output_item("response.output_item.done", item, body))
         return events
+
+    def item_events(
+        self, item: OutputItem, previous: str | None, deltas: list[Event]
+    ) -> list[Event]:
+        """A whole item that runs to its end: its opening, `deltas`, its closing (completed)."""
+        text = "".join(item.tokens)
+        closing = self.closing(item, text, "completed", previous, part_open=item.kind == "message")
+        return [*self.opening(item, previous), *deltas, *closing]

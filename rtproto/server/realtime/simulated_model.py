@@ -35,16 +35,17 @@ from typing import Any
 
 from faker import Faker
 
-TOKEN = re.compile(r"\s*[\w'’]+|\s*[^\w\s]")
-ARGUMENT_TOKEN = re.compile(r"\w+|\s+|[^\w\s]+")
+from rtproto.wire import argument_pieces, text_pieces
+
 SAY = re.compile(r"\b(?:say|tell)\b", re.IGNORECASE)
 QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”")
 OUTPUT_PREVIEW_CHARS = 200
 
 
 def tokens_of(text: str) -> tuple[str, ...]:
-    """Token-like pieces: "Hi there, friend!" -> "Hi", " there", ",", " friend", "!"."""
-    return tuple(TOKEN.findall(text))
+    """Delta-sized pieces (`rtproto.wire.text_pieces`): "Hi there, friend!" -> "Hi", " there",
+    ",", " friend", "!"."""
+    return tuple(text_pieces(text))
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class ReplyPlanner:
             return [message(self.sentences(self.faker.random_int(2, 3)))]
         tool, named_at = choice
         arguments = self.arguments(tool, text)
-        call = FunctionCallPlan(str(tool["name"]), tuple(ARGUMENT_TOKEN.findall(arguments)))
+        call = FunctionCallPlan(str(tool["name"]), tuple(argument_pieces(arguments)))
         preface = self.preface(text[:named_at])
         return [preface, call] if preface else [call]
 

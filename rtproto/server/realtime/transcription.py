@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from faker import Faker
 
+from rtproto import wire
 from rtproto.audio import synth
 from rtproto.audio.buffer import CommittedAudio
 from rtproto.audio.codecs import decode
@@ -42,7 +43,6 @@ from rtproto.audio.synth import TimedWord
 from rtproto.audio.vad import frame_dbfs, level_for_threshold
 from rtproto.events import EventBuilder
 from rtproto.server.realtime.outbox import Send, Timeline
-from rtproto.server.realtime.response_events import obfuscation_for
 from rtproto.server.realtime.simulated_model import tokens_of
 from rtproto.server.realtime.timing import Timing
 from rtproto.server.realtime.usage import text_tokens
@@ -182,7 +182,7 @@ class Transcriber:
         """One delta per token-like piece; returns when the last one goes out."""
         for index, piece in enumerate(tokens_of(transcript)):
             at += self.timing.transcription_step if index else 0.0
-            obfuscation = obfuscation_for(piece, self.obfuscation)
+            obfuscation = wire.obfuscation(piece, self.obfuscation)
             self._send(at, "delta", item_id, delta=piece, obfuscation=obfuscation)
         return at
 

@@ -11,12 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rtproto.wire import AUDIO_MS_PER_TOKEN, tokens_rate_limit
+
 CHARS_PER_TOKEN = 4
-AUDIO_MS_PER_TOKEN = 50
 CACHE_BLOCK = 64
-REQUEST_LIMIT = 5_000  # UNVERIFIED: GA captures show only the tokens entry
-TOKEN_LIMIT = 15_000_000  # capture p08 (gpt-realtime-mini)
-WINDOW_S = 60.0
 
 
 def text_tokens(text: str) -> int:
@@ -65,15 +63,14 @@ class Usage:
 
 
 class RateLimits:
-    """Requests and tokens spent in this session, as `rate_limits.updated` reports them."""
+    """Tokens spent in this session, as `rate_limits.updated` reports them: the GA captures show
+    a `tokens` entry only (`rtproto.wire.tokens_rate_limit`)."""
 
     def __init__(self) -> None:
-        self.requests = 0
         self.tokens = 0
 
     def spend(self, tokens: int) -> list[dict[str, Any]]:
-        """Count one response and its tokens; the entries as they stand after it."""
-        self.requests += 1
+        """Count one response's tokens; the entries as they stand after it."""
         self.tokens += tokens
         return self.entries()
 
@@ -82,16 +79,4 @@ class RateLimits:
         self.tokens -= tokens
 
     def entries(self) -> list[dict[str, Any]]:
-        return [
-            self._entry("requests", REQUEST_LIMIT, self.requests),
-            self._entry("tokens", TOKEN_LIMIT, self.tokens),
-        ]
-
-    @staticmethod
-    def _entry(name: str, limit: int, used: int) -> dict[str, Any]:
-        return {
-            "name": name,
-            "limit": limit,
-            "remaining": max(limit - used, 0),
-            "reset_seconds": round(WINDOW_S * used / limit, 3),
-        }
+        return [tokens_rate_limit(self.tokens)]

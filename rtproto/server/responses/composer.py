@@ -18,7 +18,7 @@ from rtproto.server.responses.items import Citation
 from rtproto.server.responses.objects import last_user_text, text_of
 from rtproto.server.responses.request import CreateRequest
 from rtproto.server.responses.stream import Output
-from rtproto.server.simulation import tokenize
+from rtproto.wire import text_pieces
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 
@@ -76,7 +76,7 @@ class Composer:
         """The final message, cut short when max_output_tokens does not leave room for it."""
         if think:
             self._think()
-        pieces = tokenize(text)
+        pieces = text_pieces(text)
         limit = self.request.max_output_tokens
         room = (
             len(pieces)

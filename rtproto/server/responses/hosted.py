@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from rtproto.server.responses.stream import Output
-from rtproto.server.simulation import tokenize
+from rtproto.wire import text_pieces
 
 
 def _work(out: Output, tool: str, index: int, item_id: str, *states: str) -> None:
@@ -67,7 +67,7 @@ def code_interpreter(out: Output, code: str, logs: str, container_id: str) -> di
     index = out.add(item)
     where = {"output_index": index, "item_id": item_id}
     out.writer.emit("response.code_interpreter_call.in_progress", **where)
-    out.deltas("response.code_interpreter_call_code.delta", tokenize(code), **where)
+    out.deltas("response.code_interpreter_call_code.delta", text_pieces(code), **where)
     out.writer.emit("response.code_interpreter_call_code.done", **where, code=code)
     out.writer.emit("response.code_interpreter_call.interpreting", **where)
     out.writer.wait(out.writer.pacing.tool_s)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rtproto.server.responses.stream import Output
-from rtproto.server.simulation import tokenize
+from rtproto.wire import argument_pieces, text_pieces
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _stream_text(
 ) -> list[dict[str, Any]]:
     annotations: list[dict[str, Any]] = []
     streamed = 0
-    for piece in tokenize(text):
+    for piece in text_pieces(text):
         out.deltas("response.output_text.delta", [piece], **where, logprobs=[])
         streamed += len(piece)
         while pending and pending[0].end <= streamed:
@@ -89,7 +89,7 @@ def _annotate(
 def refusal(out: Output, text: str) -> dict[str, Any]:
     item, index, where = _open_message(out)
     out.writer.emit("response.content_part.added", **where, part={"type": "refusal", "refusal": ""})
-    out.deltas("response.refusal.delta", tokenize(text), **where)
+    out.deltas("response.refusal.delta", text_pieces(text), **where)
     out.writer.emit("response.refusal.done", **where, refusal=text)
     part = {"type": "refusal", "refusal": text}
     out.writer.emit("response.content_part.done", **where, part=part)
@@ -107,7 +107,7 @@ def function_call(out: Output, name: str, arguments: str) -> dict[str, Any]:
     }
     index = out.add(item)
     where = {"item_id": item["id"], "output_index": index}
-    out.deltas("response.function_call_arguments.delta", tokenize(arguments), **where)
+    out.deltas("response.function_call_arguments.delta", argument_pieces(arguments), **where)
     out.writer.emit("response.function_call_arguments.done", **where, arguments=arguments)
     return out.done(index, {**item, "status": "completed", "arguments": arguments})
 
@@ -123,7 +123,7 @@ def custom_tool_call(out: Output, name: str, text: str) -> dict[str, Any]:
     }
     index = out.add(item)
     where = {"item_id": item["id"], "output_index": index}
-    out.deltas("response.custom_tool_call_input.delta", tokenize(text), **where)
+    out.deltas("response.custom_tool_call_input.delta", text_pieces(text), **where)
     out.writer.emit("response.custom_tool_call_input.done", **where, input=text)
     return out.done(index, {**item, "status": "completed", "input": text})
 
@@ -140,7 +140,7 @@ def reasoning(out: Output, summaries: list[str], *, encrypted: bool) -> dict[str
         out.writer.emit(
             "response.reasoning_summary_part.added", **at, part={"type": "summary_text", "text": ""}
         )
-        out.deltas("response.reasoning_summary_text.delta", tokenize(text), **at)
+        out.deltas("response.reasoning_summary_text.delta", text_pieces(text), **at)
         out.writer.emit("response.reasoning_summary_text.done", **at, text=text)
         part = {"type": "summary_text", "text": text}
         out.writer.emit("response.reasoning_summary_part.done", **at, part=part)
