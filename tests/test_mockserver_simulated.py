@@ -1,6 +1,5 @@
 """The default behaviour factory wires in the simulated model (rtproto.server.realtime.session): a
-text
-turn in each dialect, every server event valid, the transcript clean for the schema check."""
+text turn in each dialect, every server event valid, the transcript clean for the schema check."""
 
 from __future__ import annotations
 
@@ -12,8 +11,6 @@ from conformance.checks.schema import check_schema
 from mockserver import ServerOptions, running_server
 from rtproto.validation import EventValidator
 from tests.support.mock_behaviours import aiohttp_client, auth_headers, next_event, run
-
-pytest.importorskip("rtproto.server.realtime.session")
 
 USER_ITEM = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
 SESSION_UPDATES: dict[str, dict[str, Any]] = {

@@ -10,10 +10,9 @@ JSON path of each such value in `free_paths`, since a made-up value says nothing
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from referencing import Registry
-from referencing._core import Resolver
 from referencing.jsonschema import DRAFT202012
 
 Mode = Literal["required", "full"]
@@ -21,10 +20,27 @@ MAX_DEPTH = 40  # a guard against recursive schemas, well above any real nesting
 SCALAR_DEFAULTS = {"string": "text", "integer": 0, "number": 0.5, "boolean": False, "null": None}
 
 
-def resolver_for_standalone(schema: dict[str, Any], uri: str = "urn:sample") -> Resolver[Any]:
+class Resolved(Protocol):
+    """A looked-up reference: its schema and the resolver for references inside it."""
+
+    @property
+    def contents(self) -> Any: ...
+
+    @property
+    def resolver(self) -> Resolver: ...
+
+
+class Resolver(Protocol):
+    """What the builder needs of a `referencing` resolver (whose class is not public API)."""
+
+    def lookup(self, ref: str) -> Resolved: ...
+
+
+def resolver_for_standalone(schema: dict[str, Any], uri: str = "urn:sample") -> Resolver:
     """A resolver for a self-contained schema (internal `#/$defs/...` references only)."""
     resource = DRAFT202012.create_resource(schema)
-    return Registry().with_resource(uri, resource).resolver(base_uri=uri)
+    registry: Registry[Any] = Registry().with_resource(uri, resource)
+    return registry.resolver(base_uri=uri)
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -47,7 +63,7 @@ class SampleBuilder:
         self.mode = mode
         self.free_paths: set[str] = set()
 
-    def build(self, schema: Any, resolver: Resolver[Any], depth: int = 0, path: str = "$") -> Any:
+    def build(self, schema: Any, resolver: Resolver, depth: int = 0, path: str = "$") -> Any:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None
         if "$ref" in schema:
@@ -79,7 +95,7 @@ class SampleBuilder:
         return SCALAR_DEFAULTS.get(kind, "text")
 
     def _object(
-        self, schema: dict[str, Any], resolver: Resolver[Any], depth: int, path: str
+        self, schema: dict[str, Any], resolver: Resolver, depth: int, path: str
     ) -> dict[str, Any]:
         properties = schema.get("properties", {})
         names = properties if self.mode == "full" else schema.get("required", [])
@@ -89,7 +105,7 @@ class SampleBuilder:
         }
 
     def _array(
-        self, schema: dict[str, Any], resolver: Resolver[Any], depth: int, path: str
+        self, schema: dict[str, Any], resolver: Resolver, depth: int, path: str
     ) -> list[Any]:
         count = max(schema.get("minItems", 0), 1 if self.mode == "full" else 0)
         items = schema.get("items", {})
