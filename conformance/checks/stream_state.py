@@ -122,21 +122,27 @@ class StreamState:
         return item
 
     def set_output_format(self, session: Any) -> None:
-        if not isinstance(session, dict):
-            return
-        audio = session.get("audio")
-        output = audio.get("output") if isinstance(audio, dict) else None
-        value = output.get("format") if isinstance(output, dict) else None
-        value = value if value is not None else session.get("output_audio_format")
-        if value is None:
-            return
-        try:
-            self.output_format = parse_format(value)
-        except (AudioFormatError, AttributeError):
-            return
+        self.output_format = session_audio_format(session, "output") or self.output_format
 
     def audio_ms(self, item: Item) -> float:
         return item.audio_bytes / self.output_format.bytes_per_ms
+
+
+def session_audio_format(session: Any, direction: str) -> AudioFormat | None:
+    """The input or output format a session object states (GA `audio.<dir>.format`, beta
+    `<dir>_audio_format`), or None when it states none (or one the real API would refuse)."""
+    if not isinstance(session, dict):
+        return None
+    audio = session.get("audio")
+    side = audio.get(direction) if isinstance(audio, dict) else None
+    value = side.get("format") if isinstance(side, dict) else None
+    value = value if value is not None else session.get(f"{direction}_audio_format")
+    if value is None:
+        return None
+    try:
+        return parse_format(value)
+    except (AudioFormatError, AttributeError):
+        return None
 
 
 def base64_size(text: Any) -> int:

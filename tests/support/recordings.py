@@ -234,7 +234,9 @@ class RecordingBuilder:
         return self.call_out({"event": "mark", "streamSid": "MZ1", "mark": {"name": name}})
 
     def build(self) -> CaseRecording:
-        return CaseRecording.from_dicts(self.records)
+        """The recording in time order (stable: lines written at one time keep their order),
+        as a live recording is; a test may write one wire, then go back and write another."""
+        return CaseRecording.from_dicts(sorted(self.records, key=lambda r: float(r["t_ms"])))
 
 
 def judge(
