@@ -7,6 +7,7 @@ since this process has long imported everything.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -64,6 +65,17 @@ def test_cli_help_is_ours() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: realtime-conformance")
     assert "datamodel-codegen" not in result.stdout
+
+
+def test_the_installed_console_script_prints_our_help() -> None:
+    executable = shutil.which("realtime-conformance")
+    if executable is None:
+        pytest.skip("package not installed (pip install -e .)")
+    result = subprocess.run(
+        [executable, "--help"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: realtime-conformance")
 
 
 def test_cli_argument_errors_do_not_load_the_catalogue() -> None:
