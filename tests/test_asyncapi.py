@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from refclient.events import (
     ResponsesAPIEvents,
     is_provider_event,
 )
-from rtproto.catalogue import DOCUMENTS, load_catalogue
+from rtproto.catalogue import DOCUMENTS, Api, load_catalogue
 from rtproto.schema_store import SchemaStore
 from schemas import SCHEMA_ROOT
 from tests.support.seeds import CHANNELS_37, SEED_CHANNELS, seed_text, voxengine_constants
@@ -56,7 +57,9 @@ def test_every_seed_channel_is_in_the_realtime_document_with_a_beta_message() ->
         ("ChatCompletionsAPIEvents", ChatCompletionsAPIEvents, "chat", ""),
     ],
 )
-def test_every_voxengine_provider_event_has_a_schema(group, enum, api, dialect) -> None:
+def test_every_voxengine_provider_event_has_a_schema(
+    group: str, enum: type[StrEnum], api: Api, dialect: str
+) -> None:
     names = voxengine_constants(group)
     assert names, f"seed 001 lists no {group}"
     assert set(names) == set(enum.__members__), "refclient constants differ from seed 001"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rtproto.audio import synth
-from rtproto.audio.buffer import MAX_APPEND_CHARS, CommittedAudio, InputAudioBuffer
+from rtproto.audio.buffer import MAX_APPEND_CHARS, BufferEvent, CommittedAudio, InputAudioBuffer
 from rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, G711_ULAW, PCM16
+from rtproto.audio.formats import FORMATS, G711_ULAW, PCM16, AudioFormat
 from rtproto.audio.vad import IdleTimedOut, IdleTimeout, ServerVad, SpeechStarted, SpeechStopped
 from rtproto.events import EventBuilder, RealtimeError
 from rtproto.ids import IdFactory
@@ -19,8 +19,8 @@ INVALID_PCM16 = (
 )
 
 
-def append_in_chunks(buffer: InputAudioBuffer, audio: bytes, ms: float = 20) -> list:
-    events = []
+def append_in_chunks(buffer: InputAudioBuffer, audio: bytes, ms: float = 20) -> list[BufferEvent]:
+    events: list[BufferEvent] = []
     for piece in synth.chunk(audio, ms, buffer.fmt):
         events += buffer.append(b64encode_audio(piece))
     return events
@@ -38,7 +38,7 @@ def test_commit_of_an_empty_buffer_is_the_real_error() -> None:
 
 
 @pytest.mark.parametrize(("byte_count", "shown"), [(2400, "50.00"), (4798, "99.96")])
-def test_commit_below_100_ms_reports_what_the_buffer_holds(byte_count, shown) -> None:
+def test_commit_below_100_ms_reports_what_the_buffer_holds(byte_count: int, shown: str) -> None:
     buffer = InputAudioBuffer()
     buffer.append(b64encode_audio(bytes(byte_count)))
     with pytest.raises(RealtimeError, match=f"buffer only has {shown}ms of audio"):
@@ -106,7 +106,7 @@ def test_clear_drops_pending_audio_but_not_the_timeline() -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_vad_turn_commits_from_prefix_padding_to_speech_stop(fmt) -> None:
+def test_vad_turn_commits_from_prefix_padding_to_speech_stop(fmt: AudioFormat) -> None:
     wire = from_pcm16_24k(synth.silence(1000) + synth.speech(800) + synth.silence(1000), fmt)
     buffer = InputAudioBuffer(fmt, ServerVad())
     events = append_in_chunks(buffer, wire)
@@ -184,7 +184,9 @@ def test_format_change_converts_pending_audio() -> None:
     wire = from_pcm16_24k(synth.speech(400) + synth.silence(500), G711_ULAW)
     events = append_in_chunks(buffer, wire)
     assert events[:2] == [SpeechStarted(200, 510), SpeechStopped(200, 1100)]
-    assert events[2].audio == b"\xff" * 300 * 8 + wire[: 600 * 8]
+    committed = events[2]
+    assert isinstance(committed, CommittedAudio)
+    assert committed.audio == b"\xff" * 300 * 8 + wire[: 600 * 8]
 
 
 def test_vad_events_make_valid_ga_server_events() -> None:
@@ -193,6 +195,7 @@ def test_vad_events_make_valid_ga_server_events() -> None:
     buffer = InputAudioBuffer(vad=ServerVad())
     events = append_in_chunks(buffer, synth.silence(500) + synth.speech(500) + synth.silence(500))
     started, stopped = events[0], events[1]
+    assert isinstance(started, SpeechStarted) and isinstance(stopped, SpeechStopped)
     wire = [
         builder.event(
             "input_audio_buffer.speech_started",

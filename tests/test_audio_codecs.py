@@ -10,7 +10,7 @@ import pytest
 
 from rtproto.audio import codecs
 from rtproto.audio.codecs import InvalidBase64, b64decode_audio, b64encode_audio, decode, encode
-from rtproto.audio.formats import G711_ALAW, G711_ULAW, PCM16
+from rtproto.audio.formats import G711_ALAW, G711_ULAW, PCM16, AudioFormat
 
 ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16)
 ALL_CODES = bytes(range(256))
@@ -74,7 +74,7 @@ def test_against_audioop_itself_where_it_still_exists() -> None:
         (1000, 0xCE, 0xFA),
     ],
 )
-def test_standard_code_values(sample, ulaw, alaw) -> None:
+def test_standard_code_values(sample: int, ulaw: int, alaw: int) -> None:
     samples = np.array([sample], dtype=np.int16)
     assert encode(samples, G711_ULAW) == bytes([ulaw])
     assert encode(samples, G711_ALAW) == bytes([alaw])
@@ -93,7 +93,7 @@ def test_standard_code_values(sample, ulaw, alaw) -> None:
         (0x2A, -5372, -32256),
     ],
 )
-def test_standard_decoded_values(code, ulaw, alaw) -> None:
+def test_standard_decoded_values(code: int, ulaw: int, alaw: int) -> None:
     assert codecs.decode_int16(bytes([code]), G711_ULAW).tolist() == [ulaw]
     assert codecs.decode_int16(bytes([code]), G711_ALAW).tolist() == [alaw]
 
@@ -107,7 +107,7 @@ def test_code_round_trips() -> None:
 
 
 @pytest.mark.parametrize("fmt", [G711_ULAW, G711_ALAW], ids=lambda fmt: fmt.beta_name)
-def test_sample_round_trip_error_is_within_the_quantisation_step(fmt) -> None:
+def test_sample_round_trip_error_is_within_the_quantisation_step(fmt: AudioFormat) -> None:
     samples = ALL_INT16.astype(np.int32)
     back = codecs.decode_int16(encode(ALL_INT16, fmt), fmt).astype(np.int32)
     error = np.abs(back - samples)
@@ -147,7 +147,7 @@ def peak_hz(samples: np.ndarray, rate: int) -> float:
     ("source", "target"),
     [(24000, 8000), (8000, 24000), (24000, 16000), (16000, 24000), (48000, 24000)],
 )
-def test_resampling_keeps_frequency_and_duration(source, target) -> None:
+def test_resampling_keeps_frequency_and_duration(source: int, target: int) -> None:
     samples = tone(440.0, source, 1.0)
     out = codecs.resample(samples, source, target)
     assert len(out) == target  # one second in, one second out, exactly
@@ -156,7 +156,7 @@ def test_resampling_keeps_frequency_and_duration(source, target) -> None:
 
 
 @pytest.mark.parametrize(("count", "expected"), [(480, 160), (479, 160), (481, 160), (3, 1)])
-def test_resampled_sample_count_is_the_rounded_ratio(count, expected) -> None:
+def test_resampled_sample_count_is_the_rounded_ratio(count: int, expected: int) -> None:
     assert len(codecs.resample(np.zeros(count, np.float32), 24000, 8000)) == expected
 
 
@@ -169,7 +169,7 @@ def test_resampling_has_no_delay() -> None:
 
 
 @pytest.mark.parametrize("fmt", [G711_ULAW, G711_ALAW], ids=lambda fmt: fmt.beta_name)
-def test_pcm16_24k_to_g711_and_back(fmt) -> None:
+def test_pcm16_24k_to_g711_and_back(fmt: AudioFormat) -> None:
     pcm = encode(tone(440.0, 24000, 0.5), PCM16)
     wire = codecs.from_pcm16_24k(pcm, fmt)
     assert len(wire) == 4000 and fmt.duration_ms(len(wire)) == 500.0
@@ -190,7 +190,7 @@ def test_base64_round_trip() -> None:
 
 
 @pytest.mark.parametrize("text", ["not base64!", "AAAA=A", "AAA", "AA AA", "QUJD\n"])
-def test_invalid_base64_is_rejected_with_a_clear_error(text) -> None:
+def test_invalid_base64_is_rejected_with_a_clear_error(text: str) -> None:
     with pytest.raises(InvalidBase64, match="not valid base64"):
         b64decode_audio(text)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rtproto.audio.formats import (
@@ -9,6 +11,7 @@ from rtproto.audio.formats import (
     G711_ALAW,
     G711_ULAW,
     PCM16,
+    AudioFormat,
     AudioFormatError,
     parse_format,
 )
@@ -31,7 +34,7 @@ def test_bytes_per_ms_are_the_real_apis() -> None:
         (PCM16, 0, 0.0),
     ],
 )
-def test_duration_from_bytes_and_back(fmt, byte_count, ms) -> None:
+def test_duration_from_bytes_and_back(fmt: AudioFormat, byte_count: int, ms: float) -> None:
     assert fmt.duration_ms(byte_count) == pytest.approx(ms)
     if ms == int(ms):
         assert fmt.bytes_for_ms(ms) == byte_count
@@ -57,14 +60,14 @@ def test_negative_durations_are_rejected() -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_both_names_parse_to_the_same_format(fmt) -> None:
+def test_both_names_parse_to_the_same_format(fmt: AudioFormat) -> None:
     assert parse_format(fmt.beta_name) is fmt
     assert parse_format(fmt.ga()) is fmt
     assert parse_format({"type": fmt.ga_type}) is fmt  # the rate is optional in GA
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_names_agree_with_the_dialect_translation(fmt) -> None:
+def test_names_agree_with_the_dialect_translation(fmt: AudioFormat) -> None:
     assert format_to_beta(fmt.ga()) == fmt.beta_name
     assert format_to_ga(fmt.beta_name) == fmt.ga()
 
@@ -87,6 +90,6 @@ def test_default_format_is_pcm16() -> None:
         ({"type": "audio/pcm", "rate": 16000}, "24000 Hz only, not 16000"),
     ],
 )
-def test_unknown_formats_and_rates_are_rejected(value, message) -> None:
+def test_unknown_formats_and_rates_are_rejected(value: str | dict[str, Any], message: str) -> None:
     with pytest.raises(AudioFormatError, match=message):
         parse_format(value)

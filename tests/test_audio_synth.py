@@ -7,19 +7,19 @@ import pytest
 
 from rtproto.audio import synth
 from rtproto.audio.codecs import decode, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, G711_ALAW, PCM16
+from rtproto.audio.formats import FORMATS, G711_ALAW, PCM16, AudioFormat
 from rtproto.audio.vad import ServerVad, SpeechStopped, frame_dbfs
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
     assert synth.speech(700, seed=3) == synth.speech(700, seed=3)
     assert synth.speech(700, seed=3) != synth.speech(700, seed=4)
-    script = [(300, 200), ("word", 100)]
+    script: list[tuple[int | str, int]] = [(300, 200), ("word", 100)]
     assert synth.caller_script(script, seed=9) == synth.caller_script(script, seed=9)
 
 
 @pytest.mark.parametrize("ms", [0, 1, 20, 333, 2000])
-def test_durations_are_exact(ms) -> None:
+def test_durations_are_exact(ms: int) -> None:
     assert len(synth.speech(ms)) == ms * 48
     assert synth.silence(ms) == bytes(ms * 48)
 
@@ -46,7 +46,7 @@ def test_speech_is_voiced_at_a_speaking_pitch() -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_vad_finds_every_burst_of_a_caller_script(fmt) -> None:
+def test_vad_finds_every_burst_of_a_caller_script(fmt: AudioFormat) -> None:
     script = synth.caller_script(
         [("Hello", 600), (1200, 450), (250, 800), ("bye", 1000)], lead_in_ms=800, seed=11
     )

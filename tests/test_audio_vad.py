@@ -10,6 +10,7 @@ from rtproto.audio.codecs import decode, encode, from_pcm16_24k
 from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.audio.vad import (
     WIRE_FRAME_MS,
+    Eagerness,
     IdleTimedOut,
     IdleTimeout,
     SemanticVad,
@@ -42,7 +43,7 @@ def turns(events: list[VadEvent]) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
 @pytest.mark.parametrize("chunk_ms", [20, 100, 7.125, 1000])
-def test_burst_is_found_exactly_in_every_format(fmt, chunk_ms) -> None:
+def test_burst_is_found_exactly_in_every_format(fmt: AudioFormat, chunk_ms: float) -> None:
     wire = from_pcm16_24k(BURST, fmt)
     events = run_vad(ServerVad(sample_rate=fmt.sample_rate), wire, fmt, chunk_ms)
     # Speech starts in frame [1000, 1010): start = 1000 - 300 ms of padding, decided at 1010.
@@ -51,7 +52,7 @@ def test_burst_is_found_exactly_in_every_format(fmt, chunk_ms) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_random_chunk_sizes_give_the_same_events(fmt) -> None:
+def test_random_chunk_sizes_give_the_same_events(fmt: AudioFormat) -> None:
     wire = from_pcm16_24k(BURST, fmt)
     rng = np.random.default_rng(7)
     vad = ServerVad(sample_rate=fmt.sample_rate)
@@ -65,7 +66,7 @@ def test_random_chunk_sizes_give_the_same_events(fmt) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_silence_alone_is_not_speech(fmt) -> None:
+def test_silence_alone_is_not_speech(fmt: AudioFormat) -> None:
     wire = from_pcm16_24k(synth.silence(3000), fmt)
     vad = ServerVad(sample_rate=fmt.sample_rate)
     assert run_vad(vad, wire, fmt) == []
@@ -73,7 +74,7 @@ def test_silence_alone_is_not_speech(fmt) -> None:
 
 
 @pytest.mark.parametrize(("padding", "silence"), [(0, 0), (300, 500), (500, 200), (120, 1000)])
-def test_padding_and_silence_duration_move_the_edges(padding, silence) -> None:
+def test_padding_and_silence_duration_move_the_edges(padding: int, silence: int) -> None:
     vad = ServerVad(prefix_padding_ms=padding, silence_duration_ms=silence)
     pcm = BURST + synth.silence(1000)
     events = run_vad(vad, pcm, PCM16)
@@ -111,7 +112,7 @@ def detects(threshold: float, level_dbfs: float) -> bool:
 
 
 @pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.7, 0.9])
-def test_threshold_is_a_level_one_db_either_side(threshold) -> None:
+def test_threshold_is_a_level_one_db_either_side(threshold: float) -> None:
     level = level_for_threshold(threshold)
     assert detects(threshold, level + 1)
     assert not detects(threshold, level - 1)
@@ -136,7 +137,7 @@ def test_speech_continues_above_the_release_level() -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda fmt: fmt.beta_name)
-def test_wire_frame_grid_of_32_ms(fmt) -> None:
+def test_wire_frame_grid_of_32_ms(fmt: AudioFormat) -> None:
     wire = from_pcm16_24k(BURST, fmt)
     events = run_vad(ServerVad(sample_rate=fmt.sample_rate, frame_ms=WIRE_FRAME_MS), wire, fmt)
     # Frame [992, 1024) holds the onset; silence from 1824 needs 7 frames (224 ms) to reach 200.
@@ -154,7 +155,7 @@ def test_frames_must_be_whole_samples() -> None:
 @pytest.mark.parametrize(
     ("eagerness", "end"), [("low", 2800), ("medium", 2300), ("auto", 2300), ("high", 2050)]
 )
-def test_semantic_vad_eagerness_sets_the_silence(eagerness, end) -> None:
+def test_semantic_vad_eagerness_sets_the_silence(eagerness: Eagerness, end: int) -> None:
     vad = SemanticVad(eagerness)
     assert turns(run_vad(vad, BURST + synth.silence(1000), PCM16)) == [(700, end)]
     assert vad.max_timeout_ms == {"low": 8000, "high": 2000}.get(eagerness, 4000)
@@ -200,9 +201,14 @@ def test_restart_forgets_speech_and_moves_the_grid() -> None:
     vad.feed(decode(synth.silence(100) + synth.speech(200), PCM16))
     assert vad.in_speech
     vad.restart(5000)
-    assert not vad.in_speech and vad.position_ms == 5000
+    assert (vad.in_speech, vad.position_ms) == (False, 5000)  # a tuple: mypy keeps no narrowing
     events = vad.feed(decode(synth.speech(100) + synth.silence(300), PCM16))
     assert events == [SpeechStarted(5000, 5010), SpeechStopped(5000, 5300)]
+
+
+def armed_until(idle: IdleTimeout) -> float | None:
+    """The deadline read afresh (mypy keeps `idle.deadline_ms` narrowed across `poll`)."""
+    return idle.deadline_ms
 
 
 def test_idle_timeout_fires_once_at_its_deadline() -> None:
@@ -212,7 +218,7 @@ def test_idle_timeout_fires_once_at_its_deadline() -> None:
     assert idle.deadline_ms == 7000
     assert idle.poll(6999.9) is None
     assert idle.poll(7020) == IdleTimedOut(2000, 7000)
-    assert idle.poll(8000) is None and idle.deadline_ms is None
+    assert idle.poll(8000) is None and armed_until(idle) is None  # fired once: disarmed
     idle.arm(9000)
     idle.disarm()
     assert idle.poll(20_000) is None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rtproto.catalogue import EventSpec, load_catalogue
+from rtproto.catalogue import Api, EventSpec, load_catalogue
 from rtproto.schema_store import SchemaStore
 from rtproto.validation import EventValidator, type_key
 
@@ -150,7 +150,9 @@ NESTED_CASES = [
 
 
 @pytest.mark.parametrize(("api", "dialect", "event", "path", "kind"), NESTED_CASES)
-def test_nested_problem_is_named_precisely(api, dialect, event, path, kind, validator) -> None:
+def test_nested_problem_is_named_precisely(
+    api: Api, dialect: str, event: dict[str, Any], path: str, kind: str, validator: EventValidator
+) -> None:
     problems = validator.validate(event, api, dialect)
     assert (path, kind) in [(p.path, p.kind) for p in problems], [str(p) for p in problems]
 
