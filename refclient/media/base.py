@@ -17,16 +17,33 @@ from typing import Any, Protocol, runtime_checkable
 from rtproto.audio.formats import AudioFormat
 from rtproto.telephony import FRAME_MS
 
-__all__ = ["FRAME_MS", "MediaBridge", "MediaEnded", "MediaStarted", "MediaUnit", "PlayedAudio"]
+__all__ = [
+    "FRAME_MS",
+    "MarkingUnit",
+    "MediaBridge",
+    "MediaEnded",
+    "MediaStarted",
+    "MediaUnit",
+    "PlayedAudio",
+]
 
 
 @runtime_checkable
 class MediaUnit(Protocol):
     """The far end of a call: where model audio is played and caller audio comes from."""
 
-    tag: str  # a name for reports (the Twilio stream sid, a file name, ...)
-    audio_format: AudioFormat  # the unit's frames' format
-    custom_parameters: Mapping[str, str]  # e.g. Twilio's <Parameter>s from the `start` message
+    # read-only members, so a unit may hold them as plain attributes of narrower types
+    @property
+    def tag(self) -> str:
+        """A name for reports (the Twilio stream sid, a file name, ...)."""
+
+    @property
+    def audio_format(self) -> AudioFormat:
+        """The unit's frames' format."""
+
+    @property
+    def custom_parameters(self) -> Mapping[str, str]:
+        """E.g. Twilio's <Parameter>s from the `start` message."""
 
     async def open(self) -> None:
         """Connect (dial the media URL or accept the call) and wait until media can flow."""
@@ -46,9 +63,22 @@ class MediaUnit(Protocol):
         """Hang up. Must not raise when already closed."""
 
 
+@runtime_checkable
+class MarkingUnit(MediaUnit, Protocol):
+    """A unit whose far end echoes a mark once the audio sent before it has played (Twilio
+    Media Streams, the raw PCM16 socket): the bridge's proof of what was heard."""
+
+    async def send_mark(self, name: str) -> None:
+        """Send a mark after the frames sent so far."""
+
+    def on_mark(self, handler: Callable[[str], None]) -> None:
+        """Call `handler` with each mark's name as the far end echoes it."""
+
+
 @dataclass(frozen=True)
 class PlayedAudio:
-    """How much of one assistant item the far end played (ms of audio, in whole frames)."""
+    """How much of one assistant item the far end played (whole ms of audio, rounded down:
+    never more than was played, nor than was received)."""
 
     item_id: str
     content_index: int
