@@ -89,10 +89,31 @@ class Derived:
     unrunnable: str | None = None
 
 
-# Checks every case runs, and those that judge media at the call. Names of the registry
-# (conformance.checks); a name the registry does not know yet is reported, not run.
-ORDERING_CHECKS = ("payload", "order.session_first", "order.single_active_response", "ids.refer")
-REALTIME_CHECKS = ("media.input_pacing", "media.playout")
+# Checks every case runs, those that judge media at the call, and those of barge-in. Names of
+# the registry (conformance.checks); a name the registry does not know is reported, not run.
+ORDERING_CHECKS = (
+    "payload.client_events",
+    "order.session_before_use",
+    "order.one_response_at_a_time",
+    "order.tool_output_before_response",
+    "order.ids_exist",
+    "order.truncate_delivered_audio",
+    "order.unique_event_ids",
+    "scenario.rules",
+)
+REALTIME_CHECKS = (
+    "media.input_format",
+    "media.input_pacing",
+    "media.playout_cadence",
+    "media.playout_backlog",
+    "media.first_audio_latency",
+    "media.media_reports",
+)
+BARGE_IN_CHECKS = (
+    "media.clear_on_barge_in",
+    "media.truncate_on_barge_in",
+    "media.truncate_at_heard_audio",
+)
 
 
 def _session(scenario: Scenario) -> dict[str, Any]:
@@ -230,6 +251,8 @@ def derive(scenario: Scenario) -> Derived:
     if streams:
         timeout = _call_ms(scenario) / 1000 + REALTIME_MARGIN_S
     checks = ORDERING_CHECKS + (REALTIME_CHECKS if streams else ())
+    if streams and "truncation" in walk.needs:
+        checks += BARGE_IN_CHECKS
     until = Wait(rules_met=True, closed=True)
     return Derived(
         tuple(walk.steps), until, frozenset(walk.needs), timing, timeout, checks, unrunnable

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.checks.schema import SchemaReport, check_schema
+from conformance.run_options import add_run_arguments
 from fixtures import EXAMPLE_TRANSCRIPT
 from mockserver.cli import add_serve_arguments, run_serve
 from rtproto.transcript import parse_lines
@@ -51,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the mock server on 127.0.0.1; print its URL on one line; stop on SIGINT.",
     )
     add_serve_arguments(serve)
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite against a client (default: the reference client)",
+        description=(
+            "Run the conformance cases against a client under test, with the mock server and "
+            "the virtual call on loopback; write results.json and junit.xml to reports/<run-id>/ "
+            "(or --output). Exit status 0 when no MUST case failed, 1 otherwise, 2 for a usage "
+            "error."
+        ),
+    )
+    add_run_arguments(run)
     return parser
 
 
@@ -134,6 +146,10 @@ def main(
         return run_validate(args, out, err)
     if args.command == "serve":
         return run_serve(args, out, err)
+    if args.command == "run":
+        from conformance.run_command import run_run  # noqa: PLC0415 - keeps --help light
+
+        return run_run(args, out, err)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 
 

@@ -33,6 +33,7 @@ from conformance.checks.registry import (
 from conformance.drivers.base import ClientDriver, Endpoints
 from conformance.harness import API_KEY, MODEL, OpenAISide
 from conformance.recording import CaseRecording
+from conformance.run_options import DEFAULT_CONCURRENCY
 from conformance.verdicts import KnownDeviations, Verdict, grade
 from rtproto.scenario import caller_audio
 
@@ -41,7 +42,6 @@ POLL_S = 0.02  # how often waits look at the mock's records
 CLOSE_S = 3.0  # how long the driver's close may take
 FINISH_S = 2.0  # how long the mock's connections get to end after the driver closed
 SETTLE_S = {"ordering": 0.3, "realtime": 1.0}  # late client events still belong to the case
-DEFAULT_CONCURRENCY = 16
 
 
 @dataclass
@@ -263,6 +263,14 @@ def judge(
     return failures, dict(ctx.measurements), [n for n in run.case.checks if n not in known]
 
 
+def broken(selected: Selected, error: Exception) -> CaseResult:
+    """A case the harness itself could not run (or the driver factory raised)."""
+    case = selected.case
+    actual = f"the harness raised {type(error).__name__}: {error}"
+    failure = harness_failure(case, "harness.error", "the case runs to its end", actual, 0.0)
+    return CaseResult(case, selected.dialect, Verdict.FAIL, [failure])
+
+
 def unimplemented(case: Case, dialect: str, reason: str) -> CaseResult:
     return CaseResult(case, dialect, Verdict.UNIMPLEMENTED, reason=reason)
 
@@ -332,7 +340,10 @@ async def run_cases(
 
     async def one(selected: Selected) -> CaseResult:
         async with bound:
-            result = await run_case(selected, side, make_driver, deviations)
+            try:
+                result = await run_case(selected, side, make_driver, deviations)
+            except Exception as error:  # a harness bug: this case fails, the others run
+                result = broken(selected, error)
         if on_result is not None:
             on_result(result)
         return result

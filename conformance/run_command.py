@@ -1,0 +1,122 @@
+"""`realtime-conformance run`: the suite against one client, with progress, a summary table,
+and results.json + junit.xml (+ each case's recording) in reports/<run-id>/ or --output.
+
+Exit status: 0 when no MUST-level case failed, 1 when one did, 2 for a usage error (one line,
+no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TextIO
+
+from conformance import results as results_io
+from conformance.run_options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, REPORTS_DIR
+from conformance.runner import CaseResult
+from conformance.suite import Plan, UsageError, plan, run_selection
+from conformance.verdicts import DeviationsError, Verdict, load_deviations
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+class Progress:
+    """Cases done / total and failures so far: one line per case when not on a terminal, one
+    rewritten status line on a terminal (failures still get their own line)."""
+
+    def __init__(self, total: int, out: TextIO) -> None:
+        self.total, self.out, self.done, self.failed = total, out, 0, 0
+        self.tty = out.isatty()
+
+    def __call__(self, result: CaseResult) -> None:
+        self.done += 1
+        self.failed += result.verdict is Verdict.FAIL
+        line = (
+            f"[{self.done:>{len(str(self.total))}}/{self.total}] {result.verdict.value:<15} "
+            f"{result.node_id} {result.case.title} ({result.duration_ms / 1000:.1f} s)"
+        )
+        if not self.tty:
+            print(line, file=self.out, flush=True)
+            return
+        if result.verdict is Verdict.FAIL:
+            print(f"\r\x1b[2K{line}", file=self.out)
+        status = f"{self.done}/{self.total} done, {self.failed} failed"
+        print(f"\r\x1b[2K{status}", end="", file=self.out, flush=True)
+
+    def finish(self) -> None:
+        if self.tty:
+            print(file=self.out)
+
+
+def summary(records: Sequence[dict[str, object]], out: TextIO) -> None:
+    """Totals per verdict, then every case run that is not a PASS with why."""
+    totals = results_io.totals(records)
+    width = max(len(v.value) for v in Verdict)
+    print("\nverdict" + " " * (width - 6) + "cases", file=out)
+    for verdict, count in totals.items():
+        print(f"{verdict:<{width}} {count:>5}", file=out)
+    print(f"{'total':<{width}} {len(records):>5}", file=out)
+    shown = [r for r in records if r["verdict"] != Verdict.PASS.value]
+    if shown:
+        print(file=out)
+    for record in shown:
+        why = record["reason"] or _first_actual(record)
+        print(f"{record['verdict']:<{width}} {record['node_id']:<12} {why}", file=out)
+
+
+def _first_actual(record: dict[str, object]) -> str:
+    failures = record.get("failures")
+    if isinstance(failures, list) and failures:
+        first = failures[0]
+        return f"[{first['check']}] {first['actual']}"[:200]
+    return ""
+
+
+def _list(chosen: Plan, out: TextIO) -> int:
+    for selected in chosen.selection:
+        case = selected.case
+        note = f"  (UNIMPLEMENTED: {case.unrunnable})" if case.unrunnable else ""
+        print(
+            f"{selected.node_id:<12} {case.level:<6} {case.timing:<8} {case.title}{note}", file=out
+        )
+    return EXIT_OK
+
+
+def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        chosen = plan(args.client, args.case, args.strict, args.dialect)
+        deviations = load_deviations(args.deviations)
+        if args.concurrency < 1:
+            raise UsageError("--concurrency must be at least 1")
+    except (UsageError, DeviationsError) as error:
+        print(f"realtime-conformance run: {error}", file=err)
+        return EXIT_USAGE
+    if args.list:
+        return _list(chosen, out)
+    run_id = new_run_id()
+    info = results_io.RunInfo(
+        run_id, f"{chosen.client_name} ({chosen.client_spec})", sorted(chosen.capabilities),
+        list(chosen.dialects), chosen.strict, list(chosen.patterns),
+    )  # fmt: skip
+    print(f"run {run_id}: {len(chosen.selection)} case runs, client {info.client}", file=out)
+    progress = Progress(len(chosen.selection), out)
+    started = time.monotonic()
+    done = asyncio.run(
+        run_selection(chosen.selection, chosen.factory, deviations, args.concurrency, progress)
+    )
+    progress.finish()
+    records = [results_io.case_record(result) for result in done]
+    document = results_io.document(info, records)
+    directory = args.output or REPORTS_DIR / run_id
+    path = results_io.write_results(directory, document)
+    results_io.write_recordings(directory, done)
+    summary(document["cases"], out)
+    print(f"\n{len(done)} case runs in {time.monotonic() - started:.1f} s", file=out)
+    print(f"results: {path}\njunit:   {directory / 'junit.xml'}", file=out)
+    return EXIT_FAILED if not document["passed"] else EXIT_OK
