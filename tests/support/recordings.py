@@ -54,11 +54,12 @@ class RecordingBuilder:
         self.t_ms += ms
         return self
 
-    def line(self, direction: str, key: str, value: Any, wire: str = "openai") -> None:
+    def line(self, direction: str, key: str, value: Any, wire: str = "openai") -> RecordingBuilder:
         record: dict[str, Any] = {"t_ms": round(self.t_ms, 1), "dir": direction, key: value}
         if wire != "openai":
             record["wire"] = wire
         self.records.append(record)
+        return self
 
     def meta(self, fields: dict[str, Any]) -> RecordingBuilder:
         self.line("meta", "meta", fields)
