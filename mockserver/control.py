@@ -1,7 +1,8 @@
 """The control API under /_mock/, for harnesses that run the server as a separate process.
 
 GET    /_mock/health                          {"ok": true}
-GET    /_mock/connections                     recent connections (with scenario verdicts)
+GET    /_mock/connections                     recent connections (a scenario's with the client
+                                              judged from the transcript: scenario_summary)
 GET    /_mock/connections/{id}/transcript     one connection's transcript, JSONL
 GET    /_mock/scenarios                       the scenario catalogue
 GET    /_mock/scenario                        the scenario new connections get (or null)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mockserver.scenario_summary import scenario_summary
 from mockserver.state import MockState
 
 PREFIX = "/_mock"
@@ -24,9 +26,11 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
 
     async def connections(request: web.Request) -> web.Response:
         state = request.app[state_key]
-        return web.json_response(
-            {"connections": [record.summary() for record in state.connections.values()]}
-        )
+        summaries = [
+            {**record.summary(), **scenario_summary(state, record)}
+            for record in state.connections.values()
+        ]
+        return web.json_response({"connections": summaries})
 
     async def transcript(request: web.Request) -> web.Response:
         """One connection's transcript as JSONL, from memory (also when no file is written)."""

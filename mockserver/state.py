@@ -26,7 +26,6 @@ from mockserver.scenarios import (
 from rtproto.catalogue import Api
 from rtproto.scenario import Scenario
 from rtproto.server.chat.service import ChatService
-from rtproto.server.play import ScenarioPlayer
 from rtproto.server.play.http import HttpScenario
 from rtproto.server.ratelimit import RateLimitPolicy
 from rtproto.server.realtime.behaviour import Behaviour
@@ -85,21 +84,7 @@ class ConnectionRecord:
             "rejected": self.rejected,
             "transcript": str(path) if path else None,
             "lines": len(self.recording.lines),
-            **self.scenario_summary(),
-        }
-
-    def scenario_summary(self) -> dict[str, Any]:
-        """What a scenario's player saw: client events no rule took, rules left unmet."""
-        player = self.behaviour
-        if not isinstance(player, ScenarioPlayer):
-            return {"scenario": None}
-        return {
-            "scenario": player.scenario.id,
-            "unmatched": [str(unmatched) for unmatched in player.unmatched],
-            "unmet": player.unmet(),
-            "problems": list(player.problems),
-            "vad": [verdict.as_dict() for verdict in player.vad_verdicts()],
-        }
+        }  # the control API adds the scenario's judgement (mockserver.scenario_summary)
 
 
 class MockState:

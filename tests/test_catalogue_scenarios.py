@@ -1,5 +1,6 @@
 """The scenario catalogue (fixtures/scenarios/): ids, requirements, and every scenario played end
-to end by a client written from its own rules, with every server event valid in each dialect."""
+to end by a client written from its own rules, with every server event valid in each dialect and
+the client judged from the transcript (conformance.checks.scenario_rules) to have met them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
 from fixtures import SCENARIOS_ROOT
 from rtproto.dialects import to_beta, to_ga
 from rtproto.scenario import Scenario, load_scenarios
@@ -19,6 +21,7 @@ from rtproto.scenario.matchers import match_all
 from rtproto.scenario.names import PSEUDO_TYPES
 from rtproto.validation import EventValidator
 from tests.support.rules_client import UNKNOWN_TYPE, Run, play
+from tests.support.scenario_tape import RecordedPlayer
 
 VALIDATOR = EventValidator()
 CATEGORIES = {
@@ -79,14 +82,21 @@ def test_every_requirement_is_one_must_or_should_line() -> None:
 
 @cache
 def played(scenario_id: str) -> Run:
-    return play(by_id(scenario_id))
+    return play(by_id(scenario_id), RecordedPlayer)
+
+
+def judged(scenario_id: str) -> ScenarioJudgement:
+    player = played(scenario_id).player
+    assert isinstance(player, RecordedPlayer)
+    return judge_scenario(player.scenario, player.lines)
 
 
 @pytest.mark.parametrize("scenario_id", scenario_ids())
 def test_the_scenario_plays_to_the_end(scenario_id: str) -> None:
     run = played(scenario_id)
-    assert [str(u) for u in run.player.unmatched] == []
-    assert run.player.unmet() == []
+    judgement = judged(scenario_id)
+    assert [str(u) for u in judgement.unexpected] == []
+    assert judgement.unmet == []
     assert run.player.problems == []  # every ${...} found its value
     assert run.events()[0]["type"] == "session.created"
 
@@ -159,7 +169,7 @@ def test_a_server_vad_turn_follows_the_captured_order() -> None:
 @pytest.mark.parametrize("scenario_id", [s.id for s in catalogue() if s.expect_vad])
 def test_the_callers_turns_are_heard_where_the_caller_spoke(scenario_id: str) -> None:
     run = played(scenario_id)
-    verdicts = run.player.vad_verdicts()
+    verdicts = judged(scenario_id).vad
     assert [v.outcome for v in verdicts] == ["met"] * len(caller_audio(by_id(scenario_id)).expected)
     turns = [e for e in run.events() if e["type"] == "input_audio_buffer.committed"]
     assert len(turns) == len(verdicts) > 0

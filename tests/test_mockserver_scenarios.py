@@ -1,13 +1,16 @@
 """Choosing a scenario: per connection (`?scenario=ID`), for every connection (control API,
-`serve --scenario`), refused with suggestions when unknown, and its verdicts reported."""
+`serve --scenario`), refused with suggestions when unknown, and the client judged from the
+transcript in the control API's report (`GET /_mock/connections`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
+from mockserver.app import RunningServer
 from mockserver.scenarios import ScenarioLibrary
 from tests.support.mock_behaviours import auth_headers, run, serving
 
@@ -39,6 +42,13 @@ def scenarios_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+async def reported(http: aiohttp.ClientSession, server: RunningServer) -> list[dict[str, Any]]:
+    """The control API's report of every kept connection."""
+    async with http.get(f"{server.http_url}/_mock/connections") as response:
+        connections: list[dict[str, Any]] = (await response.json())["connections"]
+        return connections
+
+
 async def text_turn(session: aiohttp.ClientSession, url: str) -> list[str]:
     """Connect, ask for a response, and return the event types up to response.done."""
     async with session.ws_connect(url, headers=auth_headers()) as ws:
@@ -56,7 +66,8 @@ def test_query_parameter_selects_the_scenario(scenarios_dir: Path) -> None:
             types = await text_turn(http, url)
             assert types[0] == "session.created" and types[1] == "response.created"
             assert "response.output_text.delta" in types
-            summary = server.connections[0].summary()
+            await server.connections[0].finished()
+            [summary] = await reported(http, server)
         assert (summary["scenario"], summary["unmatched"], summary["unmet"]) == ("9.1.1", [], [])
 
     run(body())
@@ -113,8 +124,8 @@ def test_unexpected_client_event_is_reported_with_the_expectations(scenarios_dir
             async with http.ws_connect(url, headers=auth_headers()) as ws:
                 await ws.receive_json()
                 await ws.send_json({"type": "input_audio_buffer.clear"})
-            record = await server.connections[0].finished()
-        summary = record.summary()
+            await server.connections[0].finished()
+            [summary] = await reported(http, server)
         [unmatched] = summary["unmatched"]
         assert "input_audio_buffer.clear" in unmatched and 'type = "response.create"' in unmatched
         assert summary["unmet"] == ['expect[0] (once, matched 0): type = "response.create"']

@@ -1,105 +1,28 @@
-"""The scenario player's VAD (`vad:`) and its verdicts (`expect_vad`), driven by hand: the caller's
-audio appended in 20 ms chunks at real-time `now`, in each format, by a faithful client and by
-clients that shift, cut or garble it."""
+"""The scenario player's VAD (`vad:`) and the verdicts on it (`expect_vad`), driven by hand: the
+caller's audio appended in 20 ms chunks at real-time `now`, in each format, by a faithful client
+and by clients that shift, cut or garble it. The verdicts are judged from the player's transcript
+(conformance.checks.scenario_rules)."""
 
 from __future__ import annotations
 
-import base64
 import wave
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from rtproto.audio import synth
-from rtproto.audio.codecs import decode, encode, from_pcm16_24k, resample
+from rtproto.audio.codecs import decode, encode, resample
 from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.dialects import to_beta
 from rtproto.scenario import parse_scenario
-from rtproto.scenario.caller import CallerAudio, caller_audio
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Send
 from rtproto.validation import EventValidator
-from tests.support.virtual_clock import BehaviourClock
+from tests.support.scenario_tape import RecordedPlayer
+from tests.support.vad_caller import HEAD, Call, silence, text
 
 VALIDATOR = EventValidator()
 FORMAT_IDS = [fmt.beta_name for fmt in FORMATS]
 DELAY_S = 0.1
-HEAD = """\
-id: 3.4.9
-title: T
-requirement: The client MUST work.
-dialects: [ga, beta]
-delay_ms: 100
-pace_ms: 5
-"""
-SCRIPT = "[{speech_ms: 800}, {silence_ms: 1200}, {speech_ms: 600}, {silence_ms: 400}]"
 VAD_EVENTS = ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped")
-
-
-def text(fmt: AudioFormat = PCM16, *, expect_vad: str = "auto", vad: str = "true") -> str:
-    """A scenario whose session is in `fmt`, answering each VAD turn with a short response."""
-    session = f"{{session: {{audio: {{input: {{format: {fmt.ga()}}}}}}}}}".replace("'", "")
-    return (
-        HEAD
-        + f"""\
-on_start: [{{session.created: {session}}}]
-vad: {vad}
-expect_vad: {expect_vad}
-caller:
-  format: {fmt.beta_name}
-  lead_in_ms: 500
-  script: {SCRIPT}
-expect:
-  - when: {{type: vad.turn}}
-    reply: [{{audio_response: {{transcript: "Sure.", duration_ms: 300}}}}]
-"""
-    )
-
-
-@dataclass
-class Call:
-    """A player and a client that appends audio chunk by chunk at real time."""
-
-    player: ScenarioPlayer
-    clock: BehaviourClock[ScenarioPlayer] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.clock = BehaviourClock(self.player)
-
-    @classmethod
-    def start(cls, scenario_text: str) -> Call:
-        call = cls(ScenarioPlayer(parse_scenario(scenario_text), seed=2))
-        call.clock.start(0.0)
-        return call
-
-    @property
-    def audio(self) -> CallerAudio:
-        return caller_audio(self.player.scenario)
-
-    def append(self, chunks: list[bytes], start_at: float = 0.0, ms: float = 20) -> float:
-        """Append each chunk when its last sample is spoken; returns when the last one went."""
-        at = start_at
-        for chunk in chunks:
-            at += ms / 1000
-            audio = base64.b64encode(chunk).decode("ascii")
-            self.clock.send({"type": "input_audio_buffer.append", "audio": audio}, at)
-        self.clock.run_out()
-        return at
-
-    def speak(self) -> None:
-        self.append([chunk.audio for chunk in self.audio.chunks])
-
-    def events(self, *types: str) -> list[tuple[float, dict[str, Any]]]:
-        sent = [(at, item.event) for at, item in self.clock.sent if isinstance(item, Send)]
-        return [(at, event) for at, event in sent if not types or event["type"] in types]
-
-
-def silence(fmt: AudioFormat, ms: int) -> list[bytes]:
-    return synth.chunk(from_pcm16_24k(synth.silence(ms), fmt), 20, fmt)
-
-
 # --- a faithful client ----------------------------------------------------------------------
 
 
@@ -116,8 +39,8 @@ def test_the_vad_events_are_where_the_callers_speech_is(fmt: AudioFormat) -> Non
         assert turn.audio_end_ms is not None
         assert abs(stop["audio_end_ms"] - turn.audio_end_ms) <= 10
         assert start["item_id"] == stop["item_id"]
-    assert [v.outcome for v in call.player.vad_verdicts()] == ["met", "met"]
-    assert call.player.unmet() == [] and call.player.unmatched == []
+    assert [v.outcome for v in call.judged().vad] == ["met", "met"]
+    assert call.judged().unmet == [] and call.judged().unexpected == ()
 
 
 def test_each_decision_goes_out_delay_ms_after_the_append_that_completed_it() -> None:
@@ -186,8 +109,8 @@ def test_the_vad_turn_event_carries_the_turn_for_matchers_and_expressions() -> N
     [(_, retrieved)] = call.events("conversation.item.retrieved")
     second = [e for _, e in call.events("input_audio_buffer.committed")][1]
     assert retrieved["item"]["id"] == second["item_id"]
-    assert call.player.unmatched == []  # turn 1 had no rule, and needs none
-    assert call.player.unmet() == []
+    assert call.judged().unexpected == ()  # turn 1 had no rule, and needs none
+    assert call.judged().unmet == []
 
 
 # --- clients that get it wrong --------------------------------------------------------------
@@ -197,7 +120,7 @@ def test_audio_shifted_by_300_ms_is_judged_shifted_by_300_ms() -> None:
     call = Call.start(text())
     at = call.append(silence(PCM16, 300))  # the client's own silence before the caller's
     call.append([chunk.audio for chunk in call.audio.chunks], start_at=at)
-    verdicts = call.player.vad_verdicts()
+    verdicts = call.judged().vad
     assert [(v.outcome, v.start_shift_ms, v.end_shift_ms) for v in verdicts] == [
         ("shifted", 300, 300),
         ("shifted", 300, 300),
@@ -206,14 +129,14 @@ def test_audio_shifted_by_300_ms_is_judged_shifted_by_300_ms() -> None:
         "VAD turn 1: shifted: speech_started.audio_start_ms 500, expected 200 (+300 ms); "
         "speech_stopped.audio_end_ms 1800, expected 1500 (+300 ms); tolerance 10 ms"
     )
-    assert call.player.unmet() == [str(v) for v in verdicts]
+    assert call.judged().unmet == [str(v) for v in verdicts]
 
 
 def test_audio_cut_short_leaves_a_turn_unfinished_and_the_next_missing() -> None:
     call = Call.start(text())
     chunks = [chunk.audio for chunk in call.audio.chunks]
     call.append(chunks[:50])  # 1000 ms: the first turn's speech has started, not stopped
-    unfinished, missing = call.player.vad_verdicts()
+    unfinished, missing = call.judged().vad
     assert (unfinished.outcome, unfinished.start_shift_ms) == ("unfinished", 0)
     assert missing.outcome == "missing" and missing.detected is None
     assert str(unfinished) == (
@@ -235,7 +158,7 @@ def test_a_dropped_turn_is_missing_and_noise_is_an_extra_turn() -> None:
     # the client loses the second burst (chunks 125..154) and adds a cough at 3900 ms
     cough = synth.chunk(synth.speech(300, seed=9), 20)
     call.append(chunks[:125] + quiet * 30 + chunks[155:] + quiet * 20 + cough + quiet * 20)
-    verdicts = call.player.vad_verdicts()
+    verdicts = call.judged().vad
     assert [v.outcome for v in verdicts] == ["met", "missing", "extra"]
     assert str(verdicts[2]) == (
         "extra VAD turn: speech_started.audio_start_ms 3600 and speech_stopped.audio_end_ms "
@@ -247,8 +170,8 @@ def test_a_dropped_turn_is_missing_and_noise_is_an_extra_turn() -> None:
 def test_audio_in_another_format_than_the_sessions_is_noise_and_said_so() -> None:
     call = Call.start(text().replace("format: pcm16", "format: g711_ulaw"))
     call.speak()  # mu-law bytes, decoded as PCM16
-    unmet = call.player.unmet()
-    assert any(v.outcome != "met" for v in call.player.vad_verdicts())
+    unmet = call.judged().unmet
+    assert any(v.outcome != "met" for v in call.judged().vad)
     assert unmet[-1] == (
         "the session's input audio format is pcm16 but the caller's audio is g711_ulaw: the VAD "
         "decoded the client's appends as pcm16"
@@ -274,14 +197,14 @@ def test_listed_turns_are_judged_with_their_tolerance() -> None:
     listed += " audio_end_ms: 3330}], tolerance_ms: 20}"
     call = Call.start(text(expect_vad=listed))
     call.speak()
-    assert [v.outcome for v in call.player.vad_verdicts()] == ["met", "shifted"]
-    assert call.player.vad_verdicts()[1].end_shift_ms == -30
+    assert [v.outcome for v in call.judged().vad] == ["met", "shifted"]
+    assert call.judged().vad[1].end_shift_ms == -30
 
 
 def test_without_expect_vad_there_are_no_verdicts_but_the_vad_runs() -> None:
     call = Call.start(text().replace("expect_vad: auto\n", ""))
     call.speak()
-    assert call.player.vad_verdicts() == [] and call.player.unmet() == []
+    assert call.judged().vad == () and call.judged().unmet == []
     assert len(call.events(*VAD_EVENTS)) == 4
 
 
@@ -289,7 +212,7 @@ def test_without_vad_appends_go_to_the_rules() -> None:
     scenario = HEAD + "expect:\n  - when: {type: input_audio_buffer.append}\n    times: 2\n"
     call = Call.start(scenario)
     call.append(silence(PCM16, 40))
-    assert call.player.unmet() == [] and call.events(*VAD_EVENTS) == []
+    assert call.judged().unmet == [] and call.events(*VAD_EVENTS) == []
 
 
 def test_a_wav_callers_turns_are_judged_end_to_end(tmp_path: Path) -> None:
@@ -300,8 +223,8 @@ def test_a_wav_callers_turns_are_judged_end_to_end(tmp_path: Path) -> None:
         writer.setframerate(16000)
         writer.writeframes(encode(resample(decode(pcm, PCM16), 24000, 16000), PCM16))
     scenario = HEAD + "vad: true\nexpect_vad: auto\ncaller: {wav: caller.wav}\n"
-    player = ScenarioPlayer(parse_scenario(scenario, str(tmp_path / "s.yaml")))
+    player = RecordedPlayer(parse_scenario(scenario, str(tmp_path / "s.yaml")))
     call = Call(player)
     call.clock.start(0.0)
     call.speak()
-    assert [v.outcome for v in player.vad_verdicts()] == ["met", "met"]
+    assert [v.outcome for v in call.judged().vad] == ["met", "met"]

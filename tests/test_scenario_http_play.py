@@ -14,98 +14,30 @@ from openai.lib.streaming.responses import ResponseStreamEvent, ResponseStreamSt
 from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseCompletedEvent
 
+from conformance.checks.scenario_rules import judge_scenario
 from rtproto.api_errors import ApiError
 from rtproto.scenario import parse_scenario
 from rtproto.scenario.names import request_event
-from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream
-from rtproto.server.realtime.outbox import Close, Outgoing, Send, SendRaw
+from rtproto.scenario.notes import describe_unmatched
+from rtproto.server.play import HttpScenario, ScenarioPlayer, UnmatchedRequest
+from rtproto.server.realtime.outbox import Close, Note, Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.http_scenarios import (
+    CHAT_HEAD,
+    CHAT_TURNS,
+    FIRST,
+    RESPONSES_TEXT,
+    SECOND,
+    USER,
+)
+from tests.support.scenario_tape import HttpTape
 from tests.support.sdk_types import sdk_response_event
-from tests.support.virtual_clock import VirtualClock, events
+from tests.support.virtual_clock import Scheduled, VirtualClock, events
 
 VALIDATOR = EventValidator()
-RESPONSES_TEXT = """\
-id: 9.2.1
-title: Scripted Responses text answer
-requirement: The client MUST assemble the streamed text.
-api: responses
-delay_ms: 100
-pace_ms: 10
-expect:
-  - when: {type: response.create, model: {regex: "^gpt-5"}, stream: true}
-    reply:
-      - event: {type: response.created, response: &created {id: resp_1, object: response,
-          created_at: 1767225600, status: in_progress, model: "${event.model}", output: [],
-          parallel_tool_calls: true, tool_choice: auto, tools: [], usage: null}}
-      - event: {type: response.in_progress, response: *created}
-      - event: {type: response.output_item.added, output_index: 0, item: {id: msg_1,
-          type: message, status: in_progress, role: assistant, content: []}}
-      - event: {type: response.content_part.added, item_id: msg_1, output_index: 0,
-          content_index: 0, part: {type: output_text, text: "", annotations: []}}
-      - event: {type: response.output_text.delta, item_id: msg_1, output_index: 0,
-          content_index: 0, delta: Hi, logprobs: []}
-      - event: {type: response.output_text.delta, item_id: msg_1, output_index: 0,
-          content_index: 0, delta: " there", logprobs: []}
-      - event: {type: response.output_text.done, item_id: msg_1, output_index: 0,
-          content_index: 0, text: Hi there, logprobs: []}
-      - event: {type: response.content_part.done, item_id: msg_1, output_index: 0,
-          content_index: 0, part: &part {type: output_text, text: Hi there, annotations: []}}
-      - event: {type: response.output_item.done, output_index: 0, item: &message {id: msg_1,
-          type: message, status: completed, role: assistant, content: [*part]}}
-      - event: {type: response.completed, response: {<<: *created, status: completed,
-          output: [*message], usage: {input_tokens: 5, output_tokens: 2, total_tokens: 7,
-          input_tokens_details: {cached_tokens: 0, cache_write_tokens: 0},
-          output_tokens_details: {reasoning_tokens: 0}}}}
-"""
-CHAT_HEAD = """\
-id: 9.3.1
-title: Scripted Chat turns
-requirement: The client MUST send the tool's result back, then show the answer.
-api: chat
-ordered: true
-pace_ms: 5
-"""
-ROLE = "{index: 0, delta: {role: assistant, content: null}, logprobs: null, finish_reason: null}"
-CHAT_TURNS = (
-    CHAT_HEAD
-    + f"""\
-expect:
-  - when: {{type: chat.completions.create, messages.0.role: user}}
-    times: once
-    reply:
-      - event: {{choices: [{ROLE}]}}
-      - event: {{choices: [{{index: 0, delta: {{tool_calls: [{{index: 0, id: call_1,
-          type: function, function: {{name: get_weather, arguments: ""}}}}]}},
-          logprobs: null, finish_reason: null}}]}}
-      - event: {{choices: [{{index: 0, delta: {{tool_calls: [{{index: 0, function: {{
-          arguments: "{{\\"city\\":\\"Paris\\"}}"}}}}]}}, logprobs: null, finish_reason: null}}]}}
-      - event: {{choices: [{{index: 0, delta: {{}}, logprobs: null, finish_reason: tool_calls}}]}}
-  - when: {{type: chat.completions.create, messages.2.role: tool, messages.2.tool_call_id: call_1}}
-    times: once
-    reply:
-      - event: {{id: chatcmpl-given, system_fingerprint: fp_1, choices: [{{index: 0,
-          delta: {{role: assistant, content: "", refusal: null}}, logprobs: null,
-          finish_reason: null}}]}}
-      - event: {{choices: [{{index: 0, delta: {{content: 18 degrees}}, logprobs: null,
-          finish_reason: null}}]}}
-      - event: {{choices: [{{index: 0, delta: {{}}, logprobs: null, finish_reason: stop}}]}}
-"""
-)
-USER = {"role": "user", "content": "Weather in Paris?"}
-CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
-FIRST = {"model": "gpt-4o", "stream": True, "messages": [USER]}
-SECOND = {
-    "model": "gpt-4o",
-    "stream": True,
-    "messages": [
-        USER,
-        {"role": "assistant", "content": None, "tool_calls": [CALL]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "18C"},
-    ],
-}
 
 
-def drain(stream: ScenarioStream) -> list[tuple[float, Outgoing]]:
+def drain(stream: Scheduled) -> list[tuple[float, Outgoing]]:
     """What the driver sends: at each deadline, what is due, until the stream is over."""
     return VirtualClock(stream).run_out()
 
@@ -133,14 +65,17 @@ def test_the_request_is_one_pseudo_client_event_with_the_body_fields() -> None:
 
 def test_an_unmatched_request_is_answered_with_an_error_naming_every_expectation() -> None:
     scenario = HttpScenario(parse_scenario(RESPONSES_TEXT))
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(UnmatchedRequest) as caught:
         scenario.open({"model": "gpt-4o", "input": "Hi", "stream": True}, 0.0)
     assert (caught.value.status, caught.value.code) == (400, "mock_unexpected_event")
     assert caught.value.message == (
         "Scenario 9.2.1: unexpected client event 'response.create'; expected one of: "
         'expect[0] (always): type = "response.create" and model ~ /^gpt-5/ and stream = true.'
     )
-    assert [u.event["model"] for u in scenario.unmatched] == ["gpt-4o"]
+    [unmatched] = caught.value.notes[1:]  # after the scenario's note, for the transcript
+    assert unmatched.meta["kind"] == "scenario.unmatched"
+    listed = describe_unmatched("response.create", unmatched.meta["expected"])
+    assert caught.value.message == f"Scenario 9.2.1: {listed}."
 
 
 def chat_snapshot(sent: list[tuple[float, Outgoing]]) -> dict[str, Any]:
@@ -153,8 +88,9 @@ def chat_snapshot(sent: list[tuple[float, Outgoing]]) -> dict[str, Any]:
 
 def test_chat_turns_follow_the_rules_in_order_from_request_to_request() -> None:
     scenario = HttpScenario(parse_scenario(CHAT_TURNS), seed=4, epoch_s=1_700_000_000)
-    first = drain(scenario.open(FIRST, 10.0))
-    second = drain(scenario.open(SECOND, 20.0))
+    tape = HttpTape(scenario)
+    streams = [tape.open(body, now) for body, now in ((FIRST, 10.0), (SECOND, 20.0))]
+    first, second = (drain(stream) for stream in streams if stream is not None)
     for sent in (first, second):
         for chunk in events(sent):
             assert VALIDATOR.validate(chunk, "chat") == []
@@ -164,7 +100,7 @@ def test_chat_turns_follow_the_rules_in_order_from_request_to_request() -> None:
     assert call["function"]["arguments"] == '{"city":"Paris"}'
     answer = chat_snapshot(second)
     assert answer["choices"][0]["message"]["content"] == "18 degrees"
-    assert scenario.unmet() == []
+    assert judge_scenario(scenario.scenario, tape.lines).passed
     with pytest.raises(ApiError, match=r"expect\[0\] \(once, used up\)"):
         scenario.open(FIRST, 30.0)
 
@@ -204,7 +140,7 @@ def test_the_client_going_away_ends_the_stream() -> None:
     stream = HttpScenario(parse_scenario(RESPONSES_TEXT)).open(
         {"model": "gpt-5", "stream": True}, 0
     )
-    assert [type(item) for item in stream.due(0.1)] == [Send]
+    assert [type(item) for item in stream.due(0.1)] == [Note, Note, Send]  # notes: not sent
     stream.client_closed()
     assert stream.finished and stream.next_deadline() is None and stream.due(9.0) == []
 

@@ -1,4 +1,7 @@
-"""The scenario player, driven by hand with `now`: replies, pacing, rule semantics, unmatched."""
+"""The scenario player, driven by hand with `now`: replies, pacing, rule semantics, unmatched.
+
+What the player noted is judged from its transcript (conformance.checks.scenario_rules), as the
+mock's control API and the conformance checks judge it."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
 from fixtures import FIXTURES_ROOT
 from rtproto.events import RealtimeError
 from rtproto.scenario import load_scenario, parse_scenario
@@ -14,6 +18,7 @@ from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
 from rtproto.validation import EventValidator
+from tests.support.scenario_tape import RecordedPlayer
 from tests.support.virtual_clock import VirtualClock, events, kinds
 
 SCENARIOS = FIXTURES_ROOT / "scenarios"
@@ -33,9 +38,9 @@ USER_ITEM = {
 }
 
 
-def player(text: str, *, answer_unmatched: bool = False) -> ScenarioPlayer:
+def player(text: str, *, answer_unmatched: bool = False) -> RecordedPlayer:
     scenario = parse_scenario(HEAD + text)
-    scenario_player = ScenarioPlayer(scenario, seed=3, answer_unmatched=answer_unmatched)
+    scenario_player = RecordedPlayer(scenario, seed=3, answer_unmatched=answer_unmatched)
     scenario_player.start(0.0)
     return scenario_player
 
@@ -43,6 +48,12 @@ def player(text: str, *, answer_unmatched: bool = False) -> ScenarioPlayer:
 def run(behaviour: Behaviour, until: float | None = None) -> list[tuple[float, Outgoing]]:
     """Pump the behaviour as the driver does: at each deadline, send what is due."""
     return VirtualClock(behaviour).advance(math.inf if until is None else until)
+
+
+def judged(scenario_player: RecordedPlayer) -> ScenarioJudgement:
+    """The client judged from the player's transcript (run it first: notes come out with
+    what is due)."""
+    return judge_scenario(scenario_player.scenario, scenario_player.lines)
 
 
 def test_the_text_turn_example_plays_the_captured_ga_sequence_with_exact_pacing() -> None:
@@ -80,7 +91,7 @@ def test_the_text_turn_example_plays_the_captured_ga_sequence_with_exact_pacing(
 
 
 def test_the_text_turn_correlates_ids_like_the_real_server() -> None:
-    scenario_player = ScenarioPlayer(load_scenario(TEXT_TURN), seed=1)
+    scenario_player = RecordedPlayer(load_scenario(TEXT_TURN), seed=1)
     scenario_player.start(0.0)
     scenario_player.on_client_event(USER_ITEM, 1.0)
     scenario_player.on_client_event({"type": "response.create"}, 1.0)
@@ -90,7 +101,7 @@ def test_the_text_turn_correlates_ids_like_the_real_server() -> None:
     assert assistant_added["previous_item_id"] == "item_user_1"
     response_id = next(e["response"]["id"] for e in sent if e["type"] == "response.created")
     assert {e["response_id"] for e in sent if "response_id" in e} == {response_id}
-    assert scenario_player.unmatched == [] and scenario_player.unmet() == []
+    assert judged(scenario_player).passed
 
 
 def test_a_seed_reproduces_a_run_id_for_id() -> None:
@@ -106,14 +117,15 @@ def test_a_seed_reproduces_a_run_id_for_id() -> None:
 
 
 def test_the_function_call_example_demands_the_call_id_it_sent() -> None:
-    scenario_player = ScenarioPlayer(load_scenario(FUNCTION_CALL_TURN))
+    scenario_player = RecordedPlayer(load_scenario(FUNCTION_CALL_TURN))
     scenario_player.start(0.0)
     scenario_player.on_client_event(USER_ITEM, 1.0)
     scenario_player.on_client_event({"type": "response.create"}, 1.0)
     call_id = next(e["call_id"] for e in events(run(scenario_player)) if "call_id" in e)
     output = {"type": "function_call_output", "call_id": "call_wrong", "output": "{}"}
     scenario_player.on_client_event({"type": "conversation.item.create", "item": output}, 2.0)
-    [unmatched] = scenario_player.unmatched
+    run(scenario_player)
+    [unmatched] = judged(scenario_player).unexpected
     assert unmatched.expected[3] == (
         'expect[3] (once, next in order): type = "conversation.item.create" and item.type = '
         f'"function_call_output" and item.call_id = "{call_id}" (from ${{last.call_id}})'
@@ -122,7 +134,7 @@ def test_the_function_call_example_demands_the_call_id_it_sent() -> None:
     scenario_player.on_client_event({"type": "conversation.item.create", "item": output}, 2.0)
     scenario_player.on_client_event({"type": "response.create"}, 2.0)
     assert kinds(run(scenario_player))[-1] == "rate_limits.updated"
-    assert scenario_player.unmet() == []
+    assert judged(scenario_player).unmet == []
 
 
 RULES = """\
@@ -148,27 +160,30 @@ def test_times_n_once_and_always() -> None:
         *["input_audio_buffer.cleared"] * 3,
         *["input_audio_buffer.committed"] * 4,
     ]
-    assert [u.event["type"] for u in scenario_player.unmatched] == [
+    judgement = judged(scenario_player)
+    assert [u.event_type for u in judgement.unexpected] == [
         "response.cancel",
         "input_audio_buffer.clear",
     ]
-    assert scenario_player.unmet() == []
+    assert judgement.unmet == []
 
 
 def test_unmatched_events_are_reported_with_every_expectation() -> None:
     scenario_player = player(RULES)
     scenario_player.on_client_event({"type": "input_audio_buffer.clear"}, 1.0)
     scenario_player.on_client_event({"type": "conversation.item.delete", "item_id": "x"}, 2.0)
-    [unmatched] = scenario_player.unmatched
-    assert unmatched.at == 2.0
+    assert kinds(run(scenario_player)) == ["input_audio_buffer.cleared"]  # no answer by default
+    judgement = judged(scenario_player)
+    [unmatched] = judgement.unexpected
+    assert unmatched.t_ms == 2000.0
+    assert unmatched.event == {"type": "conversation.item.delete", "item_id": "x"}
     assert str(unmatched) == (
         "unexpected client event 'conversation.item.delete'; expected one of: "
         'expect[0] (2 times): type = "response.cancel"; '
         'expect[1] (once, used up): type = "input_audio_buffer.clear"; '
         'expect[2] (always): type = "input_audio_buffer.commit"'
     )
-    assert scenario_player.unmet() == ['expect[0] (2 times, matched 0): type = "response.cancel"']
-    assert kinds(run(scenario_player)) == ["input_audio_buffer.cleared"]  # no answer by default
+    assert judgement.unmet == ['expect[0] (2 times, matched 0): type = "response.cancel"']
 
 
 def test_unmatched_events_can_be_answered_with_an_error() -> None:
@@ -210,16 +225,18 @@ def test_ordered_mode_enforces_the_sequence_and_always_rules_match_anytime() -> 
     scenario_player.on_client_event({"type": "response.create"}, 3.0)
     scenario_player.on_client_event({"type": "session.update", "session": {}}, 3.5)
     scenario_player.on_client_event({"type": "response.create"}, 4.0)
-    assert [u.event["type"] for u in scenario_player.unmatched] == [
+    sent = run(scenario_player)
+    unexpected = judged(scenario_player).unexpected
+    assert [u.event_type for u in unexpected] == [
         "response.create",
         "conversation.item.create",
     ]
-    assert scenario_player.unmatched[0].expected == (
+    assert unexpected[0].expected == (
         'expect[0] (always): type = "session.update"',
         'expect[1] (once, next in order): type = "conversation.item.create"',
         'expect[2] (2 times, later in order): type = "response.create"',
     )
-    assert kinds(run(scenario_player)) == [
+    assert kinds(sent) == [
         "session.updated",
         "conversation.item.added",
         "conversation.item.done",
@@ -291,4 +308,4 @@ def test_nothing_is_sent_after_the_client_closes() -> None:
     scenario_player.on_client_closed(0.005)
     scenario_player.on_client_event({"type": "response.create"}, 0.006)
     assert run(scenario_player) == [] and scenario_player.next_deadline() is None
-    assert scenario_player.unmatched == []
+    assert judged(scenario_player).unexpected == ()

@@ -22,10 +22,9 @@ from aiohttp.web_ws import WebSocketResponse
 from conformance.call.playout import CarrierPlayout, EchoedMark, apply
 from conformance.call.recorder import CallRecorder
 from conformance.call.wire import CallWire, FromClient, event_or_none
-from rtproto.telephony import FRAME_MS
+from rtproto.telephony import FRAME_MS, silence
 
 Socket = WebSocketResponse | ClientWebSocketResponse
-SILENCE_BYTE = {"g711_ulaw": b"\xff", "g711_alaw": b"\xd5", "pcm16": b"\x00"}
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,11 @@ class CallSession:
                 self.recorder.event("server", message)
 
     def _frames(self) -> tuple[list[bytes], bytes]:
-        size = self.wire.audio_format.bytes_for_ms(FRAME_MS)
-        padded = self.caller + SILENCE_BYTE[self.wire.audio_format.beta_name] * (
-            -len(self.caller) % size
-        )
-        silence = SILENCE_BYTE[self.wire.audio_format.beta_name] * size
-        return [padded[i : i + size] for i in range(0, len(padded), size)], silence
+        """The caller's frames (the last padded with silence) and a frame of silence."""
+        fmt = self.wire.audio_format
+        size = fmt.bytes_for_ms(FRAME_MS)
+        padded = self.caller + silence(fmt, -len(self.caller) % size)
+        return [padded[i : i + size] for i in range(0, len(padded), size)], silence(fmt, size)
 
     async def _speak(self) -> None:
         frames, silence = self._frames()

@@ -1,5 +1,6 @@
-"""`expect_vad` judged: the turns the player's VAD detected in the client's audio, against the
-turns expected (from the caller's audio, or listed), each expected turn with one verdict:
+"""`expect_vad` judged: the turns the player's VAD detected in the client's audio (as it noted
+them in the transcript, rtproto.scenario.notes) against the turns expected (from the caller's
+audio, or listed), each expected turn with one verdict:
 
 - `met`: speech_started.audio_start_ms and speech_stopped.audio_end_ms within `tolerance_ms`;
 - `shifted`: detected where it overlaps the expected turn, but off by more than that;
@@ -18,19 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rtproto.scenario.notes import DetectedTurn
 from rtproto.scenario.spec import ExpectedTurn
 
 Outcome = Literal["met", "shifted", "unfinished", "missing", "extra"]
 START, END = "speech_started.audio_start_ms", "speech_stopped.audio_end_ms"
-
-
-@dataclass(frozen=True)
-class DetectedTurn:
-    """A turn the player's VAD found: its item, where it starts and (once stopped) ends."""
-
-    item_id: str
-    audio_start_ms: int
-    audio_end_ms: int | None = None
 
 
 def _end(value: int | None) -> float:

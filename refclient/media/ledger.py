@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from refclient.media.base import PlayedAudio
 from rtproto.audio.formats import AudioFormat
 
+ROUNDING = 1e-6  # bytes: so 0.09 s - 0.08 s counts as 10 ms, not 9.999...
+
 
 @dataclass
 class ItemLedger:
@@ -95,7 +97,7 @@ class PlayoutLedger:
         by_clock = self._heard_base
         for frame in reversed(self._frames):
             if frame.start_s <= now_s:
-                elapsed = int((now_s - frame.start_s) * 1000 * self.fmt.bytes_per_ms)
+                elapsed = int((now_s - frame.start_s) * 1000 * self.fmt.bytes_per_ms + ROUNDING)
                 by_clock = frame.offset + min(frame.size, elapsed)
                 break
         ceiling = self._pending_marks[0][1] if self._pending_marks else self.position

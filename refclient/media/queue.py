@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-import numpy as np
-
-from rtproto.audio.codecs import encode
 from rtproto.audio.formats import AudioFormat
-
-
-def silence(fmt: AudioFormat, byte_count: int) -> bytes:
-    """`byte_count` bytes of digital silence in `fmt` (mu-law 0xFF, A-law 0xD5, PCM16 0)."""
-    return encode(np.zeros(fmt.samples(byte_count), dtype=np.int16), fmt)
+from rtproto.telephony import silence
 
 
 class FrameQueue:

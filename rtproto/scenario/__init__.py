@@ -52,8 +52,8 @@ With `vad:` the player decodes each append in the session's input format, sends 
 speech_stopped, committed and the user item (rtproto.server.play.listener), and hands each turn to
 the rules as a `vad.turn` pseudo event; appends are not matched by the rules then.
 `caller_audio(scenario)` (rtproto.scenario.caller) is the caller's audio in append-sized chunks
-and the turns it should produce; `player.vad_verdicts()` (rtproto.scenario.verdicts) judges the
-detected turns against `expect_vad`, and `unmet()` lists the failed ones.
+and the turns it should produce. The player notes each turn it detected in the transcript
+(rtproto.scenario.notes) and conformance.checks.scenario_rules judges them against `expect_vad`.
 
 `api: responses` or `api: chat` makes a scenario for the HTTP streaming APIs: each request body
 is one pseudo client event (`response.create`, `chat.completions.create`) matched by the rules,
@@ -74,11 +74,12 @@ way (`drop`: the stream ends there; `error: server_error`: the API's own mid-str
 
     scenario = load_scenario("fixtures/scenarios/5-response/5.1.1-text-turn.yaml")
     player = ScenarioPlayer(scenario, seed=1)      # a Behaviour for the driver
-    ...
-    player.unmatched   # client events no rule took, each with every rule's expectation
-    player.unmet()     # rules with a finite `times` that did not see enough events, and
-                       # expect_vad turns not met
-    player.vad_verdicts()  # each expected VAD turn: met, shifted, unfinished, missing; extras
+    ...                                            # the driver records it all, Notes included
+    judgement = judge_scenario(scenario, transcript_lines)   # conformance.checks.scenario_rules
+    judgement.unexpected  # client events no rule took, each with every rule's expectation
+    judgement.unmet       # rules with a finite `times` that did not see enough events, and
+                          # expect_vad turns not met
+    judgement.vad         # each expected VAD turn: met, shifted, unfinished, missing; extras
 
     http = HttpScenario(load_scenario(path), seed=1)   # one per selected HTTP scenario
     stream = http.open(body, now)                       # one per request (rtproto.server.play.http)
@@ -87,9 +88,9 @@ way (`drop`: the stream ends there; `error: server_error`: the API's own mid-str
 from rtproto.scenario.caller import CallerAudio, CallerChunk, caller_audio
 from rtproto.scenario.diagnostics import LoadProblem, ScenarioError
 from rtproto.scenario.loader import load_scenario, load_scenarios, parse_scenario
+from rtproto.scenario.notes import DetectedTurn
 from rtproto.scenario.recording import Recording, read_recording, recording_of, replay_events
 from rtproto.scenario.spec import ExpectedTurn, Rule, Scenario
-from rtproto.scenario.verdicts import DetectedTurn, VadVerdict
 
 __all__ = [
     "CallerAudio",
@@ -101,7 +102,6 @@ __all__ = [
     "Rule",
     "Scenario",
     "ScenarioError",
-    "VadVerdict",
     "caller_audio",
     "load_scenario",
     "load_scenarios",

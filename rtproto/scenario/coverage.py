@@ -34,6 +34,7 @@ from rtproto.ids import IdFactory
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, Absent, AnyOf, Eq, FieldMatcher, Present, lookup
 from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
+from rtproto.scenario.notes import DetectedTurn
 from rtproto.scenario.spec import (
     ErrorFault,
     EventStep,
@@ -43,7 +44,6 @@ from rtproto.scenario.spec import (
     Step,
     TemplateStep,
 )
-from rtproto.scenario.verdicts import DetectedTurn
 from rtproto.schema_store import SchemaStore
 from rtproto.server.play.listener import started_steps, stopped_steps, turn_event
 from rtproto.server.play.state import ConnectionState, TemplateContext

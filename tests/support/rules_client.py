@@ -80,10 +80,11 @@ def in_callers_format(scenario: Scenario, event: dict[str, Any]) -> dict[str, An
     return event
 
 
-def play(scenario: Scenario) -> Run:
+def play(scenario: Scenario, make_player: type[ScenarioPlayer] = ScenarioPlayer) -> Run:
     """Rule by rule, what each expects; at the first `vad.turn` rule, the caller's audio (the
-    turns it makes take the `vad.turn` rules)."""
-    run = Run(ScenarioPlayer(scenario, seed=7))
+    turns it makes take the `vad.turn` rules). `make_player`: a ScenarioPlayer class (one that
+    records a transcript, say)."""
+    run = Run(make_player(scenario, seed=7))
     run.clock.start(0.0)
     run.pump()
     number, spoken = 0, False

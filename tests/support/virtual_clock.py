@@ -8,6 +8,7 @@ driver runs, written once for the tests.
     clock.deliver(1.0, lambda now: player.on_client_event(event, now))
     clock.run_out()                         # until nothing is pending
     clock.sent                              # [(t, Outgoing), ...] in the order they came due
+    clock.notes                             # [(t, Note), ...]: recorded, never sent
 
 A driver calls `due(now)` with the time it woke up, never earlier than what it already did, so
 the clock never goes back: a deadline already past is collected at the current time.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.outbox import Outgoing, Send
+from rtproto.server.realtime.outbox import Note, Outgoing, Send
 
 
 class Scheduled(Protocol):
@@ -44,11 +45,15 @@ class VirtualClock(Generic[S]):
     subject: S
     now: float = 0.0
     sent: Timed = field(default_factory=list)
+    notes: list[tuple[float, Note]] = field(default_factory=list)
     on_item: Callable[[Outgoing], None] | None = None
 
     def collect(self) -> Timed:
-        """What is due at the current time (also when no deadline says so: drivers do)."""
-        got = [(self.now, item) for item in self.subject.due(self.now)]
+        """What is due at the current time (also when no deadline says so: drivers do). Notes
+        are kept apart in `notes`: a driver records them and never sends them."""
+        due = self.subject.due(self.now)
+        self.notes += [(self.now, item) for item in due if isinstance(item, Note)]
+        got: Timed = [(self.now, item) for item in due if not isinstance(item, Note)]
         if self.on_item is not None:
             for _, item in got:
                 self.on_item(item)

@@ -6,13 +6,17 @@ scenario can script a conversation turn by turn. Each request gets its own `Scen
 
     scenario = HttpScenario(load_scenario(path), seed=1)
     stream = scenario.open(body, now)     # the parsed JSON body of POST /v1/responses or
-                                          # /v1/chat/completions; raises ApiError (400) when no
-                                          # rule takes it: answer that error instead
+                                          # /v1/chat/completions; raises UnmatchedRequest (an
+                                          # ApiError, 400) when no rule takes it: record its
+                                          # `notes`, then answer that error instead
     while not stream.finished:            # sleep until stream.next_deadline(), then
         for item in stream.due(now): ...  # write each item (see below)
 
 What comes out, in order, per item:
 
+- `Note(meta)`: first, what the player noted of the request (rtproto.scenario.notes: the
+  scenario and the request's number, the rule that took it): a meta line for the transcript,
+  never sent.
 - `Send(event)`: one SSE message; Responses `event: <type>` + `data: <json>`, Chat `data: <json>`
   (a Chat `{"error": {...}}` chunk too).
 - `SendRaw(text)`: one `data: <text>` line as written: a malformed frame, a raw step, and
@@ -35,13 +39,14 @@ from typing import Any
 from rtproto.api_errors import ApiError
 from rtproto.ids import IdFactory
 from rtproto.scenario.names import HTTP_APIS, request_event
+from rtproto.scenario.notes import rule_note, scenario_note
 from rtproto.scenario.spec import RawStep, ReplayStep, Rule, Scenario, SimulateStep, Step
 from rtproto.server.play.faults import END_OF_STREAM
 from rtproto.server.play.player import UNMATCHED_CODE
-from rtproto.server.play.rulebook import RuleBook, Unmatched
+from rtproto.server.play.rulebook import RuleBook
 from rtproto.server.play.sender import ReplySender
 from rtproto.server.play.state import DEFAULT_EPOCH_S, ConnectionState
-from rtproto.server.realtime.outbox import Outgoing, SendRaw
+from rtproto.server.realtime.outbox import Note, Outgoing, SendRaw
 from rtproto.sse import DONE
 
 Event = dict[str, Any]
@@ -57,13 +62,25 @@ def _sends_its_own_done(steps: tuple[Step, ...]) -> bool:
     )
 
 
+class UnmatchedRequest(ApiError):
+    """No rule takes the request: the 400 to answer, and the notes to record before it."""
+
+    def __init__(self, message: str, notes: list[Note]) -> None:
+        super().__init__(400, message, code=UNMATCHED_CODE)
+        self.notes = notes
+
+
 class ScenarioStream:
     """The server's side of one HTTP request under a scenario."""
 
-    def __init__(self, sender: ReplySender, request: Event, rule: Rule) -> None:
+    def __init__(
+        self, sender: ReplySender, request: Event, rule: Rule, notes: list[Note], opened_at: float
+    ) -> None:
         self.sender = sender
         self.request = request  # the pseudo client event the rules saw
         self.rule = rule
+        self._notes = notes  # due at once: the request's, taken when it came
+        self._opened_at = opened_at
 
     @property
     def finished(self) -> bool:
@@ -75,10 +92,11 @@ class ScenarioStream:
         return self.sender.problems
 
     def due(self, now: float) -> list[Outgoing]:
-        return self.sender.queue.due(now)
+        notes, self._notes = self._notes, []
+        return [*notes, *self.sender.queue.due(now)]
 
     def next_deadline(self) -> float | None:
-        return self.sender.queue.next_deadline()
+        return self._opened_at if self._notes else self.sender.queue.next_deadline()
 
     def client_closed(self) -> None:
         self.sender.queue.close()
@@ -104,27 +122,23 @@ class HttpScenario:
         self.rules = RuleBook(scenario, self.state.recall)
         self.requests = 0
 
-    @property
-    def unmatched(self) -> list[Unmatched]:
-        return self.rules.unmatched
-
-    def unmet(self) -> list[str]:
-        return self.rules.unmet()
-
     def expectations(self) -> tuple[str, ...]:
         return self.rules.expectations()
 
     def open(self, body: dict[str, Any], now: float) -> ScenarioStream:
-        """The stream that answers one request; ApiError (400) when no rule takes it."""
+        """The stream that answers one request; UnmatchedRequest (400) when no rule takes it."""
         self.requests += 1
         request = request_event(self.scenario.api, body)
         sender = ReplySender(self.scenario, self.state, request)
         sender.arm(now)
         sender.received(request, now)
         rule = self.rules.take(request, now)
+        notes = [Note(scenario_note(self.scenario.id, self.scenario.api, self.requests))]
         if rule is None:
-            message = f"Scenario {self.scenario.id}: {self.unmatched[-1]}."
-            raise ApiError(400, message, code=UNMATCHED_CODE)
+            unmatched = self.rules.unmatched[-1]
+            message = f"Scenario {self.scenario.id}: {unmatched}."
+            raise UnmatchedRequest(message, [*notes, Note(unmatched.note())])
+        notes.append(Note(rule_note(rule.index, request["type"])))
         delay = self.scenario.delay_ms if rule.delay_ms is None else rule.delay_ms
         pace = self.scenario.pace_ms if rule.pace_ms is None else rule.pace_ms
         where = f"request {self.requests}, {rule.label}"
@@ -132,4 +146,4 @@ class HttpScenario:
         if self.scenario.api == "chat" and not _sends_its_own_done(rule.reply):
             sender.queue.schedule(last, SendRaw(DONE))
         sender.queue.schedule(last, END_OF_STREAM)
-        return ScenarioStream(sender, request, rule)
+        return ScenarioStream(sender, request, rule, notes, now)

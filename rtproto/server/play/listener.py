@@ -12,8 +12,9 @@ simulated model sends them (rtproto.server.realtime.turns):
 
 and each committed turn a pseudo client event for the rules, `vad.turn` {turn (1-based),
 item_id, audio_start_ms, audio_end_ms}, so a scenario answers a caller's turn with
-`when: {type: vad.turn}`. Every detected turn is kept for `expect_vad` (rtproto.scenario.
-verdicts). Invalid audio raises the RealtimeError the real server answers with.
+`when: {type: vad.turn}`. Each decision, and the format the appends are decoded in, comes with a
+note for the transcript (rtproto.scenario.notes), from which conformance.checks judges
+`expect_vad`. Invalid audio raises the RealtimeError the real server answers with.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from rtproto.audio.vad import SpeechStarted, SpeechStopped
 from rtproto.scenario.caller import server_vad
 from rtproto.scenario.matchers import lookup
 from rtproto.scenario.names import VAD_TURN
+from rtproto.scenario.notes import (
+    DetectedTurn,
+    Meta,
+    speech_started_note,
+    speech_stopped_note,
+    vad_format_note,
+)
 from rtproto.scenario.spec import EventStep, Step, TemplateStep, VadSettings
-from rtproto.scenario.verdicts import DetectedTurn
 from rtproto.server.play.state import ConnectionState
 from rtproto.server.realtime.turns import user_audio_item
 
@@ -37,9 +44,11 @@ Event = dict[str, Any]
 
 @dataclass(frozen=True)
 class Heard:
-    """What one VAD decision sends, and the turn it hands to the rules (at a speech stop)."""
+    """What one VAD decision sends, the turn it hands to the rules (at a speech stop), and
+    what the player notes of it."""
 
     steps: tuple[Step, ...]
+    note: Meta
     turn: Event | None = None
 
 
@@ -56,12 +65,17 @@ class VadListener:
         """Audio appended so far: the end of the session's input audio timeline."""
         return self.buffer.position_ms
 
+    def format_note(self) -> Meta:
+        return vad_format_note(self.buffer.fmt.beta_name)
+
     def append(self, event: Event) -> list[Heard]:
-        """An append's audio through the VAD; what it decided, in order."""
+        """An append's audio through the VAD; what it decided, in order (a change of the
+        session's input format first, as a decision that sends nothing)."""
+        heard: list[Heard] = []
         fmt = self._session_format(self.buffer.fmt)
         if fmt != self.buffer.fmt:
             self.buffer.set_format(fmt)  # restarts detection, as a real format change does
-        heard: list[Heard] = []
+            heard.append(Heard((), self.format_note()))
         audio: Any = event.get("audio")  # not a string: the buffer's invalid-audio error
         for found in self.buffer.append(audio):
             if isinstance(found, SpeechStarted):
@@ -83,12 +97,15 @@ class VadListener:
     def _started(self, started: SpeechStarted) -> Heard:
         item_id = self.state.ids.new("item")
         self.turns.append(DetectedTurn(item_id, started.audio_start_ms))
-        return Heard(started_steps(started.audio_start_ms, item_id))
+        note = speech_started_note(len(self.turns), item_id, started.audio_start_ms)
+        return Heard(started_steps(started.audio_start_ms, item_id), note)
 
     def _stopped(self, stopped: SpeechStopped) -> Heard:
         turn = replace(self.turns[-1], audio_end_ms=stopped.audio_end_ms)
         self.turns[-1] = turn
-        return Heard(stopped_steps(turn), turn_event(len(self.turns), turn))
+        number = len(self.turns)
+        note = speech_stopped_note(number, turn.item_id, turn.audio_end_ms)
+        return Heard(stopped_steps(turn), note, turn_event(number, turn))
 
 
 def started_steps(audio_start_ms: int, item_id: str) -> tuple[Step, ...]:

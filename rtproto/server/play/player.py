@@ -6,15 +6,18 @@ hands it client events with the time and sends what `due(now)` returns.
 - Each client event is matched against the rules (rtproto.server.play.rulebook): first match wins,
   `times` and `ordered` are honoured.
 - Replies and faults go out through the connection's ReplySender (rtproto.server.play.sender):
-replies
-  serialized, `delay_ms` after their event and `pace_ms` apart; faults at a time or after the
-  nth event of a type.
-- A client event no rule takes is recorded in `unmatched` with every rule's description (and,
-  with `answer_unmatched`, answered with an `error` event).
+  replies serialized, `delay_ms` after their event and `pace_ms` apart; faults at a time or after
+  the nth event of a type.
 - With `vad:`, appends go to the VAD instead of the rules (rtproto.server.play.listener): its
   events are sent like a reply to the append that completed the decision, and each committed
   turn is offered to the rules as a `vad.turn` pseudo event (unmatched is fine: not every turn
-  needs an answer). `vad_verdicts()` judges the detected turns against `expect_vad`.
+  needs an answer).
+
+The player judges nothing. What it saw that the wire does not show goes out as `Note`s, which
+the driver records as meta lines and never sends (rtproto.scenario.notes): the scenario's id, the
+rule that took each client event, a client event no rule took with every rule's description
+(with `answer_unmatched` also answered with an `error` event), each VAD decision. The checks
+judge the transcript (conformance.checks.scenario_rules).
 
 Responses and Chat scenarios are played per HTTP request by rtproto.server.play.http instead.
 """
@@ -26,15 +29,14 @@ from typing import Any
 
 from rtproto.events import RealtimeError
 from rtproto.ids import IdFactory
-from rtproto.scenario.caller import caller_audio
-from rtproto.scenario.spec import ExpectedTurn, Rule, Scenario
-from rtproto.scenario.verdicts import VadVerdict, judge_turns
+from rtproto.scenario.notes import Meta, rule_note, scenario_note
+from rtproto.scenario.spec import Rule, Scenario
 from rtproto.server.play.listener import VadListener
 from rtproto.server.play.rulebook import RuleBook, Unmatched
 from rtproto.server.play.send_queue import SendQueue
 from rtproto.server.play.sender import ReplySender
 from rtproto.server.play.state import DEFAULT_EPOCH_S, DEFAULT_MODEL, ConnectionState
-from rtproto.server.realtime.outbox import Outgoing
+from rtproto.server.realtime.outbox import Note, Outgoing
 
 Event = dict[str, Any]
 UNMATCHED_CODE = "mock_unexpected_event"  # not a real API code: only the mock sends it
@@ -68,14 +70,11 @@ class ScenarioPlayer:
         self.sender = ReplySender(scenario, self.state)
         self.listener = VadListener(scenario.vad, self.state) if scenario.vad else None
         self.frame_errors: list[RealtimeError] = []
+        self._notes: list[tuple[float, Note]] = []
 
     @property
     def queue(self) -> SendQueue:
         return self.sender.queue
-
-    @property
-    def unmatched(self) -> list[Unmatched]:
-        return self.rules.unmatched
 
     @property
     def problems(self) -> list[str]:
@@ -85,6 +84,9 @@ class ScenarioPlayer:
     # --- Behaviour --------------------------------------------------------------------------
 
     def start(self, now: float) -> None:
+        self._note(scenario_note(self.scenario.id, "realtime"), now)
+        if self.listener is not None:
+            self._note(self.listener.format_note(), now)
         self.sender.arm(now)
         pace = self.scenario.pace_ms
         self.sender.reply(
@@ -102,8 +104,10 @@ class ScenarioPlayer:
             return
         rule = self.rules.take(event, now)
         if rule is None:
+            self._note(self.rules.unmatched[-1].note(), now)
             self._answer_unmatched(event, now)
             return
+        self._note(rule_note(rule.index, event.get("type")), now)
         self._reply(rule, event, now)
 
     def on_frame_error(self, error: RealtimeError, now: float) -> None:
@@ -115,51 +119,26 @@ class ScenarioPlayer:
         self.queue.close()
 
     def due(self, now: float) -> list[Outgoing]:
-        return self.queue.due(now)
+        """Notes first (taken when their client event came), then what the queue has due."""
+        taken = [note for at, note in self._notes if at <= now]
+        del self._notes[: len(taken)]
+        return [*taken, *self.queue.due(now)]
 
     def next_deadline(self) -> float | None:
-        return self.queue.next_deadline()
+        queued = self.queue.next_deadline()
+        if not self._notes:
+            return queued
+        noted = self._notes[0][0]
+        return noted if queued is None else min(noted, queued)
 
     # --- what the harness reads -------------------------------------------------------------
-
-    def unmet(self) -> list[str]:
-        """Rules with a finite `times` that matched fewer events than that, then the VAD turns
-        of `expect_vad` not met (as the verdicts word them)."""
-        failed = [str(verdict) for verdict in self.vad_verdicts() if not verdict.met]
-        return self.rules.unmet() + failed + (self._format_note() if failed else [])
-
-    def vad_verdicts(self) -> list[VadVerdict]:
-        """`expect_vad` judged on the turns detected so far ([] without expect_vad)."""
-        expectation = self.scenario.expect_vad
-        if expectation is None or self.listener is None:
-            return []
-        listener = self.listener
-        expected = self.expected_turns()
-        return judge_turns(expected, listener.turns, expectation.tolerance_ms, listener.audio_ms)
-
-    def expected_turns(self) -> tuple[ExpectedTurn, ...]:
-        """The turns `expect_vad` expects: listed, or (auto) those of the caller's audio."""
-        expectation = self.scenario.expect_vad
-        if expectation is None:
-            return ()
-        if isinstance(expectation.turns, tuple):
-            return expectation.turns
-        return caller_audio(self.scenario).expected  # AUTO
 
     def expectations(self) -> tuple[str, ...]:
         """Every rule's description, with where it stands now."""
         return self.rules.expectations()
 
-    def _format_note(self) -> list[str]:
-        """Audio decoded in another format than the caller's reads as noise: say so."""
-        caller, listener = self.scenario.caller, self.listener
-        if caller is None or listener is None or listener.buffer.fmt == caller.fmt:
-            return []
-        heard, spoken = listener.buffer.fmt.beta_name, caller.fmt.beta_name
-        return [
-            f"the session's input audio format is {heard} but the caller's audio is {spoken}: "
-            f"the VAD decoded the client's appends as {heard}"
-        ]
+    def _note(self, meta: Meta, now: float) -> None:
+        self._notes.append((now, Note(meta)))
 
     def _reply(self, rule: Rule, event: Event, now: float) -> None:
         delay = self.scenario.delay_ms if rule.delay_ms is None else rule.delay_ms
@@ -177,15 +156,17 @@ class ScenarioPlayer:
             return
         delay, pace = self.scenario.delay_ms, self.scenario.pace_ms
         for decision in heard:
+            self._note(decision.note, now)
             self.sender.reply(decision.steps, None, now, delay_ms=delay, pace_ms=pace, where="vad")
             if decision.turn is not None:
                 rule = self.rules.take(decision.turn, now, required=False)
                 if rule is not None:
+                    self._note(rule_note(rule.index, decision.turn["type"]), now)
                     self._reply(rule, decision.turn, now)
 
     def _answer_unmatched(self, event: Event, now: float) -> None:
         if self.answer_unmatched:
-            message = f"Scenario {self.scenario.id}: {self.unmatched[-1]}."
+            message = f"Scenario {self.scenario.id}: {self.rules.unmatched[-1]}."
             error = RealtimeError(UNMATCHED_CODE, message, event_id=_event_id(event))
             self.sender.send_now([self.state.builder.error(error)], now)
 

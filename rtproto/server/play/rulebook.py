@@ -2,8 +2,9 @@
 
 A rule answers `times` events (`always`, `once`, N). With `ordered: true` the rules with a finite
 `times` must match in the listed order, while `always` rules match at any point. A client event
-no rule takes is kept in `unmatched` with every rule's description at that moment. One RuleBook
-serves a Realtime connection, or every HTTP request of one HttpScenario.
+no rule takes is kept in `unmatched` with every rule's description at that moment (the player
+answers and notes it; whether that fails the client is for conformance.checks to say). One
+RuleBook serves a Realtime connection, or every HTTP request of one HttpScenario.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, match_all
+from rtproto.scenario.notes import describe_unmatched, unmatched_note
 from rtproto.scenario.spec import Rule, Scenario
 
 Event = dict[str, Any]
@@ -29,8 +31,11 @@ class Unmatched:
     at: float
 
     def __str__(self) -> str:
-        listing = "; ".join(self.expected) or "nothing (the scenario has no rules)"
-        return f"unexpected client event {self.event.get('type')!r}; expected one of: {listing}"
+        return describe_unmatched(self.event.get("type"), self.expected)
+
+    def note(self) -> dict[str, Any]:
+        """As the player notes it in the transcript."""
+        return unmatched_note(self.event, self.expected)
 
 
 class RuleBook:
@@ -49,14 +54,6 @@ class RuleBook:
         elif required:
             self.unmatched.append(Unmatched(event, self.expectations(), now))
         return rule
-
-    def unmet(self) -> list[str]:
-        """Rules with a finite `times` that matched fewer events than that."""
-        return [
-            rule.describe(f"matched {self._uses[rule.index]}")
-            for rule in self.scenario.rules
-            if rule.limit is not None and self._uses[rule.index] < rule.limit
-        ]
 
     def expectations(self) -> tuple[str, ...]:
         """Every rule's description, with where it stands now."""

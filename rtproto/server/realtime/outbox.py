@@ -35,7 +35,16 @@ class Abort:
     """Drop the TCP connection without a close frame."""
 
 
-Outgoing = Send | SendRaw | Close | Abort
+@dataclass(frozen=True)
+class Note:
+    """Record a fact in the transcript as a meta line, never sent: what a scripted player saw
+    that the wire does not show (which rule took a client event, a VAD turn it detected), so
+    that judging the client is a function of the transcript alone (conformance.checks)."""
+
+    meta: dict[str, Any]
+
+
+Outgoing = Send | SendRaw | Close | Abort | Note
 
 
 @dataclass(order=True)
