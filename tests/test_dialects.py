@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ CATALOGUE, STORE = load_catalogue(), SchemaStore()
 VALIDATOR = EventValidator()
 
 
-def examples(dialect: str, direction: str | None = None) -> list[tuple[str, dict]]:
+def examples(dialect: str, direction: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for spec in CATALOGUE.events("realtime", dialect):
         if direction and spec.direction != direction:
@@ -25,7 +26,7 @@ def examples(dialect: str, direction: str | None = None) -> list[tuple[str, dict
     return found
 
 
-def has_counterpart(event: dict, target: str) -> bool:
+def has_counterpart(event: dict[str, Any], target: str) -> bool:
     translated = (to_beta if target == "beta" else to_ga)(copy.deepcopy(event))
     return (
         bool(translated) and CATALOGUE.lookup("realtime", translated[0]["type"], target) is not None
@@ -41,13 +42,13 @@ BETA_EXAMPLES = [
 
 
 @pytest.mark.parametrize(("name", "event"), GA_EXAMPLES, ids=[n for n, _ in GA_EXAMPLES])
-def test_ga_event_translates_to_a_valid_beta_event(name: str, event: dict) -> None:
+def test_ga_event_translates_to_a_valid_beta_event(name: str, event: dict[str, Any]) -> None:
     [translated] = to_beta(copy.deepcopy(event))
     assert VALIDATOR.validate(translated, "realtime", "beta") == []
 
 
 @pytest.mark.parametrize(("name", "event"), BETA_EXAMPLES, ids=[n for n, _ in BETA_EXAMPLES])
-def test_beta_event_translates_to_a_valid_ga_event(name: str, event: dict) -> None:
+def test_beta_event_translates_to_a_valid_ga_event(name: str, event: dict[str, Any]) -> None:
     [translated] = to_ga(copy.deepcopy(event))
     assert VALIDATOR.validate(translated, "realtime", "ga") == []
 
@@ -136,5 +137,5 @@ def test_assistant_content_types_are_renamed() -> None:
         ({"type": "audio/pcma"}, "g711_alaw"),
     ],
 )
-def test_audio_formats(ga: dict, beta: str) -> None:
+def test_audio_formats(ga: dict[str, Any], beta: str) -> None:
     assert format_to_beta(ga) == beta and format_to_ga(beta) == ga

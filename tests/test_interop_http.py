@@ -46,7 +46,8 @@ def timeless(value: Any) -> Any:
 
 def planned_response(body: dict[str, Any]) -> dict[str, Any]:
     final: dict[str, Any] = ResponsesService(SEED, Pacing.instant()).create(body, NOW).plan.final
-    return timeless(final)
+    planned: dict[str, Any] = timeless(final)
+    return planned
 
 
 def client_of(server: RunningServer) -> AsyncOpenAI:
@@ -119,7 +120,8 @@ def test_responses_websocket_mode_streams_the_planned_response(name: str) -> Non
             serving_http() as server,
             client_of(server).responses.connect() as connection,
         ):
-            await connection.send({"type": "response.create", **body})
+            # A wire dict; the SDK's TypedDict is stricter than the wire (PROTOCOL.md §8.8).
+            await connection.send({"type": "response.create", **body})  # type: ignore[arg-type]
             events: list[dict[str, Any]] = []
             while not events or events[-1]["type"] not in TERMINAL:
                 events.append(json.loads(await connection.recv_bytes()))
@@ -133,7 +135,9 @@ def test_responses_websocket_mode_streams_the_planned_response(name: str) -> Non
 def planned_completion(body: dict[str, Any]) -> dict[str, Any]:
     """What the model planned for `body` (the seed ignores `stream` and `stream_options`)."""
     completion = ChatService(SEED, Pacing.instant()).create({**body, "stream": True}, NOW)
-    expected = timeless(normalised(ChatCompletion.model_validate(completion.completion)))
+    expected: dict[str, Any] = timeless(
+        normalised(ChatCompletion.model_validate(completion.completion))
+    )
     if not body.get("stream_options", {}).get("include_usage"):
         del expected["usage"]  # a stream carries usage only when asked to
     return expected

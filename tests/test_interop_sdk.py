@@ -10,6 +10,7 @@ are deprecated and looser). The server runs in test mode, so it also validated w
 from __future__ import annotations
 
 import json
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -68,7 +69,7 @@ class Conversation:
         self.received: list[dict[str, Any]] = []
 
     async def next_event(self) -> dict[str, Any]:
-        event = json.loads(await self.connection.recv_bytes())
+        event: dict[str, Any] = json.loads(await self.connection.recv_bytes())
         if self.dialect == "ga":
             GA_UNION.validate_python(event, strict=True)
         else:
@@ -78,7 +79,7 @@ class Conversation:
 
     async def until(self, event_type: str) -> list[dict[str, Any]]:
         """Events up to and including the next one of `event_type`."""
-        seen = []
+        seen: list[dict[str, Any]] = []
         while not seen or seen[-1]["type"] != event_type:
             seen.append(await self.next_event())
         return seen
@@ -156,6 +157,7 @@ def test_sdk_client_completes_a_conversation(dialect: str) -> None:
     async def body() -> None:
         async with serving(behaviour_factory=simulated) as server:
             client = AsyncOpenAI(api_key="sk-test", websocket_base_url=server.url)
+            manager: AbstractAsyncContextManager[Any]
             if dialect == "ga":
                 session = {
                     "type": "realtime",

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from openai import AsyncOpenAI
 
+from rtproto.catalogue import Api
 from rtproto.scenario.names import REQUEST_TYPES
 from tests.support.mock_behaviours import auth_headers, run, serving
 from tests.support.shared import require_shared
@@ -19,7 +20,7 @@ from tests.test_replay_traces import BODIES, messages, original_bytes, traces
 ENDPOINTS = {"responses": "/v1/responses", "chat": "/v1/chat/completions"}
 
 
-def write_replay(directory: Path, api: str, trace: Path, scenario_id: str = "9.9.1") -> str:
+def write_replay(directory: Path, api: Api, trace: Path, scenario_id: str = "9.9.1") -> str:
     text = (
         f"id: {scenario_id}\ntitle: Replay\nrequirement: The client MUST accumulate the stream.\n"
         f"api: {api}\npace_ms: 1\nexpect:\n"
@@ -42,7 +43,7 @@ async def streamed_body(url: str, body: dict[str, Any], scenario_id: str) -> byt
     ("api", "name"), [(api, name) for api in ("responses", "chat") for name in traces(api)]
 )
 def test_a_recorded_stream_replays_over_the_socket_message_for_message(
-    api: str, name: str, tmp_path: Path
+    api: Api, name: str, tmp_path: Path
 ) -> None:
     trace = require_shared("traces", api, name)
     scenario_id = write_replay(tmp_path, api, trace)
@@ -116,7 +117,7 @@ def test_a_realtime_scenario_is_refused_for_an_http_request(tmp_path: Path) -> N
 SCRIPTED = "It is 18 degrees and cloudy in Paris."
 
 
-def write_scripted(directory: Path, api: str) -> str:
+def write_scripted(directory: Path, api: Api) -> str:
     text = (
         f"id: 9.8.1\ntitle: Scripted answer\nrequirement: The client MUST show the answer.\n"
         f"api: {api}\nexpect:\n"

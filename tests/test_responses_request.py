@@ -14,7 +14,7 @@ from rtproto.server.responses.service import ResponsesService
 BASE = {"model": "gpt-4.1", "input": "Hello"}
 WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}
 
-CASES: list[tuple[str, dict[str, Any], int, str, str | None, str | None]] = [
+CASES: list[tuple[str, dict[str, Any], int, str | None, str | None, str | None]] = [
     ("missing model", {"input": "hi"}, 400,
      "Missing required parameter: 'model'.", "model", "missing_required_parameter"),
     ("unknown parameter", {**BASE, "foo": 1}, 400,

@@ -10,6 +10,7 @@ only the listed field paths are excused.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +110,9 @@ def sdk_failures(case: OracleCase, instance: Any) -> list[str]:
     return []
 
 
-def our_failures(case: OracleCase, instance: Any, made_up: set[str] = frozenset()) -> list[str]:
+def our_failures(
+    case: OracleCase, instance: Any, made_up: AbstractSet[str] = frozenset()
+) -> list[str]:
     """Our schema's problems with `instance`, but for listed differences and made-up values.
 
     A value the sample builder made up where the SDK leaves a field unconstrained (any string,
