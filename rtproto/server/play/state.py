@@ -14,11 +14,10 @@ from typing import Any
 from rtproto.events import EventBuilder
 from rtproto.ids import IdFactory
 from rtproto.scenario.matchers import MISSING, lookup
-from rtproto.server.realtime.session_config import realtime_defaults
+from rtproto.server.realtime.session_config import SESSION_LIFETIME_S, realtime_defaults
 
 DEFAULT_MODEL = "gpt-realtime"
 DEFAULT_EPOCH_S = 1_767_225_600  # 2026-01-01T00:00:00Z: a fixed "now" so runs are reproducible
-SESSION_LIFETIME_S = 3600  # expires_at = creation + 60 min (PROTOCOL.md section 5)
 HISTORY_LENGTH = 256  # how far back ${last.PATH} looks
 
 

@@ -43,7 +43,7 @@ from rtproto.server.realtime.client_items import input_audio_ms, server_item
 from rtproto.server.realtime.conversation import Conversation, Entry
 from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, Timeline
 from rtproto.server.realtime.responder import Responder
-from rtproto.server.realtime.session_config import Intent, SessionConfig
+from rtproto.server.realtime.session_config import SESSION_LIFETIME_S, Intent, SessionConfig
 from rtproto.server.realtime.simulated_model import ReplyPlanner
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 from rtproto.server.realtime.transcription import SpokenLine, Transcriber, hear
@@ -58,7 +58,7 @@ RESPONSE_EVENTS = frozenset({"response.create", "response.cancel"})
 
 @dataclass(frozen=True)
 class SessionLimits:
-    max_duration_s: float = 3600.0
+    max_duration_s: float = SESSION_LIFETIME_S
 
 
 @dataclass(frozen=True)

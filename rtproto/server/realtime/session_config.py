@@ -18,7 +18,7 @@ from rtproto.audio.formats import AudioFormat, parse_format
 from rtproto.server.realtime import errors
 
 Intent = Literal["realtime", "transcription"]
-SESSION_LIFETIME_S = 3600
+SESSION_LIFETIME_S = 3600  # the real API ends a session after 60 min (PROTOCOL.md section 5)
 PCM_24K = {"type": "audio/pcm", "rate": 24_000}
 # The server's default instructions, verbatim from a real `session.created` (sip-gateway trace).
 DEFAULT_INSTRUCTIONS = (
