@@ -19,7 +19,7 @@ from collections.abc import Callable
 from rtproto.audio import synth
 from rtproto.audio.buffer import InputAudioBuffer
 from rtproto.audio.codecs import b64encode_audio, decode, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, AudioFormat
+from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from rtproto.audio.vad import ServerVad
 
 FRAME_MS = 20
@@ -30,7 +30,7 @@ def caller_audio(seconds: float) -> bytes:
     """Speech and pauses, about half of each, lasting at least `seconds`."""
     turns = [(700 + 150 * (index % 5), 400 + 200 * (index % 3)) for index in range(1000)]
     pcm = synth.caller_script(turns, lead_in_ms=500, seed=1).pcm
-    return pcm[: synth.PCM16.bytes_for_ms(seconds * 1000)]
+    return pcm[: PCM16.bytes_for_ms(seconds * 1000)]
 
 
 def best_rate(frame_count: int, run: Callable[[], None]) -> float:
