@@ -8,7 +8,7 @@ into the call in 20 ms frames from t=1020; the caller starts speaking and the se
 
 from __future__ import annotations
 
-from conformance.checks.media import underruns
+from conformance.checks.media_cadence import underruns
 from conformance.checks.registry import Failure
 from tests.support.recordings import RecordingBuilder, judge
 
@@ -129,7 +129,24 @@ def test_a_drifting_pacer_starves_the_carrier() -> None:
     b = answer(RecordingBuilder()).at(1020).play(2000, every_ms=22)  # 10% slow
     failures = judge(b, OUTPUT_CHECKS)
     assert names(failures) == ["media.playout_cadence"]
-    assert "underrun" in failures[0].actual and "choppy" in failures[0].requirement
+    assert failures[0].actual == "item item_a1 sent 10.0% slower than real time (drifting pacer)"
+    assert "choppy" in failures[0].requirement
+
+
+def test_a_stall_caught_up_on_absolute_deadlines_is_forgiven_within_the_buffer() -> None:
+    """The machine was busy for 90 ms; the pacer then sends the frames it owes at once."""
+    b = answer(RecordingBuilder()).at(1020).play(1000)
+    b.wait(90).play(100, every_ms=0).at(2120).play(900)
+    assert judge(b, OUTPUT_CHECKS) == []
+
+
+def test_a_stall_longer_than_the_buffer_is_an_underrun() -> None:
+    b = answer(RecordingBuilder()).at(1020).play(1000)
+    b.wait(300).play(300, every_ms=0).at(2320).play(700)
+    failures = judge(b, OUTPUT_CHECKS)
+    assert [f.actual for f in failures] == [
+        "1 underrun(s), 200 ms of silence in item item_a1 (longest 200 ms)"
+    ]
 
 
 def test_jitter_within_the_buffer_is_not_an_underrun() -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.call.playout import PlayedFrame
 from conformance.checks.media_timeline import ItemAudio, Timeline, openai_events, timeline_of
 from conformance.checks.registry import BoundCheck, Violation, check
 
@@ -192,74 +191,4 @@ def first_audio_latency(bound: BoundCheck) -> Iterator[Violation]:
             (f"the caller hears item {item.item_id} within {limit:g} ms of its first delta",),
             actual,
             item.first_ms,
-        )
-
-
-def underruns(frames: list[PlayedFrame], jitter_ms: float) -> list[tuple[float, float]]:
-    """(t_ms, ms) of the silences a carrier with a `jitter_ms` jitter buffer plays into a run
-    of frames: it starts playing `jitter_ms` after the first frame arrives, then needs each
-    frame by the end of the one before; a late frame is an underrun, and play resumes from it."""
-    heard = [frame for frame in frames if not frame.dropped]
-    if not heard:
-        return []
-    due, found = heard[0].arrival_ms + jitter_ms, []
-    for frame in heard:
-        if frame.arrival_ms > due:
-            found.append((due, frame.arrival_ms - due))
-            due = frame.arrival_ms
-        due += frame.duration_ms
-    return found
-
-
-@check(
-    "media.playout_cadence",
-    "media",
-    "MUST",
-    "The audio of each item MUST reach the call in time for a carrier with a {jitter_ms:g} ms "
-    "jitter buffer (the small end of the usual 60-200 ms), with at most {max_underrun_ms:g} ms "
-    "of underrun per item: a pacer that drifts or stalls starves the carrier and the caller "
-    "hears choppy audio.",
-    tolerances={"jitter_ms": 60, "max_underrun_ms": 60},
-)
-def playout_cadence(bound: BoundCheck) -> Iterator[Violation]:
-    line = timeline(bound)
-    if line.playout is None:
-        yield NO_CALL
-        return
-    for item in line.items:
-        found = underruns(line.frames_of(item), bound.tolerance["jitter_ms"])
-        total = sum(ms for _, ms in found)
-        bound.measure("underrun_ms", total)
-        if total > bound.tolerance["max_underrun_ms"]:
-            yield Violation(
-                (f"at most {bound.tolerance['max_underrun_ms']:g} ms of underrun in the item",),
-                f"{len(found)} underrun(s), {total:.0f} ms of silence in item {item.item_id} "
-                f"(longest {max(ms for _, ms in found):.0f} ms)",
-                found[0][0],
-                {"underrun_ms": total, "underruns": float(len(found))},
-            )
-
-
-@check(
-    "media.playout_backlog",
-    "media",
-    "MUST",
-    "The client MUST NOT queue more than {max_backlog_ms:g} ms of audio at the call (sending "
-    "far faster than real time): with a deep backlog a late or missed clear plays seconds of "
-    "stale speech, and mark echoes lag the truth by as much.",
-    tolerances={"max_backlog_ms": 1000},
-)
-def playout_backlog(bound: BoundCheck) -> Iterator[Violation]:
-    line = timeline(bound)
-    if line.playout is None:
-        yield NO_CALL
-        return
-    deepest = max(line.playout.backlog, key=lambda point: point[1], default=(0.0, 0.0))
-    bound.measure("max_backlog_ms", deepest[1])
-    if deepest[1] > bound.tolerance["max_backlog_ms"]:
-        yield Violation(
-            (f"at most {bound.tolerance['max_backlog_ms']:g} ms queued at the call",),
-            f"{deepest[1]:.0f} ms of audio queued at the call",
-            deepest[0],
-            {"max_backlog_ms": deepest[1]},
         )

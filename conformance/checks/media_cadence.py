@@ -1,0 +1,124 @@
+"""Playout cadence at the call: the client's frames against real time and a carrier's jitter
+buffer, and how much it queues there (see media.py for the evidence behind the bounds).
+
+Two measures, because a carrier forgives one and not the other: a pacer that stalls and then
+catches up (absolute deadlines; or the machine was busy) costs an underrun only if the stall
+outlasts the jitter buffer; a pacer that drifts slower than real time starves any buffer in
+the end. The drift is the median slope of arrival time over audio time between frames half a
+run apart, so a stall and its catch-up do not move it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+
+from conformance.call.playout import PlayedFrame
+from conformance.checks.media import NO_CALL, timeline
+from conformance.checks.registry import BoundCheck, Violation, check
+
+MIN_DRIFT_AUDIO_MS = 1000  # shorter runs say too little about a rate
+
+
+def pacing_rate(frames: list[PlayedFrame]) -> float | None:
+    """Ms of wall time per ms of audio sent (1.0: real time; above: slower), or None when the
+    run is too short to tell."""
+    starts, total = [], 0.0
+    for frame in frames:
+        starts.append(total)
+        total += frame.duration_ms
+    if total < MIN_DRIFT_AUDIO_MS:
+        return None
+    half = len(frames) // 2
+    slopes = [
+        (frames[i + half].arrival_ms - frames[i].arrival_ms) / (starts[i + half] - starts[i])
+        for i in range(len(frames) - half)
+    ]
+    return statistics.median(slopes)
+
+
+def _drift(bound: BoundCheck, item_id: str, frames: list[PlayedFrame]) -> Iterator[Violation]:
+    rate = pacing_rate(frames)
+    if rate is None:
+        return
+    bound.measure("pacing_rate", rate)
+    if rate - 1 > bound.tolerance["max_drift"]:
+        yield Violation(
+            (f"audio sent at real time (at most {bound.tolerance['max_drift']:.0%} slower)",),
+            f"item {item_id} sent {rate - 1:.1%} slower than real time (drifting pacer)",
+            frames[0].arrival_ms,
+            {"pacing_rate": rate},
+        )
+
+
+def underruns(frames: list[PlayedFrame], jitter_ms: float) -> list[tuple[float, float]]:
+    """(t_ms, ms) of the silences a carrier with a `jitter_ms` jitter buffer plays into a run
+    of frames: it starts playing `jitter_ms` after the first frame arrives, then needs each
+    frame by the end of the one before; a late frame is an underrun, and play resumes from it."""
+    heard = [frame for frame in frames if not frame.dropped]
+    if not heard:
+        return []
+    due, found = heard[0].arrival_ms + jitter_ms, []
+    for frame in heard:
+        if frame.arrival_ms > due:
+            found.append((due, frame.arrival_ms - due))
+            due = frame.arrival_ms
+        due += frame.duration_ms
+    return found
+
+
+@check(
+    "media.playout_cadence",
+    "media",
+    "MUST",
+    "The audio of each item MUST reach the call in real time: sent no more than "
+    "{max_drift:.0%} slower than real time (a pacer that sleeps a frame after each send drifts "
+    "by its scheduling delay; a carrier's clock does not), and in time for a carrier with a "
+    "{jitter_ms:g} ms jitter buffer (mid of the usual 60-200 ms) with at most "
+    "{max_underrun_ms:g} ms of underrun per item: otherwise the caller hears choppy audio.",
+    tolerances={"jitter_ms": 100, "max_underrun_ms": 100, "max_drift": 0.02},
+)
+def playout_cadence(bound: BoundCheck) -> Iterator[Violation]:
+    line = timeline(bound)
+    if line.playout is None:
+        yield NO_CALL
+        return
+    for item in line.items:
+        frames = line.frames_of(item)
+        yield from _drift(bound, item.item_id, frames)
+        found = underruns(frames, bound.tolerance["jitter_ms"])
+        total = sum(ms for _, ms in found)
+        bound.measure("underrun_ms", total)
+        if total > bound.tolerance["max_underrun_ms"]:
+            yield Violation(
+                (f"at most {bound.tolerance['max_underrun_ms']:g} ms of underrun in the item",),
+                f"{len(found)} underrun(s), {total:.0f} ms of silence in item {item.item_id} "
+                f"(longest {max(ms for _, ms in found):.0f} ms)",
+                found[0][0],
+                {"underrun_ms": total, "underruns": float(len(found))},
+            )
+
+
+@check(
+    "media.playout_backlog",
+    "media",
+    "MUST",
+    "The client MUST NOT queue more than {max_backlog_ms:g} ms of audio at the call (sending "
+    "far faster than real time): with a deep backlog a late or missed clear plays seconds of "
+    "stale speech, and mark echoes lag the truth by as much.",
+    tolerances={"max_backlog_ms": 1000},
+)
+def playout_backlog(bound: BoundCheck) -> Iterator[Violation]:
+    line = timeline(bound)
+    if line.playout is None:
+        yield NO_CALL
+        return
+    deepest = max(line.playout.backlog, key=lambda point: point[1], default=(0.0, 0.0))
+    bound.measure("max_backlog_ms", deepest[1])
+    if deepest[1] > bound.tolerance["max_backlog_ms"]:
+        yield Violation(
+            (f"at most {bound.tolerance['max_backlog_ms']:g} ms queued at the call",),
+            f"{deepest[1]:.0f} ms of audio queued at the call",
+            deepest[0],
+            {"max_backlog_ms": deepest[1]},
+        )
