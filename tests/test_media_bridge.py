@@ -1,0 +1,196 @@
+"""The bridge's timing and rules, measured from the timestamps it and its unit recorded.
+
+Tolerances hold on a busy 2-core machine (a frame later than LATE_MS is a bug, not load); the
+strict figures of issue 15 are bench/bench_media_bridge.py's, over a 60 s call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refclient.media import MediaEnded, MediaStarted, MemoryUnit, PlayoutBridge, WavUnit
+from refclient.media.bridge import ENDED_AFTER_S, FRAME_S
+from rtproto.audio.codecs import from_pcm16_24k
+from rtproto.audio.formats import G711_ULAW, PCM16
+from rtproto.audio.synth import speech
+from rtproto.telephony import silence
+
+LATE_MS = 100.0
+TYPICAL_LATE_MS = 15.0
+TEST_TIMEOUT_S = 10.0
+
+
+def run(body: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(asyncio.wait_for(body, TEST_TIMEOUT_S))
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.005)
+
+
+def broken(value: object) -> None:
+    raise RuntimeError(f"a handler that raises on {type(value).__name__}")
+
+
+class Observed:
+    """A bridge to a mu-law memory unit, with its events timestamped as they came."""
+
+    def __init__(self, unit: MemoryUnit | None = None) -> None:
+        self.unit = unit or MemoryUnit(G711_ULAW)
+        self.started: list[tuple[float, MediaStarted]] = []
+        self.ended: list[tuple[float, MediaEnded]] = []
+        self.bridge = PlayoutBridge(self.unit, on_started=self._started, on_ended=self._ended)
+
+    def _started(self, event: MediaStarted) -> None:
+        self.started.append((time.monotonic(), event))
+
+    def _ended(self, event: MediaEnded) -> None:
+        self.ended.append((time.monotonic(), event))
+
+    async def until_ended(self, count: int = 1) -> None:
+        await until(lambda: len(self.ended) >= count)
+
+
+def test_frames_go_out_on_absolute_deadlines_and_media_events_follow_them() -> None:
+    async def body() -> None:
+        seen = Observed()
+        await seen.bridge.start()
+        seen.bridge.enqueue("a", 0, speech(400, seed=1))
+        await seen.until_ended()
+        await seen.bridge.stop()
+        timing, played = seen.bridge.timing, seen.unit.played
+        assert len(played) == 20 and {len(frame) for _, frame in played} == {160}
+        first = timing[0][0]  # deadline k is first + k * 20 ms exactly: nothing accumulates
+        assert [d for d, _ in timing] == pytest.approx([first + k * FRAME_S for k in range(20)])
+        lateness_ms = [(sent - deadline) * 1000 for deadline, sent in timing]
+        assert min(lateness_ms) >= 0 and max(lateness_ms) < LATE_MS
+        assert statistics.median(lateness_ms) < TYPICAL_LATE_MS
+        (started_at, started), (ended_at, ended) = seen.started[0], seen.ended[0]
+        assert started.encoding == "audio/pcmu" and started.tag == "memory"
+        assert 0 <= started_at - played[0][0] < 0.05  # Started when the first frame plays
+        last_end = max(played[-1][0], played[0][0] + 19 * FRAME_S) + FRAME_S
+        assert ENDED_AFTER_S <= ended_at - last_end < ENDED_AFTER_S + LATE_MS / 1000
+        assert ended.frames == 20 and 400 <= ended.duration_ms < 400 + LATE_MS
+        assert seen.bridge.played("a").played_ms == 400  # type: ignore[union-attr]
+
+    run(body())
+
+
+def test_a_short_tail_is_padded_but_never_counted_as_played() -> None:
+    async def body() -> None:
+        seen = Observed()
+        await seen.bridge.start()
+        seen.bridge.enqueue("a", 0, speech(50, seed=1))
+        await seen.until_ended()
+        await seen.bridge.stop()
+        frames = [frame for _, frame in seen.unit.played]
+        assert len(frames) == 3 and frames[-1].endswith(silence(G711_ULAW, 80))
+        assert seen.bridge.played("a").played_ms == 50  # type: ignore[union-attr]
+
+    run(body())
+
+
+def test_clear_stops_playout_at_once_and_drops_the_cleared_items_late_audio() -> None:
+    async def body() -> None:
+        seen = Observed()
+        await seen.bridge.start()
+        seen.bridge.enqueue("a", 0, speech(1000, seed=1))
+        await until(lambda: len(seen.unit.played) >= 5)
+        sent_before = len(seen.unit.played)
+        cleared_at = time.monotonic()
+        (stopped,) = seen.bridge.clear()
+        assert stopped.item_id == "a"
+        by_clock_ms = (cleared_at - seen.unit.played[0][0]) * 1000
+        assert by_clock_ms - 20 <= stopped.played_ms <= min(by_clock_ms, sent_before * 20)
+        seen.bridge.enqueue("a", 0, speech(200, seed=1))  # the cancelled response's tail
+        await seen.until_ended()
+        assert len(seen.unit.played) == sent_before  # not one frame after the clear
+        assert len(seen.unit.clears) == 1 and seen.unit.clears[0] >= cleared_at
+        assert seen.bridge.played("a").played_ms == stopped.played_ms  # type: ignore[union-attr]
+        seen.bridge.enqueue("b", 0, speech(100, seed=2))  # the next answer plays
+        await seen.until_ended(2)
+        await seen.bridge.stop()
+        assert len(seen.unit.played) == sent_before + 5 and len(seen.started) == 2
+
+    run(body())
+
+
+def test_an_underrun_re_anchors_the_deadlines_where_the_audio_arrived() -> None:
+    async def body() -> None:
+        seen = Observed()
+        await seen.bridge.start()
+        seen.bridge.enqueue("a", 0, speech(40, seed=1))
+        await until(lambda: len(seen.unit.played) == 2)
+        await until(lambda: time.monotonic() > seen.unit.played[-1][0] + 2 * FRAME_S)
+        arrived = time.monotonic()
+        seen.bridge.enqueue("a", 0, speech(40, seed=1))
+        await seen.until_ended()
+        await seen.bridge.stop()
+        deadlines = [deadline for deadline, _ in seen.bridge.timing]
+        assert deadlines[2] >= arrived and deadlines[3] == pytest.approx(deadlines[2] + FRAME_S)
+        assert seen.ended[0][1].extra == {"underruns": 1} and seen.ended[0][1].frames == 4
+
+    run(body())
+
+
+def test_caller_audio_reaches_the_session_in_real_time_in_its_format() -> None:
+    async def body() -> None:
+        caller = from_pcm16_24k(speech(200, seed=4), G711_ULAW)
+        seen = Observed(MemoryUnit(G711_ULAW, caller=caller))
+        chunks: list[tuple[float, bytes]] = []
+        seen.bridge.on_caller_audio(lambda chunk: chunks.append((time.monotonic(), chunk)))
+        seen.bridge.on_caller_audio(broken)  # a broken handler breaks nothing
+        started = time.monotonic()
+        await seen.bridge.start()
+        await until(lambda: len(chunks) == 10)
+        await seen.bridge.stop()
+        assert {len(chunk) for _, chunk in chunks} == {PCM16.bytes_for_ms(20)}
+        for k, (at, _) in enumerate(chunks):  # never before it was spoken
+            assert at >= started + (k + 1) * FRAME_S - 0.001
+
+    run(body())
+
+
+def test_a_raising_media_event_handler_does_not_stop_playout() -> None:
+    async def body() -> None:
+        unit = MemoryUnit(G711_ULAW)
+        bridge = PlayoutBridge(unit, on_started=broken)
+        await bridge.start()
+        bridge.enqueue("a", 0, speech(60))
+        await until(lambda: len(unit.played) == 3)
+        await bridge.stop()
+
+    run(body())
+
+
+def test_wav_unit_plays_the_caller_file_and_writes_what_was_heard(tmp_path: Path) -> None:
+    async def body() -> None:
+        import wave
+
+        source, sink = tmp_path / "caller.wav", tmp_path / "heard.wav"
+        with wave.open(str(source), "wb") as writer:
+            writer.setnchannels(1)
+            writer.setsampwidth(2)
+            writer.setframerate(16000)
+            writer.writeframes(bytes(16000 * 2 // 10))  # 100 ms at 16 kHz
+        unit = WavUnit(source, sink, G711_ULAW)
+        bridge = PlayoutBridge(unit)
+        caller: list[bytes] = []
+        bridge.on_caller_audio(caller.append)
+        await bridge.start()
+        bridge.enqueue("a", 0, speech(40, seed=1))
+        await until(lambda: len(caller) == 5 and bridge.played("a").played_ms == 40)  # type: ignore[union-attr]
+        await bridge.stop()
+        await unit.close()
+        with wave.open(str(sink), "rb") as heard:
+            assert (heard.getframerate(), heard.getnframes()) == (8000, 320)
+
+    run(body())
