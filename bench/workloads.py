@@ -109,5 +109,5 @@ def prebuilt_events(scenario: Scenario) -> tuple[list[Event], list[Event]]:
 
 
 def encode(event: Event) -> str:
-    """The mock's own encoding (mockserver.connection.encode_event), so sizes match."""
+    """The mock's own encoding (mockserver.websocket.encode_event), so sizes match."""
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -24,10 +24,10 @@ from mockserver.http_common import (
     write_stream,
 )
 from mockserver.http_scenarios import chosen_scenario, open_stream, write_scenario_stream
+from mockserver.http_stream import StreamApi
 from mockserver.responses_socket import responses_socket
 from mockserver.state import STATE, ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
-from rtproto.sse import encode_data, encode_event
 
 Respond = Callable[
     [web.Request, MockState, dict[str, Any], ConnectionRecord, dict[str, str]],
@@ -35,7 +35,7 @@ Respond = Callable[
 ]
 
 
-async def handle_post(request: web.Request, api: str, respond: Respond) -> web.StreamResponse:
+async def handle_post(request: web.Request, api: StreamApi, respond: Respond) -> web.StreamResponse:
     """What every POST endpoint does around the simulated model's answer: authenticate, read the
     JSON body, record the exchange, apply the rate limit, play the scenario chosen for this API
     if there is one, and turn an ApiError into its HTTP answer."""
@@ -73,7 +73,7 @@ async def respond_responses(
     stored = state.responses.create(body, time.time())
     if body.get("stream") is True:
         return await write_stream(
-            state, request, record, stored.plan.events, encode_event, headers=headers
+            state, request, record, stored.plan.events, "responses", headers=headers
         )
     return answer_json(record, 200, stored.first_answer(), headers)
 
@@ -92,7 +92,7 @@ async def respond_chat(
             request,
             record,
             plan.chunks,
-            encode_data,
+            "chat",
             headers=headers,
             done=plan.ends_with_done,
         )
@@ -120,7 +120,7 @@ async def responses_retrieve(request: web.Request) -> web.StreamResponse:
         if request.query.get("stream") == "true":
             after = request.query.get("starting_after")
             events = state.responses.resume(response_id, int(after) if after else None, time.time())
-            return await write_stream(state, request, record, events, encode_event)
+            return await write_stream(state, request, record, events, "responses")
         return answer_json(record, 200, state.responses.retrieve(response_id, time.time()), {})
     except ApiError as error:
         return answer_error(record, error)

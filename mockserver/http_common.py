@@ -9,21 +9,21 @@ it was sent, and the JSON answer or the close.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 
 from mockserver.handshake import API_KEYS_URL, mask_key
+from mockserver.http_stream import PlannedStream, StreamApi, write_sse
 from mockserver.options import ConnectionInfo
-from mockserver.state import ConnectionRecord, EventCheck, MockState
+from mockserver.pump import EventCheck
+from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError, parse_json_body
 from rtproto.catalogue import Api
 from rtproto.server.pacing import PlannedEvent
-from rtproto.sse import DONE_FRAME
 
 NO_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -31,9 +31,7 @@ NO_KEY_MESSAGE = (
     "blank username) if you're accessing the API from your browser and are prompted for a "
     f"username. You can obtain an API key from {API_KEYS_URL}."
 )
-SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 CHARS_PER_TOKEN = 4  # the usual estimate, for the rate limiter's token bucket
-Encode = Callable[[dict[str, Any]], bytes]
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
@@ -118,33 +116,16 @@ async def write_stream(
     request: web.Request,
     record: ConnectionRecord,
     planned: Sequence[PlannedEvent],
-    encode: Encode,
+    api: StreamApi,
     *,
     headers: dict[str, str] | None = None,
     done: bool = False,
 ) -> web.StreamResponse:
     """Send each planned event when it falls due (absolute deadlines from the request's arrival)."""
-    response = web.StreamResponse(headers={**SSE_HEADERS, **(headers or {})})
-    await response.prepare(request)
-    recording, started = record.recording, record.recording.started_at
+    recording = record.recording
+    stream = PlannedStream(planned, recording.started_at, done=done)
     check = event_check(record, state)
-    try:
-        for item in planned:
-            delay = started + item.at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if check is not None:
-                check(item.event)
-            frame = encode(item.event)
-            await response.write(frame)
-            recording.event(time.monotonic(), "server", item.event, json.dumps(item.event))
-        if done:
-            await response.write(DONE_FRAME)
-            recording.done(time.monotonic())
-        await response.write_eof()
-    except ConnectionResetError:
-        recording.close(time.monotonic(), "client", None, note="the client went away mid-stream")
-    return response
+    return await write_sse(request, recording, stream, api, check_event=check, headers=headers)
 
 
 def answer_json(

@@ -9,23 +9,18 @@ Scripted answers are streams: a request without `stream: true` is refused with a
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from typing import Any
 
 from aiohttp import web
 
-from mockserver.http_common import SSE_HEADERS, event_check
-from mockserver.recorder import Recording
+from mockserver.http_common import event_check
+from mockserver.http_stream import StreamApi, write_sse
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
 from rtproto.server.play.http import HttpScenario, ScenarioStream
-from rtproto.server.realtime.outbox import Abort, Close, Send, SendRaw
-from rtproto.sse import encode_data, encode_event
 
 SCENARIO_HEADER = "x-mock-scenario"
-MIN_WAIT_S = 0.001
 
 
 def chosen_scenario(request: web.Request, state: MockState, api: str) -> HttpScenario | None:
@@ -59,58 +54,13 @@ def open_stream(player: HttpScenario, body: dict[str, Any]) -> ScenarioStream:
     return player.open(body, time.monotonic())
 
 
-def sse_frame(item: Send | SendRaw, api: str) -> bytes:
-    if isinstance(item, Send):
-        return encode_event(item.event) if api == "responses" else encode_data(item.event)
-    text = item.data.decode("utf-8", "replace") if isinstance(item.data, bytes) else item.data
-    return "".join(f"data: {line}\n" for line in text.split("\n")).encode() + b"\n"
-
-
 async def write_scenario_stream(
     state: MockState,
     request: web.Request,
     record: ConnectionRecord,
     stream: ScenarioStream,
-    api: str,
+    api: StreamApi,
 ) -> web.StreamResponse:
     """Write what the scenario's stream sends, when it is due, until it ends (or is cut)."""
-    response = web.StreamResponse(headers=SSE_HEADERS)
-    await response.prepare(request)
-    recording, check = record.recording, event_check(record, state)
-    try:
-        while not stream.finished:
-            deadline = stream.next_deadline()
-            if deadline is not None and deadline > time.monotonic():
-                await _sleep_until(deadline)
-            for item in stream.due(time.monotonic()):
-                if isinstance(item, Abort):
-                    recording.meta(time.monotonic(), {"kind": "abort"})
-                    if request.transport is not None:
-                        request.transport.abort()
-                    return response
-                if isinstance(item, Close):
-                    await response.write_eof()
-                    return response
-                if check is not None and isinstance(item, Send):
-                    check(item.event)
-                await response.write(sse_frame(item, api))
-                _record(recording, item)
-    except ConnectionResetError:
-        stream.client_closed()
-        recording.close(time.monotonic(), "client", None, note="the client went away mid-stream")
-    return response
-
-
-async def _sleep_until(deadline: float) -> None:
-    await asyncio.sleep(max(deadline - time.monotonic(), MIN_WAIT_S))
-
-
-def _record(recording: Recording, item: Send | SendRaw) -> None:
-    now = time.monotonic()
-    if isinstance(item, Send):
-        recording.event(now, "server", item.event, json.dumps(item.event, separators=(",", ":")))
-    elif item.data == "[DONE]":
-        recording.done(now)
-    else:
-        text = item.data if isinstance(item.data, str) else item.data.decode("utf-8", "replace")
-        recording.frame(now, "server", {"opcode": "TEXT", "data": text})
+    check = event_check(record, state)
+    return await write_sse(request, record.recording, stream, api, check_event=check)

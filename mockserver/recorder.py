@@ -8,6 +8,7 @@ also breaks at U+2028 and other separators that JSON may carry unescaped.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,11 +18,28 @@ MAX_TEXT_RECORDED = 64 * 1024  # non-JSON text frames longer than this are recor
 COMPACT = (",", ":")
 
 
-def _line_safe(text: str, value: Any) -> str:
-    """`text` if it can stand on one ASCII line as it is, else `value` dumped as such."""
-    if text.isascii() and "\n" not in text and "\r" not in text:
-        return text
-    return json.dumps(value, separators=COMPACT)
+_NOT_LINE_SAFE = re.compile(r"[^\x00-\x7f]|[\r\n]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in "\r\n":  # in JSON text, only ever whitespace between tokens
+        return " "
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def line_safe(json_text: str) -> str:
+    """JSON text as sent, made to stand on one ASCII line without re-encoding it: non-ASCII
+    characters (which valid JSON holds only inside strings) become `\\u` escapes of themselves,
+    line breaks (only ever whitespace between tokens) spaces. Key order, spacing and number
+    spelling stay as sent, and the value is the same."""
+    if json_text.isascii() and "\n" not in json_text and "\r" not in json_text:
+        return json_text
+    return _NOT_LINE_SAFE.sub(_escape, json_text)
 
 
 def text_frame(data: str) -> dict[str, Any]:
@@ -50,8 +68,10 @@ class Recording:
     def _t_ms(self, now: float) -> float:
         return round((now - self.started_at) * 1000, 1)
 
-    def _write(self, now: float, direction: str, key: str, payload_json: str) -> None:
-        line = f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{payload_json}}}'
+    def _write(
+        self, now: float, direction: str, key: str, payload_json: str, more: str = ""
+    ) -> None:
+        line = f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{payload_json}{more}}}'
         if self._keep_lines:
             self.lines.append(line)
         if self._file is not None:
@@ -61,9 +81,13 @@ class Recording:
         """A fact about the connection (handshake, close, ping), in the `meta` object."""
         self._write(now, "meta", "meta", json.dumps(fields, separators=COMPACT))
 
-    def event(self, now: float, direction: str, event: dict[str, Any], text: str) -> None:
-        """An event as it went over the wire (`text`: its JSON as sent)."""
-        self._write(now, direction, "event", _line_safe(text, event))
+    def event(
+        self, now: float, direction: str, json_text: str, sse_event: str | None = None
+    ) -> None:
+        """An event as it went over the wire: `json_text` is its JSON as sent (or received), a
+        valid JSON object; `sse_event` the `event:` name of its Server-Sent Events frame."""
+        more = "" if sse_event is None else f',"sse_event":{json.dumps(sse_event)}'
+        self._write(now, direction, "event", line_safe(json_text), more)
 
     def done(self, now: float) -> None:
         """The Chat stream's closing `data: [DONE]` (a marker, not an event)."""

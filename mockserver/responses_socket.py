@@ -1,25 +1,48 @@
 """The Responses API's WebSocket mode: `GET /v1/responses` upgraded, one session per connection.
 
 The session (rtproto.server.responses.socket.ResponsesSocketSession) is sans-I/O like the Realtime
-behaviours: frames in with the time, `due(now)` out, sleep until the next frame or deadline.
-Its clock is Unix seconds (it stamps `created_at`), so this pump uses `time.time()`.
+behaviours and runs in the same pump (mockserver.pump). Its time is Unix seconds (it stamps
+`created_at`), the pump's is monotonic: `UnixTimeSession` shifts between the two by one offset
+taken at the upgrade, so driving and recording read the same clock.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
-from mockserver.connection import encode_event
 from mockserver.http_common import answer_error, authenticate, open_exchange
-from mockserver.recorder import Recording, binary_frame
+from mockserver.pump import FrameReader, Wakeup, run_pump
+from mockserver.recorder import Recording, binary_frame, text_frame
 from mockserver.state import STATE
+from mockserver.websocket import WebSocketTransport
 from rtproto.api_errors import ApiError
+from rtproto.events import read_client_text
+from rtproto.server.realtime.outbox import Send
 from rtproto.server.responses.socket import ResponsesSocketSession
 
-MIN_WAIT_S = 0.001
+
+class UnixTimeSession:
+    """The socket session seen on the monotonic clock: its Unix seconds are `now + offset`."""
+
+    def __init__(self, session: ResponsesSocketSession, offset_s: float) -> None:
+        self.session = session
+        self.offset_s = offset_s
+
+    def due(self, now: float) -> list[Send]:
+        return self.session.due(now + self.offset_s)
+
+    def next_deadline(self) -> float | None:
+        deadline = self.session.next_deadline()
+        return None if deadline is None else deadline - self.offset_s
+
+    def on_message(self, data: str | bytes, now: float) -> None:
+        self.session.on_message(data, now + self.offset_s)
+
+    def on_json_object(self, value: dict[str, Any], now: float) -> None:
+        self.session.on_json_object(value, now + self.offset_s)
 
 
 async def responses_socket(request: web.Request) -> web.StreamResponse:
@@ -32,9 +55,10 @@ async def responses_socket(request: web.Request) -> web.StreamResponse:
         return answer_error(None, denied)
     record = open_exchange(request, state, {})
     await ws.prepare(request)
-    session = ResponsesSocketSession(state.responses, connected_at=time.time())
+    offset_s = time.time() - time.monotonic()
+    session = ResponsesSocketSession(state.responses, connected_at=time.monotonic() + offset_s)
     try:
-        await _pump(ws, session, record.recording)
+        await _pump(request, ws, UnixTimeSession(session, offset_s), record.recording)
     finally:
         record.recording.close(time.monotonic(), "client", ws.close_code)
         state.close_connection(record)
@@ -42,38 +66,40 @@ async def responses_socket(request: web.Request) -> web.StreamResponse:
 
 
 async def _pump(
-    ws: web.WebSocketResponse, session: ResponsesSocketSession, recording: Recording
+    request: web.Request, ws: web.WebSocketResponse, session: UnixTimeSession, recording: Recording
 ) -> None:
-    while not ws.closed:
-        for item in session.due(time.time()):
-            text = encode_event(item.event)
-            await ws.send_str(text)
-            recording.event(time.monotonic(), "server", item.event, text)
-        deadline = session.next_deadline()
-        timeout = None if deadline is None else max(deadline - time.time(), MIN_WAIT_S)
-        try:
-            message = await ws.receive(timeout=timeout)
-        except TimeoutError:
-            continue
-        if message.type == WSMsgType.TEXT:
-            _record_client_text(recording, message.data)
-            session.on_message(message.data, time.time())
-        elif message.type == WSMsgType.BINARY:
-            recording.frame(time.monotonic(), "client", binary_frame(message.data))
-            session.on_message(message.data, time.time())
+    clock = time.monotonic
+    transport = WebSocketTransport(request, ws, recording, clock)
+    wakeup = Wakeup()
+    reader = FrameReader(ws, wakeup)
+
+    def on_message(message: WSMessage, now: float) -> None:
+        if message.type is WSMsgType.TEXT:
+            _on_text(recording, session, message.data, now)
+        elif message.type is WSMsgType.BINARY:
+            recording.frame(now, "client", binary_frame(message.data))
+            session.on_message(message.data, now)
         else:  # close, closing, error: the client is gone
-            return
+            transport.open = False
 
-
-def _record_client_text(recording: Recording, text: str) -> None:
     try:
-        event = json.loads(text)
-    except ValueError:
-        event = None
-    if isinstance(event, dict):
-        recording.event(time.monotonic(), "client", event, text)
+        await run_pump(
+            session, transport, clock=clock, reader=reader, on_message=on_message, wakeup=wakeup
+        )
+    finally:
+        await reader.stop()
+
+
+def _on_text(recording: Recording, session: UnixTimeSession, text: str, now: float) -> None:
+    """Parsed once: a JSON object is recorded as the text received and handed over parsed; any
+    other text is recorded as a frame, and the session words the error (parsing it itself)."""
+    frame = read_client_text(text)
+    if frame.value is None:
+        recording.frame(now, "client", text_frame(text))
+        session.on_message(text, now)
     else:
-        recording.frame(time.monotonic(), "client", {"opcode": "TEXT", "data": text})
+        recording.event(now, "client", frame.text)
+        session.on_json_object(frame.value, now)
 
 
 def _no_such_endpoint(request: web.Request) -> ApiError:

@@ -9,13 +9,13 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
+from mockserver.pump import EventCheck
 from mockserver.recorder import Recording
 from mockserver.scenarios import (
     ScenarioLibrary,
@@ -32,11 +32,15 @@ from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.responses.service import ResponsesService
 from rtproto.validation import EventValidator, Problem
 
-if TYPE_CHECKING:
-    from mockserver.connection import ConnectionPump
-
-EventCheck = Callable[[dict[str, Any]], None]
 log = logging.getLogger(__name__)
+
+
+class LiveConnection(Protocol):
+    """An open connection's pump, as the state knows it: to close it on shutdown."""
+
+    recording: Recording
+
+    async def shut_down(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class MockState:
         self.rate_limits = RateLimitPolicy(options.rate_limits) if options.rate_limits else None
         self._http_players: dict[str, HttpScenario] = {}
         self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
-        self.live: set[ConnectionPump] = set()
+        self.live: set[LiveConnection] = set()
         self.invalid_events: list[InvalidEvent] = []
         self.cert_path: str | None = None
         self._validator: EventValidator | None = None

@@ -40,32 +40,71 @@ class RealtimeError(Exception):
         }
 
 
-def decode_client_frame(data: str | bytes) -> dict[str, Any]:
-    """The event in one client WebSocket frame, or the RealtimeError the real server answers."""
-    if isinstance(data, bytes):
-        raise RealtimeError(
-            "invalid_event", "Expected a text WebSocket message; binary frames are not supported."
-        )
+@dataclass(frozen=True)
+class ClientFrame:
+    """One client text frame, decoded once: the text as received (what a transcript records),
+    its JSON object when it is one, and the error the real server answers when it is no event.
+
+    `value` is set for every JSON object, even one that is no event (no `type`): a transcript
+    records such a frame as an event, and anything else as a text frame.
+    """
+
+    text: str
+    value: dict[str, Any] | None = None
+    error: RealtimeError | None = None
+
+    def event(self) -> dict[str, Any]:
+        """The client event, or the RealtimeError the real server answers instead."""
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+
+def read_client_text(text: str) -> ClientFrame:
+    """Decode one client text frame (one `json.loads`); never raises."""
     try:
-        event = json.loads(data)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise RealtimeError(
+        problem = RealtimeError(
             "invalid_json",
             f"Invalid event: failed to parse JSON value. {error.msg} at line {error.lineno} "
             f"column {error.colno}.",
-        ) from None
-    if not isinstance(event, dict):
-        raise RealtimeError("invalid_event", "Invalid event: expected a JSON object.")
-    event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-    if "type" not in event:
-        raise RealtimeError(
+        )
+        return ClientFrame(text, None, problem)
+    if not isinstance(value, dict):
+        return ClientFrame(text, None, RealtimeError("invalid_event", NOT_AN_OBJECT))
+    return ClientFrame(text, value, _event_problem(value))
+
+
+NOT_AN_OBJECT = "Invalid event: expected a JSON object."
+
+
+def _event_problem(value: dict[str, Any]) -> RealtimeError | None:
+    event_id = value.get("event_id") if isinstance(value.get("event_id"), str) else None
+    if "type" not in value:
+        return RealtimeError(
             "invalid_event", "The 'type' field is missing.", "type", event_id=event_id
         )
-    if not isinstance(event["type"], str):
-        raise RealtimeError(
+    if not isinstance(value["type"], str):
+        return RealtimeError(
             "invalid_type", "Invalid type for 'type': expected a string.", "type", event_id=event_id
         )
-    return event
+    return None
+
+
+def binary_frame_error() -> RealtimeError:
+    """What the real server answers a binary frame with."""
+    return RealtimeError(
+        "invalid_event", "Expected a text WebSocket message; binary frames are not supported."
+    )
+
+
+def decode_client_frame(data: str | bytes) -> dict[str, Any]:
+    """The event in one client WebSocket frame, or the RealtimeError the real server answers."""
+    if isinstance(data, bytes):
+        raise binary_frame_error()
+    return read_client_text(data).event()
 
 
 def supported_values_message(value: str, supported: list[str]) -> str:

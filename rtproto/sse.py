@@ -30,14 +30,42 @@ def dumps(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-def encode_event(event: dict[str, Any]) -> bytes:
+@dataclass(frozen=True)
+class OutgoingFrame:
+    """One frame to write: its `event:` name (None for a `data:`-only frame) and the text of
+    its `data:` line, the JSON as sent, which is what a transcript records of it."""
+
+    data: str
+    event: str | None = None
+
+    def encode(self) -> bytes:
+        head = "" if self.event is None else f"event: {self.event}\n"
+        return f"{head}data: {self.data}\n\n".encode()
+
+
+def event_frame(event: dict[str, Any]) -> OutgoingFrame:
     """One Responses frame: `event: <type>` then `data: <json>`."""
-    return f"event: {event['type']}\ndata: {dumps(event)}\n\n".encode()
+    return OutgoingFrame(dumps(event), event["type"])
+
+
+def data_frame(payload: dict[str, Any]) -> OutgoingFrame:
+    """One Chat Completions frame (a chunk, or a mid-stream `{"error": ...}`): `data:` only."""
+    return OutgoingFrame(dumps(payload))
+
+
+def encode_event(event: dict[str, Any]) -> bytes:
+    """One Responses frame's bytes."""
+    return event_frame(event).encode()
 
 
 def encode_data(payload: dict[str, Any]) -> bytes:
-    """One Chat Completions frame (a chunk, or a mid-stream `{"error": ...}`): `data:` only."""
-    return f"data: {dumps(payload)}\n\n".encode()
+    """One Chat Completions frame's bytes."""
+    return data_frame(payload).encode()
+
+
+def encode_raw_data(text: str) -> bytes:
+    """Text written as it is, one `data:` line per line of it (a malformed frame, `[DONE]`)."""
+    return "".join(f"data: {line}\n" for line in text.split("\n")).encode() + b"\n"
 
 
 def encode_comment(text: str = "") -> bytes:

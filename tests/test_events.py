@@ -10,6 +10,7 @@ from rtproto.events import (
     EventBuilder,
     RealtimeError,
     decode_client_frame,
+    read_client_text,
     supported_values_message,
 )
 from rtproto.ids import IdFactory
@@ -86,3 +87,13 @@ def test_ids_are_shaped_like_real_ones_and_reproducible() -> None:
     assert ids == [second.new("item") for _ in range(3)]
     assert all(re.fullmatch(r"item_[A-Za-z0-9]{21}", value) for value in ids)
     assert len(set(ids)) == 3
+
+
+def test_a_client_frame_is_decoded_once_and_keeps_its_text() -> None:
+    text = '{"event_id": "evt_client_1"}'
+    no_type = read_client_text(text)
+    assert (no_type.text, no_type.value) == (text, {"event_id": "evt_client_1"})
+    assert no_type.error is not None and no_type.error.code == "invalid_event"
+    assert read_client_text("[1, 2]").value is None  # JSON, but no object: a text frame
+    event = read_client_text('{"type":"response.create"}')
+    assert event.error is None and event.event() == {"type": "response.create"}

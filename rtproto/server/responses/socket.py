@@ -83,6 +83,18 @@ class ResponsesSocketSession:
         except ApiError as error:
             self._emit(now, errors.error_event(error))
             return
+        self._dispatch(message, now)
+
+    def on_json_object(self, value: dict[str, Any], now: float) -> None:
+        """A text frame the driver has already parsed (and recorded): it is parsed only once."""
+        try:
+            message = errors.checked_message(value)
+        except ApiError as error:
+            self._emit(now, errors.error_event(error))
+            return
+        self._dispatch(message, now)
+
+    def _dispatch(self, message: dict[str, Any], now: float) -> None:
         stream_id = message.get("stream_id")
         try:
             if message["type"] == "response.create":

@@ -48,6 +48,11 @@ def decode(data: str | bytes) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         text = f"Invalid JSON: {error.msg} at line {error.lineno} column {error.colno}."
         raise ApiError(400, text, code="invalid_json") from None
+    return checked_message(message)
+
+
+def checked_message(message: Any) -> dict[str, Any]:
+    """A parsed client message as a JSON object with a string `type`, or the error answering it."""
     if not isinstance(message, dict):
         raise invalid_type("message", "an object", message)
     if "type" not in message:

@@ -1,0 +1,139 @@
+"""The Server-Sent Events transport of the pump, and the HTTP streams it carries.
+
+Both kinds of HTTP stream are sessions of the one pump (mockserver.pump): a simulated model's
+plan (`PlannedStream`: every event with its due time) and a scenario's `ScenarioStream`. Each
+frame is encoded once; the transcript records the text of its `data:` line as written (and,
+for Responses, its `event:` name as `sse_event`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from aiohttp import web
+
+from mockserver.pump import Clock, EventCheck, Session, run_pump
+from mockserver.recorder import Recording, text_frame
+from rtproto.server.pacing import PlannedEvent
+from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
+from rtproto.sse import DONE, DONE_FRAME, data_frame, encode_raw_data, event_frame
+
+log = logging.getLogger(__name__)
+
+SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+StreamApi = Literal["responses", "chat"]
+
+
+class StreamSession(Session, Protocol):
+    """An HTTP stream's session: told when the client went away mid-stream."""
+
+    def client_closed(self) -> None: ...
+
+
+class PlannedStream:
+    """A simulated model's plan as a session: each event due `at` seconds after the start, in
+    the plan's order; then Chat's `[DONE]` when the plan ends with it, and the end."""
+
+    def __init__(self, planned: Sequence[PlannedEvent], started_at: float, *, done: bool) -> None:
+        items: list[tuple[float, Outgoing]] = [
+            (started_at + item.at, Send(item.event)) for item in planned
+        ]
+        end = items[-1][0] if items else started_at
+        items += [(end, SendRaw(DONE))] if done else []
+        self._items = deque([*items, (end, Close(1000))])
+
+    def due(self, now: float) -> list[Outgoing]:
+        items = []
+        while self._items and self._items[0][0] <= now:
+            items.append(self._items.popleft()[1])
+        return items
+
+    def next_deadline(self) -> float | None:
+        return self._items[0][0] if self._items else None
+
+    def client_closed(self) -> None:
+        self._items.clear()
+
+
+class SseTransport:
+    """Writes a session's items as Server-Sent Events and records each as written."""
+
+    def __init__(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        recording: Recording,
+        api: StreamApi,
+        *,
+        clock: Clock,
+        check_event: EventCheck | None,
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.recording = recording
+        self.api = api
+        self.clock = clock
+        self.check_event = check_event
+        self.open = True
+
+    async def perform(self, item: Outgoing) -> None:
+        if isinstance(item, Note):
+            self.recording.meta(self.clock(), item.meta)
+        elif not self.open:
+            log.debug("dropped %r, due after the stream ended", item)
+        elif isinstance(item, Send):
+            await self._send(item)
+        elif isinstance(item, SendRaw):
+            await self._send_raw(item.data)
+        elif isinstance(item, Close):
+            self.open = False
+            await self.response.write_eof()
+        elif isinstance(item, Abort):
+            self.open = False
+            self.recording.meta(self.clock(), {"kind": "abort"})
+            if self.request.transport is not None:
+                self.request.transport.abort()
+
+    async def _send(self, item: Send) -> None:
+        if self.check_event is not None:
+            self.check_event(item.event)
+        frame = event_frame(item.event) if self.api == "responses" else data_frame(item.event)
+        await self.response.write(frame.encode())
+        self.recording.event(self.clock(), "server", frame.data, frame.event)
+
+    async def _send_raw(self, data: str | bytes) -> None:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        if text == DONE:
+            await self.response.write(DONE_FRAME)
+            self.recording.done(self.clock())
+            return
+        await self.response.write(encode_raw_data(text))
+        self.recording.frame(self.clock(), "server", text_frame(text))
+
+
+async def write_sse(
+    request: web.Request,
+    recording: Recording,
+    session: StreamSession,
+    api: StreamApi,
+    *,
+    check_event: EventCheck | None = None,
+    headers: dict[str, str] | None = None,
+    clock: Clock = time.monotonic,
+) -> web.StreamResponse:
+    """Answer with the session's stream, each frame when it is due, until it ends (or is cut)."""
+    response = web.StreamResponse(headers={**SSE_HEADERS, **(headers or {})})
+    await response.prepare(request)
+    transport = SseTransport(
+        request, response, recording, api, clock=clock, check_event=check_event
+    )
+    try:
+        await run_pump(session, transport, clock=clock)
+    except ConnectionResetError:
+        session.client_closed()
+        recording.close(clock(), "client", None, note="the client went away mid-stream")
+    return response

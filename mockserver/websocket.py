@@ -1,0 +1,117 @@
+"""The WebSocket transport of the pump: a session's items as text frames, each one recorded.
+
+Used by the Realtime connection (which translates GA events to beta here) and the Responses
+WebSocket mode. Events are encoded once, sent, and recorded as the very text sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.pump import Clock, EventCheck, FrameReader
+from mockserver.recorder import Recording, binary_frame, text_frame
+from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
+
+log = logging.getLogger(__name__)
+
+LOST = 1006  # the RFC 6455 code for "closed without a close frame"; never sent on the wire
+Event = dict[str, Any]
+Translate = Callable[[Event], list[Event]]
+
+# One encoder for every event: json.dumps with options builds a new encoder on each call.
+encode_event = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _as_json_object(text: str) -> Event | None:
+    """A raw frame's JSON object, if it is one (a raw frame is recorded as what it holds)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class WebSocketTransport:
+    """Sends and records; `open` turns false once this side closed, aborted, or saw the end."""
+
+    def __init__(
+        self,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        recording: Recording,
+        clock: Clock,
+        *,
+        check_event: EventCheck | None = None,
+        translate: Translate | None = None,
+    ) -> None:
+        self.request = request
+        self.ws = ws
+        self.recording = recording
+        self.clock = clock
+        self.check_event = check_event
+        self.translate = translate
+        self.reader: FrameReader | None = None  # stopped before a close: close reads the reply
+        self.open = True
+
+    async def perform(self, item: Outgoing) -> None:
+        if isinstance(item, Note):
+            self.recording.meta(self.clock(), item.meta)
+        elif not self.open or self.ws.closed:  # e.g. the rest of a response after the client left
+            log.debug("dropped %r, due after the connection closed", item)
+        elif isinstance(item, Send):
+            for event in self.translate(item.event) if self.translate else [item.event]:
+                await self.send_event(event)
+        elif isinstance(item, SendRaw):
+            await self.send_raw(item.data)
+        elif isinstance(item, Close):
+            await self.close(item.code, item.reason)
+        elif isinstance(item, Abort):
+            self.abort()
+
+    async def send_event(self, event: Event) -> None:
+        if self.check_event is not None:
+            self.check_event(event)
+        text = encode_event(event)
+        await self.ws.send_str(text)
+        self.recording.event(self.clock(), "server", text)
+
+    async def send_raw(self, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            await self.ws.send_bytes(data)
+            self.recording.frame(self.clock(), "server", binary_frame(data))
+            return
+        await self.ws.send_str(data)
+        if _as_json_object(data) is None:
+            self.recording.frame(self.clock(), "server", text_frame(data))
+        else:
+            self.recording.event(self.clock(), "server", data)
+
+    async def close(
+        self, code: int, reason: str = "", note: str | None = None, *, from_pump: bool = True
+    ) -> None:
+        """Close with a close frame, and record the client's reply when one comes. From the
+        pump, its reader stops first so that the close reads the reply; from outside (shutdown)
+        aiohttp interrupts the reader and does not wait for a reply."""
+        self.open = False
+        if from_pump and self.reader is not None:
+            await self.reader.stop()
+        if self.ws.closed:
+            return
+        self.recording.close(self.clock(), "server", code, reason, note)
+        await self.ws.close(code=code, message=reason.encode("utf-8"))
+        reply = self.ws.close_code
+        if reply is not None and reply != LOST:
+            self.recording.close(self.clock(), "client", reply, note="reply to the server's close")
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame."""
+        self.open = False
+        self.recording.meta(self.clock(), {"kind": "abort", "from": "server"})
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
