@@ -64,10 +64,6 @@ class ConnectionPump:
             request, ws, recording, clock, check_event=check_event, translate=translate
         )
 
-    @property
-    def open(self) -> bool:
-        return self.transport.open
-
     async def run(self, ping_interval_s: float | None) -> None:
         """Pump until closed; a failure here closes this connection only, with 1011."""
         pinger = asyncio.create_task(self._ping_forever(ping_interval_s))
@@ -121,10 +117,6 @@ class ConnectionPump:
         while (message := reader.pop()) is not None:
             if message.type in LAST_CLIENT_MESSAGES:
                 self._on_message(message, self.clock())
-
-    async def close(self, code: int, reason: str = "", note: str | None = None) -> None:
-        """Close with a close frame, and record the client's reply when one comes."""
-        await self.transport.close(code, reason, note)
 
     def _on_message(self, message: WSMessage, now: float) -> None:
         if message.type is WSMsgType.TEXT:
