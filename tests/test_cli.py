@@ -6,9 +6,8 @@ import io
 import json
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
-
-import pytest
 
 from conformance.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from fixtures import EXAMPLE_TRANSCRIPT
@@ -107,8 +106,8 @@ def test_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_console_script_is_installed() -> None:
-    executable = shutil.which("realtime-conformance")
-    if executable is None:
-        pytest.skip("package not installed (pip install -e .)")
+    # Where this interpreter's installer puts console scripts (not $PATH, which may not list it).
+    executable = shutil.which("realtime-conformance", path=sysconfig.get_path("scripts"))
+    assert executable is not None, "the console script is missing: pip install -e ."
     result = subprocess.run([executable, "validate"], capture_output=True, text=True, check=False)
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
