@@ -91,27 +91,3 @@ def test_without_a_call_real_time_is_the_reference() -> None:
         b.at(100 + k * 10).append(100)  # 3 s of audio in 0.3 s
     [failure] = judge(b, INPUT_CHECKS)
     assert "ahead" in failure.actual and "real time since the first append" in failure.expected[0]
-
-
-def reports(started_at: float | None, ended_at: float | None) -> RecordingBuilder:
-    b = call(ms=1000)
-    b.at(1000).call_in({"event": "stop", "streamSid": "MZ1"})
-    if started_at is not None:
-        b.at(started_at).report("WebSocketMediaStarted")
-    if ended_at is not None:
-        b.at(ended_at).report("WebSocketMediaEnded")
-    return b
-
-
-def test_media_reports_in_time_pass() -> None:
-    assert judge(reports(50, 1100), ["media.media_reports"]) == []
-    assert judge(reports(None, None), ["media.media_reports"]) == []  # not reported: not judged
-
-
-def test_media_reports_late_missing_or_out_of_order_fail() -> None:
-    [late] = judge(reports(1500, 1600), ["media.media_reports"])
-    assert late.actual == "WebSocketMediaStarted +1500 ms from the call's start"
-    [missing, _] = judge(reports(None, None), ["media.media_reports"], expect={"media_reports": 1})
-    assert missing.actual == "timeout: no WebSocketMediaStarted report"
-    failures = judge(reports(900, 500), ["media.media_reports"])
-    assert failures[-1].actual == "WebSocketMediaEnded before WebSocketMediaStarted"

@@ -1,4 +1,4 @@
-"""Media timing on the way in, and the client's own media reports.
+"""Media timing on the way in: the caller's audio forwarded to the API.
 
 The caller's audio reaches the client from the call in real time (Twilio: one 20 ms frame every
 20 ms); the client forwards it with `input_audio_buffer.append`. Its duration is counted in the
@@ -16,9 +16,6 @@ from collections.abc import Iterator
 from conformance.checks.media import timeline
 from conformance.checks.media_timeline import Timeline
 from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording, Entry
-
-REPORT_STARTED, REPORT_ENDED = "WebSocketMediaStarted", "WebSocketMediaEnded"
 
 
 class Reference:
@@ -132,68 +129,4 @@ def input_format(bound: BoundCheck) -> Iterator[Violation]:
             f"{caller_ms:.0f} ms of the caller's (ratio {ratio:.2f}: not the declared format)",
             last.t_ms,
             {"duration_ratio": ratio},
-        )
-
-
-def _call_bounds(recording: CaseRecording) -> tuple[float | None, float | None]:
-    """When the call began (its first message) and ended (stop, or the socket closed)."""
-    received = recording.call_received()
-    begin = received[0].t_ms if received else None
-    ends = [e.t_ms for e in received if (e.event or {}).get("event") == "stop"]
-    ends += [e.t_ms for e in recording.call_meta() if (e.meta or {}).get("kind") == "call_closed"]
-    known = [t for t in ends if t is not None]
-    return begin, min(known, default=None)
-
-
-def _report_violation(name: str, expected: str, actual: str, at: float | None) -> Violation:
-    return Violation((expected,), actual, at, detail=name)
-
-
-def _judge_report(
-    name: str, reports: list[Entry], anchor: float | None, limit: float, required: bool
-) -> Iterator[Violation]:
-    """Started: no earlier than the call's first message, at most `limit` later. Ended: within
-    `limit` of the call's end, either side (the client may end the media itself)."""
-    event = "start" if name == REPORT_STARTED else "end"
-    expected = f"one {name} report within {limit:g} ms of the call's {event}"
-    if not reports:
-        if required and anchor is not None:
-            yield _report_violation(name, expected, f"timeout: no {name} report", anchor)
-        return
-    at = reports[0].t_ms
-    if len(reports) > 1:
-        yield _report_violation(name, expected, f"{len(reports)} {name} reports", at)
-    if anchor is None or at is None:
-        return
-    offset = at - anchor
-    too_early = offset < 0 if name == REPORT_STARTED else offset < -limit
-    if offset > limit or too_early:
-        actual = f"{name} {offset:+.0f} ms from the call's {event}"
-        yield _report_violation(name, expected, actual, at)
-
-
-@check(
-    "media.media_reports",
-    "media",
-    "MUST",
-    "When the client reports WebSocketMediaStarted / WebSocketMediaEnded, it MUST report each "
-    "once per call, Started no earlier than the call's first message and within "
-    "{report_ms:g} ms of it, Ended within {report_ms:g} ms of the call's end (stop, or the "
-    "media socket closing): applications start and stop their call logic on these events.",
-    tolerances={"report_ms": 1000},
-)
-def media_reports(bound: BoundCheck) -> Iterator[Violation]:
-    recording = bound.recording
-    begin, end = _call_bounds(recording)
-    required = bool(bound.ctx.expect.get("media_reports"))
-    limit = bound.tolerance["report_ms"]
-    started, ended = recording.reports(REPORT_STARTED), recording.reports(REPORT_ENDED)
-    yield from _judge_report(REPORT_STARTED, started, begin, limit, required)
-    yield from _judge_report(REPORT_ENDED, ended, end, limit, required)
-    if started and ended and (ended[0].t_ms or 0.0) < (started[0].t_ms or 0.0):
-        yield _report_violation(
-            REPORT_ENDED,
-            "WebSocketMediaEnded after WebSocketMediaStarted",
-            "WebSocketMediaEnded before WebSocketMediaStarted",
-            ended[0].t_ms,
         )

@@ -135,7 +135,9 @@ class _OpenAISide:
     def feed(self, entry: Entry) -> None:
         event, t_ms = entry.event or {}, entry.t_ms or 0.0
         kind = ga_type(event)
-        if entry.direction == "server" and kind in ("session.created", "session.updated"):
+        if kind in ("session.created", "session.updated", "session.update"):
+            # the client's session.update applies to the appends after it, in order, before
+            # the server's session.updated arrives
             session = event.get("session")
             self.input_format = session_audio_format(session, "input") or self.input_format
             self.output_format = session_audio_format(session, "output") or self.output_format
