@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rtproto.scenario.coverage import expected_types
 from rtproto.scenario.matchers import Eq
+from rtproto.scenario.rule_events import expected_types
 from rtproto.scenario.spec import BurstScript, Rule, Scenario, TemplateStep
 
 Timing = Literal["ordering", "realtime"]

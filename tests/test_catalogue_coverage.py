@@ -13,13 +13,13 @@ from rtproto.dialects import beta_cannot_say, to_ga
 from rtproto.scenario import Scenario, load_scenarios, parse_scenario
 from rtproto.scenario.coverage import (
     CoverageTable,
-    client_event_for,
     coverage_table,
     plays_realtime,
     scenario_coverage,
 )
 from rtproto.scenario.expressions import Resolver
 from rtproto.scenario.matchers import lookup, match_all
+from rtproto.scenario.rule_events import client_event_for
 from rtproto.scenario.spec import EventStep
 from tests.support.seeds import CHANNELS_37
 

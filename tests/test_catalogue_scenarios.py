@@ -15,10 +15,11 @@ from fixtures import SCENARIOS_ROOT
 from rtproto.dialects import to_beta, to_ga
 from rtproto.scenario import Scenario, load_scenarios
 from rtproto.scenario.caller import caller_audio
-from rtproto.scenario.coverage import client_event_for, plays_realtime
+from rtproto.scenario.coverage import plays_realtime
 from rtproto.scenario.expressions import Resolver
 from rtproto.scenario.matchers import match_all
 from rtproto.scenario.names import PSEUDO_TYPES
+from rtproto.scenario.rule_events import client_event_for
 from rtproto.validation import EventValidator
 from tests.support.rules_client import UNKNOWN_TYPE, Run, play
 from tests.support.scenario_tape import RecordedPlayer

@@ -9,10 +9,10 @@ from typing import Any
 
 from rtproto.scenario import Scenario
 from rtproto.scenario.caller import CallerAudio, caller_audio
-from rtproto.scenario.coverage import client_event_for, expected_types
 from rtproto.scenario.expressions import Expression, Resolver
 from rtproto.scenario.matchers import MISSING, lookup
 from rtproto.scenario.names import VAD_TURN
+from rtproto.scenario.rule_events import client_event_for, expected_types
 from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.outbox import Outgoing
 from tests.support.virtual_clock import BehaviourClock

@@ -17,11 +17,11 @@ import copy
 import itertools
 import json
 from collections import Counter
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, lookup
+from rtproto.scenario.expressions import Resolver
 from rtproto.scenario.names import event_name
 from rtproto.scenario.recording import Recording
 from rtproto.scenario.spec import (
@@ -40,6 +40,7 @@ from rtproto.scenario.spec import (
     TemplateStep,
     WaitStep,
 )
+from rtproto.scenario.steps import expand_step, reply_resolver
 from rtproto.server.play.faults import fault_items, stream_failure
 from rtproto.server.play.send_queue import SendQueue
 from rtproto.server.play.simulated import simulated_stream
@@ -112,14 +113,16 @@ class ReplySender:
     ) -> float:  # fmt: skip
         """Schedule a reply's items; returns when its last item is due (its start if none)."""
         ctx = TemplateContext(self.state, event)
-        resolve = Resolver(partial(self._lookup, event, {}))
+        resolve = reply_resolver(event, self.state.recall, self.state.ids.new)
+        handlers = ReplySteps(self, ctx, resolve)
         start = max(now + delay_ms / 1000, self._busy_until)
         offset_ms, sent = 0.0, 0
         for step in steps:
-            if isinstance(step, WaitStep):
-                offset_ms += step.ms
-                continue
-            for gap, item in self._items(step, ctx, resolve):
+            for piece in expand_step(step, handlers):
+                if isinstance(piece, Pause):
+                    offset_ms += piece.ms
+                    continue
+                gap, item = piece
                 offset_ms += (pace_ms if gap is None else gap) if sent else 0
                 sent += 1
                 self.queue.schedule(start + offset_ms / 1000, item)
@@ -143,35 +146,6 @@ class ReplySender:
         self.state.observe(event)
         self.stamper.seen(event)
         return event
-
-    def _lookup(self, event: Event | None, ids: dict[str, str], expression: Expression) -> Any:
-        if expression.root == "event":
-            return lookup(event, expression.argument) if event is not None else MISSING
-        if expression.root == "last":
-            return self.state.recall(expression.argument)
-        if expression.argument not in ids:
-            ids[expression.argument] = self.state.ids.new(expression.argument)
-        return ids[expression.argument]
-
-    def _items(self, step: Step, ctx: TemplateContext, resolve: Resolver) -> list[Timed]:
-        if isinstance(step, ReplayStep):
-            return self._replay(step.recording, step.timing == "recorded")
-        if isinstance(step, SimulateStep):
-            text = resolve(step.text)
-            seed, request = self.state.ids.new("sim"), ctx.event or {}
-            created = self.state.epoch_s
-            stream = simulated_stream(self.api, request, _text(text), seed, created)
-            return self._replay(stream, step.timing == "planned")
-        if isinstance(step, RawStep):
-            text = resolve(step.text)
-            return [(None, SendRaw(text if isinstance(text, str) else json.dumps(text)))]
-        if isinstance(step, EventStep):
-            events = [self.stamper.literal(resolve(step.event))]
-        elif isinstance(step, TemplateStep):
-            events = expand(step.name, ctx, resolve(step.params))
-        else:
-            return []  # a WaitStep only moves time; reply handles it
-        return [(None, Send(self._built(event))) for event in events]
 
     def _replay(self, recording: Recording, timed_as_recorded: bool) -> list[Timed]:
         timed = _replayed(recording)
@@ -225,3 +199,44 @@ class ReplySender:
             if isinstance(item, Send):
                 self._built(item.event)
         return items
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A `wait_ms` step: extra time before the reply's next item."""
+
+    ms: float
+
+
+Piece = Timed | Pause
+
+
+class ReplySteps:
+    """What each kind of step sends in one reply (rtproto.scenario.steps.StepHandlers)."""
+
+    def __init__(self, sender: ReplySender, ctx: TemplateContext, resolve: Resolver) -> None:
+        self.sender, self.ctx, self.resolve = sender, ctx, resolve
+
+    def template(self, step: TemplateStep) -> list[Piece]:
+        events = expand(step.name, self.ctx, self.resolve(step.params))
+        return [(None, Send(self.sender._built(event))) for event in events]
+
+    def event(self, step: EventStep) -> list[Piece]:
+        event = self.sender.stamper.literal(self.resolve(step.event))
+        return [(None, Send(self.sender._built(event)))]
+
+    def raw(self, step: RawStep) -> list[Piece]:
+        text = self.resolve(step.text)
+        return [(None, SendRaw(text if isinstance(text, str) else json.dumps(text)))]
+
+    def wait(self, step: WaitStep) -> list[Piece]:
+        return [Pause(step.ms)]
+
+    def replay(self, step: ReplayStep) -> list[Piece]:
+        return list(self.sender._replay(step.recording, step.timing == "recorded"))
+
+    def simulate(self, step: SimulateStep) -> list[Piece]:
+        sender, text = self.sender, self.resolve(step.text)
+        seed, request = sender.state.ids.new("sim"), self.ctx.event or {}
+        stream = simulated_stream(sender.api, request, _text(text), seed, sender.state.epoch_s)
+        return list(sender._replay(stream, step.timing == "planned"))
