@@ -106,6 +106,7 @@ async def _clear_echoes_pending_marks_and_bad_messages_are_recorded() -> None:
     playout = call.playout()
     assert playout.marks[0].by_clear
     assert playout.heard_ms() < 200  # the clear cut the second of audio short
+    assert len(call.heard_audio()) == twilio.AUDIO_FORMAT.bytes_for_ms(playout.heard_ms())
     errors = [
         r["meta"]["error"] for r in call.records() if r.get("meta", {}).get("kind") == "call_error"
     ]

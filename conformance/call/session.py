@@ -44,6 +44,7 @@ class CallSession:
         self.caller, self.custom_parameters = plan.caller, plan.custom_parameters
         self.trailing_silence = plan.trailing_silence
         self.model = CarrierPlayout()
+        self.received_audio: list[bytes] = []  # the client's frames, as the model numbers them
         self.caller_done = asyncio.Event()
         self._marks_changed = asyncio.Event()
         self._send_lock = asyncio.Lock()
@@ -139,6 +140,8 @@ class CallSession:
             await self._echo(self.model.clear(t_ms))
             return
         apply(self.model, t_ms, message, self.wire.audio_format)
+        if message.kind == "media":
+            self.received_audio.append(message.audio)
         if message.kind == "mark":
             self._marks_changed.set()
 

@@ -30,6 +30,7 @@ from conformance.call.session import CallPlan, CallSession
 from conformance.call.wire import CallWire, Pcm16Wire, TwilioWire
 from rtproto.audio.codecs import convert
 from rtproto.audio.formats import AudioFormat
+from rtproto.telephony import silence
 
 CallFormat = Literal["twilio", "pcm16"]
 
@@ -178,6 +179,21 @@ class VirtualCall:
     def playout(self) -> Playout:
         """The carrier's playout of what the client sent (from the records: as checks see it)."""
         return playout_of_records(self.recorder.lines)
+
+    def heard_audio(self) -> bytes:
+        """What the caller heard, in the call's format, from the first heard frame on: each
+        frame as far as it played, silence wherever nothing played."""
+        fmt, received = (
+            self.wire.audio_format,
+            self._session.received_audio if self._session else [],
+        )
+        heard, until_ms = bytearray(), None
+        for frame in self.playout().heard():
+            if until_ms is not None and frame.start_ms > until_ms:
+                heard += silence(fmt, fmt.bytes_for_ms(frame.start_ms - until_ms))
+            heard += received[frame.index][: fmt.bytes_for_ms(frame.heard_ms)]
+            until_ms = frame.end_ms
+        return bytes(heard)
 
 
 def _in_format(caller: CallerAudio | bytes | None, wire: CallWire) -> bytes:
