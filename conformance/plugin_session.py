@@ -1,0 +1,175 @@
+"""The pytest plugin's working parts, imported only when `pytest conformance` runs: options,
+the selection, each process's event loop with its mock, batches, the merged results."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import results as results_io
+from conformance.cases import Selected
+from conformance.harness import OpenAISide, openai_side
+from conformance.plugin import OUTPUT
+from conformance.run_command import new_run_id
+from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
+from conformance.runner import CaseResult, DriverFactory, broken, run_case
+from conformance.suite import Plan, UsageError, load_factory, plan
+from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
+
+PLAN = pytest.StashKey[Plan]()
+RUN_ID = pytest.StashKey[str]()
+GROUP = "xdist_group"
+STOP_S = 10.0
+WAIT_MARGIN_S = 30.0  # beyond a case's own time limit: closing, checks, a busy machine
+
+
+def _plan(config: pytest.Config) -> Plan:
+    if PLAN not in config.stash:
+        option = config.option
+        config.stash[PLAN] = plan(
+            option.conformance_client,
+            option.conformance_case,
+            strict_cases(config),
+            option.conformance_dialect,
+        )
+    return config.stash[PLAN]
+
+
+def strict_cases(config: pytest.Config) -> bool:
+    """pytest's own `--strict` (the `strict` ini option) adds the SHOULD-level cases."""
+    return str(config.getini("strict")).lower() in ("true", "1", "yes")
+
+
+def _deviations(config: pytest.Config) -> KnownDeviations:
+    return load_deviations(config.option.conformance_deviations)
+
+
+def check_options(config: pytest.Config) -> None:
+    """--client, --case, --dialect and --deviations, checked before anything runs."""
+    try:
+        _plan(config)
+        _deviations(config)
+    except (UsageError, DeviationsError) as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def output_dir(config: pytest.Config) -> Path:
+    config.stash[RUN_ID] = new_run_id()
+    chosen = config.option.conformance_output
+    base = Path(config.invocation_params.dir)
+    return base / chosen if chosen else base / REPORTS_DIR / config.stash[RUN_ID]
+
+
+def selection(config: pytest.Config) -> list[Selected]:
+    return list(_plan(config).selection)
+
+
+def deal_into_groups(config: pytest.Config, items: Sequence[Any]) -> None:
+    """One xdist_group per worker, longest time limits first to the least loaded group, so
+    the workers' batches take about as long."""
+    workers = int(config.workerinput["workercount"])  # type: ignore[attr-defined]
+    loads = [0.0] * workers
+    for item in sorted(items, key=lambda i: -i.selected.case.timeout_s):
+        group = loads.index(min(loads))
+        loads[group] += item.selected.case.timeout_s
+        item.add_marker(pytest.mark.xdist_group(name=f"conformance-{group}"))
+
+
+def _group(item: Any) -> str | None:
+    mark = item.get_closest_marker(GROUP)
+    return None if mark is None else str(mark.kwargs.get("name", mark.args[0] if mark.args else ""))
+
+
+class ProcessSuite:
+    """This process's event loop (a background thread) with its mock, and its case runs."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        chosen = _plan(config)
+        self.factory: DriverFactory = load_factory(chosen.client_spec)
+        self.deviations = _deviations(config)
+        self.output: Path = config.stash[OUTPUT]
+        self.futures: dict[str, concurrent.futures.Future[CaseResult]] = {}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self._ready: concurrent.futures.Future[OpenAISide] = concurrent.futures.Future()
+        self._stopped: asyncio.Event | None = None
+        self._bound: asyncio.Semaphore | None = None
+        self._serving = asyncio.run_coroutine_threadsafe(self._serve(), self.loop)
+        self.side = self._ready.result(timeout=STOP_S)
+
+    async def _serve(self) -> None:
+        self._stopped, self._bound = asyncio.Event(), asyncio.Semaphore(DEFAULT_CONCURRENCY)
+        try:
+            async with openai_side() as side:
+                self._ready.set_result(side)
+                await self._stopped.wait()
+        except BaseException as error:
+            if not self._ready.done():
+                self._ready.set_exception(error)
+            raise
+
+    async def _run(self, selected: Selected) -> CaseResult:
+        assert self._bound is not None
+        async with self._bound:
+            try:
+                return await run_case(selected, self.side, self.factory, self.deviations)
+            except Exception as error:
+                return broken(selected, error)
+
+    def _submit(self, items: Sequence[Any]) -> None:
+        for item in items:
+            if item.name not in self.futures:
+                coroutine = self._run(item.selected)
+                self.futures[item.name] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def result(self, item: Any) -> CaseResult:
+        """The item's result; the first item of a batch starts the whole batch."""
+        if item.name not in self.futures:
+            group = _group(item)
+            batch = [i for i in item.session.items if hasattr(i, "selected")]
+            self._submit([i for i in batch if _group(i) == group] or [item])
+        limit = item.selected.case.timeout_s + WAIT_MARGIN_S
+        return self.futures[item.name].result(timeout=limit * 2)
+
+    def record(self, result: CaseResult) -> dict[str, Any]:
+        """The case's record for results.json; its recording written now, by this process."""
+        results_io.write_recordings(self.output, [result])
+        return results_io.case_record(result)
+
+    def stop(self) -> None:
+        if self._stopped is not None:
+            self.loop.call_soon_threadsafe(self._stopped.set)
+        try:
+            self._serving.result(timeout=STOP_S)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=STOP_S)
+
+
+def write_run(config: pytest.Config, records: list[dict[str, Any]]) -> Path:
+    """The controller's (or the only process's) results.json and junit.xml."""
+    chosen = _plan(config)
+    workers = int(getattr(config.option, "numprocesses", 0) or 1)
+    info = results_io.RunInfo(
+        config.stash.get(RUN_ID, new_run_id()), f"{chosen.client_name} ({chosen.client_spec})",
+        sorted(chosen.capabilities), list(chosen.dialects), chosen.strict, list(chosen.patterns),
+        workers=workers,
+    )  # fmt: skip
+    document = results_io.document(info, records)
+    return results_io.write_results(config.stash[OUTPUT], document)
+
+
+def print_summary(config: pytest.Config, records: list[dict[str, Any]], reporter: Any) -> None:
+    reporter.section("realtime-conformance")
+    totals = results_io.totals(records)
+    reporter.line("  ".join(f"{verdict} {count}" for verdict, count in totals.items() if count))
+    output = config.stash[OUTPUT]
+    reporter.line(f"results: {output / 'results.json'}")
+    reporter.line(f"junit:   {output / 'junit.xml'}")
