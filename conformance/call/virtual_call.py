@@ -79,6 +79,7 @@ class VirtualCall:
         self._session: CallSession | None = None
         self._started = asyncio.Event()
         self._finished = asyncio.Event()
+        self._dialled: asyncio.Task[None] | None = None  # the call, when it dialled the client
 
     async def __aenter__(self) -> VirtualCall:
         app = web.Application()
@@ -167,10 +168,9 @@ class VirtualCall:
             await self._session.hang_up()
             with contextlib.suppress(TimeoutError):
                 await self.closed(timeout=2.0)
-        dialled = getattr(self, "_dialled", None)
-        if dialled is not None:
+        if self._dialled is not None:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(dialled, 2.0)
+                await asyncio.wait_for(self._dialled, 2.0)
 
     def records(self) -> list[dict[str, Any]]:
         """The call wire so far, in order: lines of the case recording (wire "call")."""
