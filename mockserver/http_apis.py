@@ -54,7 +54,7 @@ async def handle_post(request: web.Request, api: StreamApi, respond: Respond) ->
             return answer_error(record, refused, headers)
         player = chosen_scenario(request, state, api)
         if player is not None:
-            stream = open_stream(player, body)
+            stream = open_stream(player, body, record.recording)
             return await write_scenario_stream(state, request, record, stream, api)
         return await respond(request, state, body, record, headers)
     except ApiError as error:

@@ -16,9 +16,10 @@ from aiohttp import web
 
 from mockserver.http_common import event_check
 from mockserver.http_stream import StreamApi, write_sse
+from mockserver.recorder import Recording
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError
-from rtproto.server.play.http import HttpScenario, ScenarioStream
+from rtproto.server.play.http import HttpScenario, ScenarioStream, UnmatchedRequest
 
 SCENARIO_HEADER = "x-mock-scenario"
 
@@ -43,7 +44,9 @@ def chosen_scenario(request: web.Request, state: MockState, api: str) -> HttpSce
     return state.http_player(scenario)
 
 
-def open_stream(player: HttpScenario, body: dict[str, Any]) -> ScenarioStream:
+def open_stream(player: HttpScenario, body: dict[str, Any], recording: Recording) -> ScenarioStream:
+    """The request's stream; an ApiError to answer instead (a request no rule takes: after
+    recording what the player noted of it, for the judgement of the client)."""
     if body.get("stream") is not True:
         raise ApiError(
             400,
@@ -51,7 +54,13 @@ def open_stream(player: HttpScenario, body: dict[str, Any]) -> ScenarioStream:
             param="stream",
             code="scenario_requires_stream",
         )
-    return player.open(body, time.monotonic())
+    now = time.monotonic()
+    try:
+        return player.open(body, now)
+    except UnmatchedRequest as unmatched:
+        for note in unmatched.notes:
+            recording.meta(now, note.meta)
+        raise
 
 
 async def write_scenario_stream(

@@ -1,5 +1,6 @@
 """HTTP scenarios through the running server: recorded streams replayed over a real socket, the
-scenario chosen per request (`x-mock-scenario`) or for all, and the SDK on the other end."""
+scenario chosen per request (`x-mock-scenario`) or for all, the SDK on the other end, and the
+client judged over a play's requests in the control API's report."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openai import AsyncOpenAI
 
 from rtproto.catalogue import Api
 from rtproto.scenario.names import REQUEST_TYPES
+from tests.support.http_scenarios import CHAT_TURNS, FIRST, SECOND
 from tests.support.mock_behaviours import auth_headers, run, serving
 from tests.support.shared import require_shared
 from tests.test_replay_traces import BODIES, messages, original_bytes, traces
@@ -158,3 +160,33 @@ def test_the_sdk_accumulates_what_a_chat_scenario_scripted(tmp_path: Path) -> No
                 return (await stream.get_final_completion()).choices[0].message.content
 
     assert run(final_text()) == SCRIPTED
+
+
+def test_the_control_api_judges_an_http_scenario_over_its_requests(tmp_path: Path) -> None:
+    """Each exchange is reported with the play so far: an unmet rule after the first request,
+    then a refused request as unexpected, then the rules all met."""
+    (tmp_path / "chat.yaml").write_text(CHAT_TURNS, encoding="utf-8")
+
+    async def reports() -> list[dict[str, Any]]:
+        async with serving(scenarios_dir=tmp_path) as server, aiohttp.ClientSession() as http:
+            await http.put(f"{server.http_url}/_mock/scenario", json={"id": "9.3.1"})
+            url, statuses = f"{server.http_url}/v1/chat/completions", []
+            for body in (FIRST, FIRST, SECOND):
+                async with http.post(url, json=body, headers=auth_headers()) as resp:
+                    await resp.read()
+                    statuses.append(resp.status)
+            assert statuses == [200, 400, 200]
+            async with http.get(f"{server.http_url}/_mock/connections") as listing:
+                connections: list[dict[str, Any]] = (await listing.json())["connections"]
+                return connections
+
+    first, refused, last = run(reports())
+    waiting = (
+        'expect[1] (once, matched 0): type = "chat.completions.create" and messages.2.role = '
+        '"tool" and messages.2.tool_call_id = "call_1"'
+    )
+    assert (first["scenario"], first["unmatched"], first["unmet"]) == ("9.3.1", [], [waiting])
+    [unexpected] = refused["unmatched"]
+    assert unexpected.startswith("unexpected client event 'chat.completions.create'")
+    assert "expect[0] (once, used up)" in unexpected and refused["unmet"] == [waiting]
+    assert (last["unmatched"], last["unmet"]) == ([unexpected], [])
