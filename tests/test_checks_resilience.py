@@ -148,3 +148,21 @@ def test_a_fault_without_a_mark_of_its_own_is_placed_by_the_case() -> None:
     failures = judge(b, SURVIVAL, expect={"fault_after": "rate_limits.updated"})
     assert "the fault placed after rate_limits.updated" in failures[0].actual
     assert judge(b, SURVIVAL) == []  # no fault found, nothing to judge
+
+
+def test_the_runners_close_at_the_end_is_no_death_even_without_a_close_step() -> None:
+    b = RecordingBuilder().session()
+    b.at(100).step("send_text", text="hi").user_text().client("response.create")
+    malformed(b.at(200))
+    b.at(300).text_response("resp_1", "item_a1")
+    b.at(900).close("client", 1000).close("server", 1000)  # the case is over
+    assert judge(b, SURVIVAL) == []
+
+
+def test_a_clean_close_while_the_case_still_has_steps_is_a_death() -> None:
+    b = RecordingBuilder().session()
+    malformed(b.at(200))
+    b.at(210).close("client", 1000)
+    b.at(300).step("send_text", error="not connected", text="hi")
+    failures = judge(b, ["resilience.stays_connected"])
+    assert failures[0].actual.startswith("connection closed by the client (code 1000) 10 ms")

@@ -109,8 +109,19 @@ def _closed_by_client(recording: CaseRecording, after: float, until: float) -> E
 
 
 def _case_close_ms(recording: CaseRecording) -> float:
-    closes = [entry.t_ms or 0.0 for entry in recording.driver_steps("close")]
-    return min(closes, default=float("inf"))
+    """When the case closed the client: its `close` step, else a normal client close (1000)
+    with no step after it (the runner closes the client once the case is over)."""
+    steps = recording.driver_steps()
+    closes = [entry.t_ms or 0.0 for entry in steps if (entry.meta or {}).get("action") == "close"]
+    if closes:
+        return min(closes)
+    last_step = max((entry.t_ms or 0.0 for entry in steps), default=float("-inf"))
+    normal = [
+        entry.t_ms or 0.0
+        for entry in recording.closes()
+        if (entry.meta or {}).get("from") == "client" and (entry.meta or {}).get("code") == 1000
+    ]
+    return min((t for t in normal if t > last_step), default=float("inf"))
 
 
 @check(
