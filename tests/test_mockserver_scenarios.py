@@ -12,7 +12,10 @@ import pytest
 
 from mockserver.app import RunningServer
 from mockserver.scenarios import ScenarioLibrary
+from rtproto.scenario import parse_scenario
+from rtproto.scenario.caller import caller_audio
 from tests.support.mock_behaviours import auth_headers, run, serving
+from tests.support.vad_caller import text
 
 SCENARIO = """\
 id: 9.1.1
@@ -131,3 +134,30 @@ def test_unexpected_client_event_is_reported_with_the_expectations(scenarios_dir
         assert summary["unmet"] == ['expect[0] (once, matched 0): type = "response.create"']
 
     run(body())
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_vad_turns_are_judged_from_the_mocks_transcript(tmp_path: Path, dialect: str) -> None:
+    """The caller's audio appended over the socket (faster than real time: the VAD runs on the
+    audio's own timeline); the control API's verdicts come from the notes the pump recorded."""
+    scenario = parse_scenario(text())
+    (tmp_path / "vad.yaml").write_text(text(), encoding="utf-8")
+    beta = {"OpenAI-Beta": "realtime=v1"} if dialect == "beta" else {}
+
+    async def body() -> dict[str, Any]:
+        async with serving(scenarios_dir=tmp_path) as server, aiohttp.ClientSession() as http:
+            url = f"{server.url}/realtime?model=gpt-realtime&scenario={scenario.id}"
+            async with http.ws_connect(url, headers=auth_headers() | beta) as ws:
+                await ws.receive_json()
+                for chunk in caller_audio(scenario).chunks:
+                    await ws.send_json(chunk.append_event())
+                while (await ws.receive_json())["type"] != "response.done":
+                    pass  # the answer to the first turn: every append has been heard
+            await server.connections[0].finished()
+            [summary] = await reported(http, server)
+            return summary
+
+    summary = run(body())
+    assert [verdict["outcome"] for verdict in summary["vad"]] == ["met", "met"]
+    assert (summary["unmatched"], summary["unmet"]) == ([], [])
+    assert summary["vad"][1]["audio_ms"] == caller_audio(scenario).duration_ms
