@@ -190,3 +190,15 @@ def test_underrun_model() -> None:
         model.frame(t, 20)
     assert underruns(model.playout.frames, 60) == [(120.0, 20.0)]
     assert underruns(model.playout.frames, 100) == []
+
+
+def test_interruption_logic_that_runs_only_while_marks_are_pending_fails() -> None:
+    """The bridge marked only its first chunk; the carrier echoed the mark at once, so at
+    speech_started no mark was pending and the bridge did nothing while 1.2 s still played."""
+    b = answer(RecordingBuilder()).at(1020).play(100).mark("chunk-1")
+    b.call_in({"event": "mark", "streamSid": "MZ1", "mark": {"name": "chunk-1"}})
+    b.play(1900)
+    b.at(SPEECH_MS).server("input_audio_buffer.speech_started", audio_start_ms=5000, item_id="u2")
+    b.at(3000)
+    failures = judge(b, OUTPUT_CHECKS)
+    assert names(failures) == ["media.clear_on_barge_in", "media.truncate_on_barge_in"]
