@@ -2,9 +2,10 @@
 model audio, clears it on barge-in, and appends the caller's audio to the input buffer.
 
 The bridge itself (playout on absolute deadlines, format conversion, played-ms accounting) is
-refclient.media's: this module only needs the `MediaBridge` protocol of refclient.media.base,
-made by a `BridgeFactory`. A bridge may also have `async start()` and `async close()`; they are
-called when present.
+refclient.media's (`PlayoutBridge`, the default): this module only needs the `MediaBridge`
+protocol of refclient.media.base, made by a `BridgeFactory`. A bridge may also have
+`async start()` (it opens the unit) and `async stop()` / `async close()`; they are called when
+present. The unit is the caller's to open beforehand or not, and to close.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from refclient.realtime import RealtimeAPIClient
 
 log = logging.getLogger("refclient")
-DEFAULT_BRIDGE = ("refclient.media.bridge", "create_bridge")  # refclient.media's factory
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,17 @@ class BridgeFactory(Protocol):
     def __call__(self, unit: MediaUnit, settings: BridgeSettings) -> MediaBridge: ...
 
 
-def default_bridge_factory() -> BridgeFactory:
-    module_name, name = DEFAULT_BRIDGE
-    try:
-        factory: BridgeFactory = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as error:
-        raise RuntimeError(
-            f"no media bridge implementation ({module_name}.{name}); pass bridge_factory="
-        ) from error
-    return factory
+def playout_bridge(unit: MediaUnit, settings: BridgeSettings) -> MediaBridge:
+    """The default: refclient.media's real-time PlayoutBridge."""
+    bridge_module = importlib.import_module("refclient.media.bridge")
+    bridge: MediaBridge = bridge_module.PlayoutBridge(
+        unit,
+        output_format=settings.output_format,
+        input_format=settings.input_format,
+        on_started=settings.on_media_event,
+        on_ended=settings.on_media_event,
+    )
+    return bridge
 
 
 async def _maybe_await(value: Any) -> None:
@@ -79,7 +81,7 @@ class MediaLink:
             self._on_media_event,
             parameters,
         )
-        bridge = (self.factory or default_bridge_factory())(unit, settings)
+        bridge = (self.factory or playout_bridge)(unit, settings)
         await _maybe_await(getattr(bridge, "start", lambda: None)())
         bridge.on_caller_audio(self._caller_audio.put_nowait)
         self.bridge, self.unit = bridge, unit
@@ -117,6 +119,7 @@ class MediaLink:
             self._feeder = None
         bridge, self.bridge, self.unit = self.bridge, None, None
         if bridge is not None:
+            await _maybe_await(getattr(bridge, "stop", lambda: None)())
             await _maybe_await(getattr(bridge, "close", lambda: None)())
 
     async def close(self) -> None:

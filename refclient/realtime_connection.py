@@ -10,6 +10,7 @@ one lock, so the protocol's order is the wire's order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -152,7 +153,8 @@ class RealtimeConnection:
         except Exception as error:  # a bug here must not leave the client hanging
             log.exception("reading the Realtime socket failed")
             reason = repr(error)
-        await self._connection_ended(ws.close_code, reason)
+        if not self._closing:  # a close we asked for is finished by shutdown(), after the
+            await self._connection_ended(ws.close_code, reason)  # close handshake
 
     async def _on_text(self, text: str) -> None:
         now = time.monotonic()
@@ -335,19 +337,23 @@ class RealtimeConnection:
         self.ended.set()
 
     async def shutdown(self) -> None:
-        """Close the connection (1000) and wait for the reader to finish. Idempotent."""
-        if self.closed:
+        """Close the connection (1000), finish the close handshake, then release everything.
+        Idempotent; safe from inside a handler (the reader is not awaited then)."""
+        if self.closed or self._closing:
             return
         self._closing = True
-        if self._ws is not None and not self._ws.closed:
+        ws = self._ws
+        if ws is not None and not ws.closed:
             try:
-                await asyncio.wait_for(self._ws.close(), CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT_S)
             except (TimeoutError, aiohttp.ClientError, OSError):
                 log.warning("the Realtime socket did not close cleanly")
-        if self._reader is not None:
-            await asyncio.wait_for(asyncio.shield(self._reader), CLOSE_TIMEOUT_S)
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(reader), CLOSE_TIMEOUT_S)
         if not self.closed:
-            await self._finish()
+            await self._connection_ended(ws.close_code if ws is not None else None, "")
 
     def statistics(self) -> dict[str, Any] | None:
         """Frames, bytes, audio ms both ways and latencies (None unless `statistics=True`)."""

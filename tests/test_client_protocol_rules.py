@@ -235,3 +235,13 @@ def test_a_malformed_known_event_is_a_notice_not_a_crash() -> None:
     )
     assert [i.kind for i in intents if isinstance(i, Notice)] == ["malformed_event"] * 2
     assert all(not isinstance(i, SendEvent) for i in intents)
+
+
+def test_a_rate_limit_error_without_event_id_releases_the_queue() -> None:
+    protocol = ClientProtocol()
+    protocol.send({"type": "response.create"})
+    protocol.send({"type": "response.create"})
+    error = {"type": "error", "error": {"code": "rate_limit_exceeded", "message": "slow down"}}
+    assert types(feed(protocol, error)) == ["response.create"]
+    other = {"type": "error", "error": {"code": "invalid_value", "message": "?"}}
+    assert feed(protocol, other) == [] and protocol.response_active

@@ -23,6 +23,9 @@ from rtproto.client.state import ActiveResponse, ClientState, Event, FunctionCal
 from rtproto.ids import IdFactory
 
 MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
+# Errors that answer a `response.create` instead of `response.created` even when they do not
+# echo its event_id (the rate-limit error of a real capture does not).
+RESPONSE_REFUSALS = frozenset({"rate_limit_exceeded", "conversation_already_has_active_response"})
 
 
 class ClientRuleError(ValueError):
@@ -256,12 +259,18 @@ class ClientProtocol(ClientRules):
         return notices + intents
 
     def _on_error(self, event: Event) -> list[Intent]:
+        """An error naming our pending `response.create` (or, naming nothing, one of the
+        codes that refuse a response) means no response is coming: release the queue."""
         error = event.get("error")
-        offending = error.get("event_id") if isinstance(error, dict) else None
+        details = error if isinstance(error, dict) else {}
         active = self.state.response
-        refused = active is not None and active.id is None and offending is not None
-        if refused and active is not None and offending == active.request_event_id:
-            self.state.response = None  # our response.create was refused
+        if active is None or active.id is not None:
+            return []
+        offending = details.get("event_id")
+        if offending == active.request_event_id or (
+            offending is None and details.get("code") in RESPONSE_REFUSALS
+        ):
+            self.state.response = None
             return self._release_queued()
         return []
 
