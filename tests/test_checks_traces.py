@@ -28,6 +28,16 @@ REALTIME_FILES = (
     else []
 )
 IN_WIRE_ORDER = [name for name in REALTIME_FILES if name not in NOT_IN_WIRE_ORDER]
+HTTP_FILES = (
+    sorted(
+        path.relative_to(TRACES).as_posix()
+        for api in ("responses", "chat")
+        for path in (TRACES / api).glob("*.jsonl")
+    )
+    if TRACES.exists()
+    else []
+)
+HTTP_CHECK = {"responses": "order.responses_stream", "chat": "order.chat_stream"}
 
 
 def test_the_realtime_traces_are_there() -> None:
@@ -43,6 +53,20 @@ def test_real_stream_passes_the_server_stream_check(name: str) -> None:
     failures = run_checks(ctx, ["order.server_stream"])
     assert failures == [], "\n".join(f"{f.detail}: {f.actual}" for f in failures)
     assert recording.server_events(), "nothing was judged"
+
+
+@pytest.mark.parametrize("name", HTTP_FILES)
+def test_real_http_stream_passes_its_stream_check(name: str) -> None:
+    recording = CaseRecording.load(TRACES / name)
+    check = HTTP_CHECK[name.split("/", maxsplit=1)[0]]
+    failures = run_checks(CheckContext(name, "recorded real stream", recording), [check])
+    assert failures == [], "\n".join(f"{f.detail}: {f.actual}" for f in failures)
+
+
+def test_every_http_trace_was_judged() -> None:
+    require_shared("traces")
+    assert len([n for n in HTTP_FILES if n.startswith("responses/")]) >= 20
+    assert len([n for n in HTTP_FILES if n.startswith("chat/")]) >= 10
 
 
 def test_the_grammar_did_follow_the_responses_of_the_captures() -> None:
