@@ -80,3 +80,27 @@ def test_chat_stream_breaches_are_named() -> None:
     assert after_usage.actual == "a chunk after the usage chunk"
     [other_id] = judge(chat(choice("Hi"), {"id": "c2", **choice(finish="stop")}), CHAT)
     assert other_id.actual == "chunk id c2"
+
+
+def cut_then(path: str | None, query: str = "") -> RecordingBuilder:
+    b = RecordingBuilder(handshake=False)
+    b.meta({"kind": "http_request", "method": "POST", "path": "/v1/responses", "body": {}})
+    created = {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1"}}
+    b.at(10).line("server", "event", created)
+    b.line("server", "event", {"type": "response.in_progress", "sequence_number": 1})
+    if path is not None:
+        b.at(500).meta({"kind": "http_request", "method": "GET", "path": path, "query": query})
+    return b
+
+
+def test_a_cut_responses_stream_is_resumed_where_it_stopped() -> None:
+    check = ["resilience.resumes_stream"]
+    good = cut_then("/v1/responses/resp_1", "stream=true&starting_after=1")
+    assert judge(good, check) == []
+    [wrong] = judge(cut_then("/v1/responses/resp_1", "stream=true&starting_after=0"), check)
+    assert wrong.actual == "resumed with starting_after=0"
+    [restart] = judge(cut_then("/v1/responses"), check)
+    assert restart.actual == "a request to /v1/responses instead"
+    [none] = judge(cut_then(None), check)
+    assert none.actual == "timeout: no request after the cut"
+    assert none.expected == ("GET /v1/responses/resp_1?stream=true&starting_after=1",)

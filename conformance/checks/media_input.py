@@ -97,9 +97,9 @@ def input_pacing(bound: BoundCheck) -> Iterator[Violation]:
     "media",
     "MUST",
     "The audio the client appends MUST be in the input format the session declared: whole "
-    "samples, and over the call as long in that format as the caller's audio, within "
-    "{ratio_tolerance:g} (batching and dropped edges change the ratio a little; a wrong format "
-    "changes it 2x to 6x).",
+    "samples, and over the call (judged from {min_audio_ms:g} ms of caller audio) as long in "
+    "that format as the caller's audio, within {ratio_tolerance:.0%} (batching and dropped "
+    "edges change the ratio a little; a wrong format changes it 2x to 6x).",
     tolerances={"ratio_tolerance": 0.2, "min_audio_ms": 500},
 )
 def input_format(bound: BoundCheck) -> Iterator[Violation]:

@@ -1,0 +1,68 @@
+"""The registry: every check is named, leveled and worded; failures read in five parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.registry import (
+    REGISTRY,
+    CheckContext,
+    Failure,
+    format_failure,
+    get_check,
+    load_all_checks,
+    run_checks,
+)
+from conformance.recording import CaseRecording
+from tests.support.recordings import RecordingBuilder
+
+MINE = ("order", "media", "payload", "resilience")
+
+
+def test_every_check_of_each_concern_is_registered_with_a_stated_requirement() -> None:
+    names = load_all_checks()
+    mine = [REGISTRY[name] for name in names if name.split(".")[0] in MINE]
+    assert len(mine) >= 25
+    for spec in mine:
+        assert spec.name.startswith(spec.concern + ".")
+        text = spec.requirement_text({})
+        assert spec.level in text or (spec.level == "INFO"), spec.name
+        for key, value in spec.tolerances.items():  # every tolerance is stated in the text
+            assert f"{{{key}" in spec.requirement, (spec.name, key, value)
+
+
+def test_a_case_tolerance_changes_the_bound_and_its_wording() -> None:
+    spec = get_check("media.clear_on_barge_in")
+    assert "within 400 ms" in spec.requirement_text({})
+    assert "within 800 ms" in spec.requirement_text({"clear_ms": 800})
+
+
+def test_unknown_check_names_are_refused_with_the_known_ones() -> None:
+    ctx = CheckContext("1.1.1", "t", CaseRecording(()))
+    with pytest.raises(KeyError, match="order.one_response_at_a_time"):
+        run_checks(ctx, ["order.nope"])
+
+
+def test_a_recording_round_trips_through_jsonl() -> None:
+    recording = RecordingBuilder().session().call_start().play(40).report("X").build()
+    again = CaseRecording.from_lines(recording.dumps().splitlines())
+    assert again.dumps() == recording.dumps()
+    assert [e.wire for e in again] == [e.wire for e in recording]
+    assert len(again.call_sent()) == 2 and len(again.reports("X")) == 1
+    assert again.dialect() == "ga" and len(again.client_events()) == 1
+
+
+def test_failure_text_lists_every_acceptable_outcome() -> None:
+    failure = Failure(
+        "media.truncate_on_barge_in", "The client MUST truncate.", "MUST",
+        ("truncate within 1000 ms", "delete within 1000 ms"), "timeout", 1820.0,
+    )  # fmt: skip
+    assert format_failure("5.4.2", "Barge-in", failure).splitlines() == [
+        "5.4.2 Barge-in",
+        "  -> MUST [media.truncate_on_barge_in] The client MUST truncate.",
+        "  Expected: one of:",
+        "    - truncate within 1000 ms",
+        "    - delete within 1000 ms",
+        "  Actual: timeout (at 1820 ms)",
+        "  Reproduce: pytest conformance --case 5.4.2 -n0 -vv",
+    ]
