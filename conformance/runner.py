@@ -258,6 +258,7 @@ def judge(
         capabilities=frozenset(run.driver.capabilities),
         tolerances=dict(run.case.tolerances),
         expect=dict(run.case.expect),
+        scenario=run.case.scenario,
     )
     failures = run_checks(ctx, names)
     return failures, dict(ctx.measurements), [n for n in run.case.checks if n not in known]

@@ -16,12 +16,15 @@ from typing import Any
 
 import pytest
 
+from conformance.checks.registry import CheckContext, Failure, run_checks
 from conformance.checks.scenario_rules import (
     NotPlayed,
     ScenarioJudgement,
+    judge_run,
     judge_scenario,
     played_scenarios,
 )
+from conformance.recording import CaseRecording
 from fixtures import SCENARIOS_ROOT
 from rtproto.audio import synth
 from rtproto.audio.formats import PCM16
@@ -186,3 +189,50 @@ def test_a_transcript_without_the_players_notes_cannot_be_judged() -> None:
     with pytest.raises(NotPlayed, match=r"5\.1\.1"):
         judge_scenario(catalogue()["5.1.1"], lines)
     assert played_scenarios(lines) == []
+
+
+def five_one_one(*events: dict[str, Any], seed: int = 7) -> RecordedPlayer:
+    """A play of 5.1.1 (session.update always; the user item, then response.create, once each)
+    in which the client sends `events`."""
+    player = RecordedPlayer(catalogue()["5.1.1"], seed=seed)
+    run = Run(player)
+    run.clock.start(0.0)
+    for event in events:
+        run.send(event)
+    return player
+
+
+ITEM = {"type": "conversation.item.create", "item": USER_ITEM}
+ANSWER = {"type": "response.create"}
+UPDATE = {"type": "session.update", "session": {"type": "realtime"}}
+
+
+def test_a_run_is_judged_over_its_plays_as_a_reconnecting_client_plays_it() -> None:
+    first, second = five_one_one(ITEM, ANSWER), five_one_one(UPDATE, seed=8)
+    lines = [*first.lines, *second.lines]
+    scenario = catalogue()["5.1.1"]
+    assert len(judge_scenario(scenario, lines).unmet_rules) == 2  # the second connection alone
+    assert judge_run(scenario, lines).passed  # each rule took its event on one of them
+    assert not judge_run(scenario, [*five_one_one(ITEM).lines, *second.lines]).passed
+
+
+def case_failures(player: RecordedPlayer, scenario: Scenario | None) -> list[Failure]:
+    recording = CaseRecording.from_lines([*player.lines, json.dumps(DRIVER_LINE)])
+    return run_checks(CheckContext("5.1.1", "t", recording, scenario=scenario), ["scenario.rules"])
+
+
+DRIVER_LINE = {"wire": "driver", "dir": "meta", "meta": {"kind": "step", "action": "x"}}
+
+
+def test_the_suites_check_reports_the_judgement_as_failures() -> None:
+    scenario = catalogue()["5.1.1"]
+    assert case_failures(five_one_one(UPDATE, ITEM, ANSWER), scenario) == []
+    item_unmet, answer_unmet, unexpected = case_failures(five_one_one(ANSWER), scenario)
+    assert (item_unmet.check, item_unmet.level) == ("scenario.rules", "MUST")
+    assert item_unmet.actual == (
+        'expect[1] (once, matched 0): type = "conversation.item.create" and item.role = "user"'
+    )
+    assert answer_unmet.actual == 'expect[2] (once, matched 0): type = "response.create"'
+    assert unexpected.actual == "client event 'response.create', which no rule takes"
+    assert unexpected.expected[2] == 'expect[2] (once, later in order): type = "response.create"'
+    assert case_failures(five_one_one(ANSWER), None) == []  # no scenario: nothing to judge

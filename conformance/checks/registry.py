@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any, Literal, TypeVar
 
 from conformance.recording import CaseRecording
+from rtproto.scenario import Scenario
 
 T = TypeVar("T")
 Level = Literal["MUST", "SHOULD", "INFO"]
@@ -81,6 +82,7 @@ class CheckContext:
     expect: Mapping[str, Any] = field(default_factory=dict)  # case-specific expectations
     measurements: dict[str, float] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict, repr=False)  # shared by checks
+    scenario: Scenario | None = field(default=None, repr=False)  # what the mock played, if scripted
 
     def measure(self, name: str, value: float) -> None:
         self.measurements[name] = value

@@ -17,8 +17,10 @@ same answer from the same code:
   before decoding it).
 
 It reads a Realtime connection's transcript, or the exchanges of an HTTP scenario (Responses,
-Chat) one after another: the player notes each request's number, and a transcript holding several
-plays (a connection per play, or an HTTP scenario chosen again) is judged on its last one.
+Chat) one after another: the player notes each request's number. A transcript may hold several
+plays (a connection each, or an HTTP scenario chosen again): `judge_scenario` judges the last
+one (the control API, per connection), `judge_run` all of them together (the suite, whose client
+may reconnect within a case).
 Lines of a case recording on another wire than the mock's (`"wire": "call"` or `"driver"`) are
 skipped.
 """
@@ -26,7 +28,7 @@ skipped.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,7 +41,7 @@ from rtproto.scenario.caller import caller_audio
 from rtproto.scenario.names import HTTP_APIS, request_event
 from rtproto.scenario.notes import DetectedTurn
 from rtproto.scenario.spec import ExpectedTurn, Scenario
-from rtproto.transcript import TranscriptLine, parse_lines
+from rtproto.transcript import TranscriptLine, parse_line
 
 Event = dict[str, Any]
 APPEND = "input_audio_buffer.append"
@@ -93,31 +95,52 @@ class ScenarioJudgement:
         }
 
 
-def played_scenarios(lines: Iterable[str]) -> list[str]:
+Lines = Iterable[str | TranscriptLine]  # a transcript's text lines, or lines already parsed
+
+
+def played_scenarios(lines: Lines) -> list[str]:
     """The ids of the scenarios the transcript's plays noted, in order."""
     found = (_note(line) for line in _mock_lines(lines))
     return [str(meta["id"]) for meta in found if meta and meta.get("kind") == notes.SCENARIO]
 
 
-def judge_scenario(scenario: Scenario, lines: Iterable[str]) -> ScenarioJudgement:
-    """The client's judgement under `scenario` from a transcript's lines (NotPlayed when the
-    transcript does not say it played it)."""
+def judge_scenario(scenario: Scenario, lines: Lines) -> ScenarioJudgement:
+    """The client's judgement under `scenario` from a transcript's lines, on its last play (a
+    connection, or an HTTP scenario's requests while it stayed chosen); NotPlayed when the
+    transcript does not say it played the scenario."""
+    return _plays(scenario, lines)[-1].judgement()
+
+
+def judge_run(scenario: Scenario, lines: Lines) -> ScenarioJudgement:
+    """Every play of `scenario` in the transcript together, as the suite judges a case whose
+    client may reconnect: each rule's uses summed over the plays, the unexpected events of all
+    of them, the VAD turns of the last."""
+    *earlier, last = _plays(scenario, lines)
+    return last.judgement(earlier)
+
+
+def _plays(scenario: Scenario, lines: Lines) -> list[_Reading]:
+    plays: list[_Reading] = []
     reading: _Reading | None = None
     for line in _mock_lines(lines):
         meta = _note(line)
         if meta is not None and _starts_a_play(meta, scenario, reading):
             reading = _Reading(scenario)
+            plays.append(reading)
         elif meta is not None and meta.get("kind") == notes.SCENARIO and meta["id"] != scenario.id:
             reading = None  # another scenario's play
         if reading is not None:
             reading.read(line, meta)
-    if reading is None:
+    if not plays:
         raise NotPlayed(f"the transcript has no note of scenario {scenario.id} being played")
-    return reading.judgement()
+    return plays
 
 
-def _mock_lines(lines: Iterable[str]) -> Iterable[TranscriptLine]:
-    return (line for line in parse_lines(lines) if line.record.get("wire", MOCK_WIRE) == MOCK_WIRE)
+def _mock_lines(lines: Lines) -> Iterator[TranscriptLine]:
+    for number, line in enumerate(lines, start=1):
+        parsed = parse_line(number, line) if isinstance(line, str) else line
+        if parsed is not None and parsed.record.get("wire", MOCK_WIRE) == MOCK_WIRE:
+            yield parsed
 
 
 def _note(line: TranscriptLine) -> dict[str, Any] | None:
@@ -221,15 +244,19 @@ class _Reading:
         expected = tuple(str(text) for text in meta.get("expected", ()))
         return UnexpectedEvent(meta.get("type"), expected, line.number, when, self.client_event)
 
-    def judgement(self) -> ScenarioJudgement:
+    def judgement(self, earlier: Sequence[_Reading] = ()) -> ScenarioJudgement:
+        """This play judged (with the `earlier` plays' rule uses and unexpected events)."""
         self.audio.settle()
+        plays = [*earlier, self]
+        uses = sum((play.uses for play in plays), Counter[int]())
         unmet = tuple(
-            rule.describe(f"matched {self.uses[rule.index]}")
+            rule.describe(f"matched {uses[rule.index]}")
             for rule in self.scenario.rules
-            if rule.limit is not None and self.uses[rule.index] < rule.limit
+            if rule.limit is not None and uses[rule.index] < rule.limit
         )
+        unexpected = tuple(event for play in plays for event in play.unexpected)
         vad, remarks = self._vad()
-        return ScenarioJudgement(self.scenario.id, unmet, tuple(self.unexpected), vad, remarks)
+        return ScenarioJudgement(self.scenario.id, unmet, unexpected, vad, remarks)
 
     def _vad(self) -> tuple[tuple[VadVerdict, ...], tuple[str, ...]]:
         expectation = self.scenario.expect_vad
