@@ -13,10 +13,11 @@ import re
 import string
 from typing import Any
 
-# Text deltas: a word with its leading whitespace and its contraction ("I'll"), one punctuation
-# mark with its leading whitespace, or trailing whitespace. The pieces join back to the text:
-# "Hi there, friend!" -> "Hi", " there", ",", " friend", "!" (capture p08).
-TEXT_PIECE = re.compile(r"\s*\w+(?:['’]\w+)*|\s*[^\w\s]|\s+")
+# Text deltas: a word with its leading whitespace and its contraction ("I'll"), a contraction
+# after a typographic apostrophe on its own ("today", "\u2019s", as the Responses traces cut it),
+# one punctuation mark with its leading whitespace, or trailing whitespace. The pieces join back
+# to the text: "Hi there, friend!" -> "Hi", " there", ",", " friend", "!" (capture p08).
+TEXT_PIECE = re.compile(r"\s*\w+(?:'\w+)*|\u2019\w+|\s*[^\w\s]|\s+")
 # JSON arguments: words, whitespace, and runs of punctuation, as the recorded argument deltas
 # are cut: '{"a":12,"op":"add"}' -> '{"', 'a', '":', '12', ',"', 'op', '":"', 'add', '"}'.
 ARGUMENT_PIECE = re.compile(r"\w+|\s+|[^\w\s]+")

@@ -77,6 +77,7 @@ def test_text_pieces_are_the_recorded_deltas_of_p08() -> None:
     for text in ("I'll go", "  spaced  out  ", "¿Qué tal?\n", ""):
         assert "".join(wire.text_pieces(text)) == text
     assert wire.text_pieces("I'll go") == ["I'll", " go"]
+    assert wire.text_pieces("today\u2019s") == ["today", "\u2019s"]  # as the Responses traces
 
 
 def test_the_rate_limit_entry_is_the_recorded_one() -> None:
