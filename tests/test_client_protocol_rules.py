@@ -245,3 +245,23 @@ def test_a_rate_limit_error_without_event_id_releases_the_queue() -> None:
     assert types(feed(protocol, error)) == ["response.create"]
     other = {"type": "error", "error": {"code": "invalid_value", "message": "?"}}
     assert feed(protocol, other) == [] and protocol.response_active
+
+
+def test_response_create_is_tagged_and_matched_by_the_metadata_echoed() -> None:
+    protocol = ClientProtocol()
+    sent = sent_events(protocol.send({"type": "response.create"}))[0]
+    tag = sent["response"]["metadata"]
+    assert tag == {"client_event_id": sent["event_id"]}
+    feed(protocol, created("resp_vad", metadata=None))  # a VAD turn's response, not ours
+    assert protocol.state.response is not None and protocol.state.response.id == "resp_vad"
+    custom = {"type": "response.create", "response": {"metadata": {"topic": "billing"}}}
+    assert protocol.send(custom)[0].kind == "response_create_queued"  # type: ignore[union-attr]
+
+
+def test_an_out_of_band_response_is_told_by_its_metadata() -> None:
+    protocol = ClientProtocol()
+    oob = sent_events(
+        protocol.send({"type": "response.create", "response": {"conversation": "none"}})
+    )[0]
+    feed(protocol, created("resp_oob", metadata=oob["response"]["metadata"]))
+    assert not protocol.response_active and protocol.state.out_of_band == {"resp_oob"}

@@ -44,7 +44,6 @@ class ReferenceDriver:
         self.endpoints: Endpoints | None = None
         self.reports: ClientReports | None = None
         self.unit: MediaUnit | None = None
-        self._reported: set[str] = set()
 
     async def start(self, endpoints: Endpoints, reports: ClientReports) -> None:
         self.endpoints, self.reports = endpoints, reports
@@ -59,11 +58,10 @@ class ReferenceDriver:
             self.client.add_event_listener(name, self._report(name))
 
     def _report(self, name: Events) -> Callable[[Any, Any], None]:
-        """Report each media event once per call: the first run's start and end."""
+        """Report each media event as the bridge raises it (one per run of model audio)."""
 
         def report(_client: Any, data: Any) -> None:
-            if self.reports is not None and name.name not in self._reported:
-                self._reported.add(name.name)
+            if self.reports is not None:
                 self.reports.report(name.name, data if isinstance(data, dict) else {})
 
         return report

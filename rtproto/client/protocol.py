@@ -18,7 +18,7 @@ from typing import Any
 
 from rtproto.catalogue import load_catalogue
 from rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent
-from rtproto.client.rules import ClientRules
+from rtproto.client.rules import ClientRules, request_of
 from rtproto.client.state import ActiveResponse, ClientState, Event, FunctionCall
 from rtproto.ids import IdFactory
 
@@ -136,9 +136,10 @@ class ClientProtocol(ClientRules):
     # -- sending -----------------------------------------------------------------------------
 
     def _send_response_create(self, event: Event, reason: str) -> list[Intent]:
+        event = self.tag_response_create(event)
         response = event.get("response")
         if isinstance(response, dict) and response.get("conversation") == "none":
-            self.state.out_of_band_requests += 1
+            self.state.out_of_band_requests.add(event["event_id"])
             return [SendEvent(event, reason)]
         if not self.may_create_response():
             self.state.queued_creates.append(event)
@@ -179,14 +180,28 @@ class ClientProtocol(ClientRules):
     def _on_response_created(self, event: Event) -> list[Intent]:
         response = event["response"]
         response_id = response["id"]
-        if self.state.out_of_band_requests and response.get("conversation_id", "") is None:
-            self.state.out_of_band_requests -= 1
+        if self._is_out_of_band(response):
             self.state.out_of_band.add(response_id)
-        elif self.state.response is None or self.state.response.id is not None:
-            self.state.response = ActiveResponse(id=response_id)  # the server started it
+            return []
+        active = self.state.response
+        ours = active is not None and active.id is None
+        echoed = request_of(response)
+        if ours and active is not None and echoed in (None, active.request_event_id):
+            active.id = response_id
         else:
-            self.state.response.id = response_id
+            self.state.response = ActiveResponse(id=response_id)  # the server started it
         return []
+
+    def _is_out_of_band(self, response: Event) -> bool:
+        requests = self.state.out_of_band_requests
+        echoed = request_of(response)
+        if echoed in requests:
+            requests.discard(echoed)
+            return True
+        if requests and echoed is None and response.get("conversation_id", "") is None:
+            requests.pop()
+            return True
+        return False
 
     def _calls_of(self, event: Event) -> dict[str, FunctionCall]:
         active = self.state.response

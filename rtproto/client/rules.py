@@ -63,6 +63,17 @@ class ClientRules:
             intents.append(SendEvent({"type": "response.create"}, "function_call"))
         return intents
 
+    def tag_response_create(self, event: Event) -> Event:
+        """Tag every `response.create` with `metadata` naming its own `event_id` (unless the
+        application set metadata): the server echoes it in `response.created` and
+        `response.done`, which is how a client tells its responses from the server's (VAD
+        turns) and from out-of-band ones, whatever order they come in."""
+        response = event.get("response")
+        params = dict(response) if isinstance(response, dict) else {}
+        if params.get("metadata") is None:
+            params["metadata"] = {METADATA_KEY: event["event_id"]}
+        return {**event, "response": params}
+
     def on_unknown_event(self, event: Event) -> list[Intent]:
         """Tolerate events this client does not know (the API adds some): ignore them."""
         return []
@@ -75,6 +86,16 @@ class ClientRules:
         self.state.stopped |= {item_id for item_id, _ in self.state.playing}
         self.state.playing.clear()
         return [StopPlayout(reason)]
+
+
+METADATA_KEY = "client_event_id"
+
+
+def request_of(response: Any) -> str | None:
+    """The `event_id` of the `response.create` a response echoes in its metadata, if any."""
+    metadata = response.get("metadata") if isinstance(response, dict) else None
+    value = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def function_call_output(call_id: str, output: str) -> dict[str, Any]:

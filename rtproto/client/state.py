@@ -92,7 +92,7 @@ class ClientState:
     session: SessionView = field(default_factory=SessionView)
     items: OrderedDict[str, Event] = field(default_factory=OrderedDict)
     response: ActiveResponse | None = None
-    out_of_band_requests: int = 0  # `response.create` with conversation "none" not yet created
+    out_of_band_requests: set[str] = field(default_factory=set)  # their event ids, until created
     out_of_band: set[str] = field(default_factory=set)  # their response ids, until done
     queued_creates: deque[Event] = field(default_factory=deque)
     audio: AudioLedger = field(default_factory=AudioLedger)
