@@ -202,3 +202,10 @@ def test_interruption_logic_that_runs_only_while_marks_are_pending_fails() -> No
     b.at(3000)
     failures = judge(b, OUTPUT_CHECKS)
     assert names(failures) == ["media.clear_on_barge_in", "media.truncate_on_barge_in"]
+
+
+def test_playing_twice_as_fast_as_real_time_builds_a_backlog() -> None:
+    b = answer(RecordingBuilder()).at(1020).play(2000, every_ms=10)
+    failures = judge(b, OUTPUT_CHECKS)
+    assert names(failures) == ["media.playout_backlog"]
+    assert failures[0].actual == "1010 ms of audio queued at the call"  # 1990 sent by 2000

@@ -104,9 +104,11 @@ def playout_cadence(bound: BoundCheck) -> Iterator[Violation]:
     "media",
     "MUST",
     "The client MUST NOT queue more than {max_backlog_ms:g} ms of audio at the call (sending "
-    "far faster than real time): with a deep backlog a late or missed clear plays seconds of "
-    "stale speech, and mark echoes lag the truth by as much.",
-    tolerances={"max_backlog_ms": 1000},
+    "far faster than real time): a bridge needs no more than a jitter buffer's worth (60-200 "
+    "ms) and a chunk; with more, a late or missed clear plays that much stale speech and mark "
+    "echoes lag the truth by as much (bridges that forward deltas as they come queue whole "
+    "answers).",
+    tolerances={"max_backlog_ms": 500},
 )
 def playout_backlog(bound: BoundCheck) -> Iterator[Violation]:
     line = timeline(bound)
