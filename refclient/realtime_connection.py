@@ -272,6 +272,16 @@ class RealtimeConnection:
                 await ws.send_str(text)
                 self._record_sent(wire_event, text)
 
+    async def write_unchecked(self, event: dict[str, Any]) -> None:
+        """Send `event` as it is: no check, no rules, no translation. Only for the conformance
+        suite's deliberately broken clients; a correct application never needs it."""
+        async with self._send_lock:
+            if self._ws is None or self._ws.closed:
+                raise ClientClosedError("the Realtime connection is closed; nothing was sent")
+            text = json.dumps(event, separators=COMPACT)
+            await self._ws.send_str(text)
+            self._record_sent(event, text)
+
     def _record_sent(self, event: dict[str, Any], text: str) -> None:
         if self.trace:
             self.trace.text("client", text, event)

@@ -38,7 +38,10 @@ class ReferenceDriver:
     name = "reference"
     capabilities = frozenset({"text", "audio", "telephony", "tools", "truncation"})
 
-    def __init__(self, protocol_factory: Callable[[], ClientProtocol] | None = None) -> None:
+    def __init__(
+        self, protocol_factory: Callable[[], ClientProtocol] | None = None, name: str = "reference"
+    ) -> None:
+        self.name = name
         self.protocol_factory = protocol_factory or ClientProtocol
         self.client: RealtimeAPIClient | None = None
         self.endpoints: Endpoints | None = None

@@ -61,7 +61,7 @@ class ClientProtocol(ClientRules):
             "response.function_call_arguments.done": self._on_arguments_done,
             "response.output_audio.delta": self._on_audio_delta,
             "response.output_audio.done": self._on_audio_done,
-            "input_audio_buffer.speech_started": self._on_speech_started,
+            "input_audio_buffer.speech_started": self.on_speech_started,
             "response.done": self._on_response_done,
             "error": self._on_error,
         }
@@ -235,7 +235,9 @@ class ClientProtocol(ClientRules):
         self.state.audio_done.add((event["item_id"], int(event.get("content_index", 0))))
         return []
 
-    def _on_speech_started(self, event: Event) -> list[Intent]:
+    def on_speech_started(self, event: Event) -> list[Intent]:
+        """Barge-in: the caller speaks. Stop playout (then truncate what was cut short, see
+        `playout_stopped`), and cancel the response when the server will not."""
         intents: list[Intent] = []
         if self.stops_playout_on_speech():
             intents += self.stop_playout_intents("speech_started")
