@@ -22,6 +22,7 @@ from refclient.listeners import ListenerError
 from refclient.outgoing import ClientEventError
 from refclient.realtime import (
     ClientClosedError,
+    ReconnectPolicy,
     RealtimeAPIClient,
     create_realtime_api_client,
 )
@@ -329,3 +330,34 @@ def test_session_expired_ends_the_session_without_reconnecting() -> None:
     errors = [d for n, d in heard.events if n == RealtimeAPIEvents.Error]
     assert errors[0]["error"]["code"] == "session_expired"
     assert client.closed
+
+
+def test_a_drop_is_reconnected_with_the_last_session_update() -> None:
+    policy = ReconnectPolicy(max_attempts=2, initial_delay_s=0.01)
+
+    async def body() -> tuple[RunningServer, list[dict[str, Any]], Heard, list[str | None]]:
+        async with mock() as server:
+            closes: list[dict[str, Any]] = []
+            url = f"{server.url}/realtime?scenario=8.1.1"
+            client = await connect(
+                server, url=url, reconnect=policy, on_web_socket_close=closes.append
+            )
+            heard = Heard(client, RealtimeAPIEvents.ConnectorInformation)
+            socket_ids = [client.web_socket_id()]
+            await client.session_update({"session": TEXT_SESSION})
+            await client.conversation_item_create(user_text("Hello"))
+            await client.response_create()
+            await heard.until(RealtimeAPIEvents.ConnectorInformation)
+            socket_ids.append(client.web_socket_id())
+            assert not client.protocol.response_active  # the old session's response is gone
+            await client.response_create()  # a new request is sent, not queued
+            await client.close()
+            for connection in server.connections:
+                await connection.finished()
+            return server, closes, heard, socket_ids
+
+    server, closes, heard, socket_ids = run(body())
+    assert closes[0]["code"] == 1011 and closes[0]["by"] == "server"
+    assert heard.events[0][1]["kind"] == "reconnected" and heard.events[0][1]["attempt"] == 1
+    assert len(server.connections) == 2 and socket_ids[0] != socket_ids[1]
+    assert [e["type"] for e in client_events(server, 1)] == ["session.update", "response.create"]
