@@ -22,8 +22,8 @@ from refclient.listeners import ListenerError
 from refclient.outgoing import ClientEventError
 from refclient.realtime import (
     ClientClosedError,
-    ReconnectPolicy,
     RealtimeAPIClient,
+    ReconnectPolicy,
     create_realtime_api_client,
 )
 from rtproto.handshake import Dialect
