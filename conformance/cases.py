@@ -8,7 +8,6 @@ node ids are the dotted case ids with the dialect (`5.4.2[ga]`), `--case` takes 
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +16,7 @@ from typing import Any
 
 from conformance.case_defaults import Derived, Step, Timing, Wait, derive
 from conformance.drivers.base import Dialect
+from conformance.verdicts import pattern_covers
 from fixtures import SCENARIOS_ROOT
 from rtproto.scenario import Scenario, load_scenarios
 from rtproto.scenario.spec import CaseBlock, CaseStep
@@ -141,14 +141,13 @@ class Selected:
         return self.case.node_id(self.dialect)
 
 
-def matches(case: Case, patterns: Sequence[str]) -> bool:
-    """`--case` patterns (fnmatch) against the id; `5.4` also selects `5.4.*`."""
+def matches(case: Case, patterns: Sequence[str], dialect: str | None = None) -> bool:
+    """`--case` patterns: fnmatch on the id (`5.4` also selects `5.4.*`), optionally naming a
+    dialect as a node id does (`5.4.2[beta]`); with `dialect` None any dialect will do."""
     if not patterns:
         return True
-    return any(
-        fnmatch.fnmatchcase(case.id, pattern) or fnmatch.fnmatchcase(case.id, f"{pattern}.*")
-        for pattern in patterns
-    )
+    dialects = (dialect,) if dialect else ("ga", "beta")
+    return any(pattern_covers(p, case.id, d) for p in patterns for d in dialects)
 
 
 def select(
@@ -160,11 +159,13 @@ def select(
     """The (case, dialect) runs chosen, in id order then GA before beta. SHOULD-level cases only
     with `strict`; a case runs once per selected dialect it supports."""
     wanted = dialects_for(dialect)
-    chosen = sorted(
-        (c for c in cases if matches(c, patterns) and (strict or not c.strict)),
-        key=lambda c: c.sort_key,
-    )
-    return [Selected(c, d) for c in chosen for d in c.dialects if d in wanted]
+    chosen = sorted((c for c in cases if strict or not c.strict), key=lambda c: c.sort_key)
+    return [
+        Selected(c, d)
+        for c in chosen
+        for d in c.dialects
+        if d in wanted and matches(c, patterns, d)
+    ]
 
 
 class UnknownCase(ValueError):

@@ -17,6 +17,7 @@ a node id with its dialect (`5.4.2[beta]`) or an fnmatch pattern (`8.*`).
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -65,6 +66,20 @@ def grade(
     return Verdict.INFORMATIONAL
 
 
+NODE_ID = re.compile(r"^(?P<id>.*)\[(?P<dialect>ga|beta)\]$")
+
+
+def pattern_covers(pattern: str, case_id: str, dialect: str) -> bool:
+    """A case id pattern (fnmatch), optionally with a dialect (`5.4.*[beta]`); `5.4` also
+    covers `5.4.*`. The brackets of a node id are not an fnmatch character set."""
+    named = NODE_ID.match(pattern)
+    if named is not None:
+        if named["dialect"] != dialect:
+            return False
+        pattern = named["id"]
+    return fnmatch.fnmatchcase(case_id, pattern) or fnmatch.fnmatchcase(case_id, f"{pattern}.*")
+
+
 class DeviationsError(ValueError):
     """A known-deviations file that cannot be read: the file and what is wrong."""
 
@@ -74,10 +89,8 @@ class Deviation:
     pattern: str
     reason: str
 
-    def covers(self, case_id: str, node_id: str) -> bool:
-        return fnmatch.fnmatchcase(case_id, self.pattern) or fnmatch.fnmatchcase(
-            node_id, self.pattern
-        )
+    def covers(self, case_id: str, dialect: str) -> bool:
+        return pattern_covers(self.pattern, case_id, dialect)
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,8 @@ class KnownDeviations:
     source: str = ""
 
     def reason_for(self, case_id: str, node_id: str) -> str | None:
-        found = next((d for d in self.entries if d.covers(case_id, node_id)), None)
+        dialect = node_id[len(case_id) :].strip("[]")
+        found = next((d for d in self.entries if d.covers(case_id, dialect)), None)
         return found.reason if found else None
 
     def apply(self, verdict: Verdict, case_id: str, node_id: str) -> tuple[Verdict, str | None]:

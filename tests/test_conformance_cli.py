@@ -1,0 +1,77 @@
+"""`realtime-conformance run` as a user runs it: a subprocess, its exit status and its files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from schemas import SCHEMA_ROOT
+
+REPO = Path(__file__).resolve().parent.parent
+COMMAND = str(Path(sys.executable).parent / "realtime-conformance")
+TIMEOUT_S = 120
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [COMMAND, "run", *args]
+    return subprocess.run(
+        command, check=False, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+
+
+def valid_results(path: Path) -> dict[str, Any]:
+    results = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads((SCHEMA_ROOT / "results.schema.json").read_text(encoding="utf-8"))
+    checker = jsonschema.FormatChecker()
+    jsonschema.Draft202012Validator(schema, format_checker=checker).validate(results)
+    return results  # type: ignore[no-any-return]
+
+
+def test_a_run_writes_results_junit_and_recordings_and_exits_0(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    client = "tests.support.fake_driver:correct"
+    done = run("--client", client, "--case", "5.1.1", "--case", "3.4.1", "--output", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"results: {out / 'results.json'}" in done.stdout
+    assert "[4/4]" in done.stdout  # plain progress lines when not on a terminal
+    results = valid_results(out / "results.json")
+    verdicts = {case["node_id"]: case["verdict"] for case in results["cases"]}
+    assert verdicts == {
+        "5.1.1[ga]": "PASS",
+        "5.1.1[beta]": "PASS",
+        "3.4.1[ga]": "UNIMPLEMENTED",
+        "3.4.1[beta]": "UNIMPLEMENTED",
+    }
+    assert results["passed"] is True
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("skipped")) == ("4", "2")
+    assert (out / "recordings" / "5.1.1-beta.jsonl").read_text().count('"wire":"driver"') >= 3
+
+
+def test_a_must_failure_exits_1_and_names_the_requirement(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    client = "tests.support.fake_driver:crashes_on_send"
+    done = run("--client", client, "--case", "5.1.1", "--dialect", "ga", "--output", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL            5.1.1[ga]    [harness.step]" in done.stdout
+    (case,) = valid_results(out / "results.json")["cases"]
+    assert "Reproduce: pytest conformance --case 5.1.1 -n0 -vv" in case["failures"][0]["text"]
+    junit = ET.parse(out / "junit.xml").getroot()
+    assert junit.find("testsuite/testcase/failure") is not None
+
+
+def test_usage_errors_exit_2_with_one_line_and_no_traceback() -> None:
+    for args in (("--client", "no_such_module:make"), ("--case", "9.9.9"), ("--dialect", "x")):
+        done = run(*args)
+        assert done.returncode == 2, args
+        assert "Traceback" not in done.stderr
+        last = done.stderr.strip().splitlines()[-1]  # argparse puts its usage lines first
+        assert last.startswith("realtime-conformance run:"), done.stderr
+    done = run("--client", "no_such_module:make")
+    assert done.stderr.startswith("realtime-conformance run: --client 'no_such_module:make': ")

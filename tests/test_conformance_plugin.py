@@ -1,0 +1,49 @@
+"""`pytest conformance`: one item per (case, dialect); -n 2 and -n 0 give the same results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conformance.results import comparable
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 120
+CASES = ("--case", "5.1.1", "--case", "1.1.1", "--case", "3.4.1")
+
+
+def pytest_conformance(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "conformance", *CASES, "-p", "no:cacheprovider"]
+    command += ["--client", "tests.support.fake_driver:correct", "--output", str(out), *args]
+    return subprocess.run(
+        command, check=False, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+
+
+def test_xdist_workers_and_one_process_give_the_same_results(tmp_path: Path) -> None:
+    parallel = pytest_conformance(tmp_path / "n2", "-p", "xdist", "-n", "2")
+    serial = pytest_conformance(tmp_path / "n0", "-n", "0", "-v")
+    assert parallel.returncode == 0, parallel.stdout[-3000:]
+    assert serial.returncode == 0, serial.stdout[-3000:]
+    nodes = [
+        line.split()[0] for line in serial.stdout.splitlines() if line.startswith("conformance::")
+    ]
+    assert nodes == [
+        "conformance::1.1.1[ga]",
+        "conformance::1.1.1[beta]",
+        "conformance::3.4.1[ga]",
+        "conformance::3.4.1[beta]",
+        "conformance::5.1.1[ga]",
+        "conformance::5.1.1[beta]",
+    ]  # the cases only: none of the package's modules is collected as tests
+    two, one = (json.loads((tmp_path / n / "results.json").read_text()) for n in ("n2", "n0"))
+    assert two["run"]["workers"] == 2 and one["run"]["workers"] == 1
+    assert comparable(two) == comparable(one)
+    assert two["totals"]["PASS"] == 4 and two["totals"]["UNIMPLEMENTED"] == 2
+    recordings = sorted(p.name for p in (tmp_path / "n2" / "recordings").iterdir())
+    assert recordings == [f"{c}-{d}.jsonl" for c in ("1.1.1", "5.1.1") for d in ("beta", "ga")]
+    cases = ET.parse(tmp_path / "n2" / "junit.xml").getroot().findall("testsuite/testcase")
+    assert [c.get("name") for c in cases] == [n.removeprefix("conformance::") for n in nodes]
