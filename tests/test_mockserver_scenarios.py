@@ -120,9 +120,18 @@ def test_control_api_selects_lists_and_clears_the_scenario(scenarios_dir: Path) 
     run(body())
 
 
-def test_unexpected_client_event_is_reported_with_the_expectations(scenarios_dir: Path) -> None:
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "file-only"])
+def test_unexpected_client_event_is_reported_with_the_expectations(
+    scenarios_dir: Path, tmp_path: Path, in_memory: bool
+) -> None:
+    """Judged from the transcript, whether the mock keeps it in memory or only writes it."""
+    kept = {"transcripts_in_memory": in_memory, "record_dir": tmp_path / "transcripts"}
+
     async def body() -> None:
-        async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
+        async with (
+            serving(scenarios_dir=scenarios_dir, **kept) as server,
+            aiohttp.ClientSession() as http,
+        ):
             url = f"{server.url}/realtime?model=gpt-realtime&scenario=9.1.1"
             async with http.ws_connect(url, headers=auth_headers()) as ws:
                 await ws.receive_json()
