@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from rtproto.catalogue import Api, load_catalogue
 from rtproto.schema_store import SchemaStore, uri_for
 from rtproto.validation import EventValidator
 from schemas import SCHEMA_ROOT
-from tests.support.samples import SampleBuilder, resolver_for_standalone
+from tests.support.samples import Mode, SampleBuilder, resolver_for_standalone
 from tests.support.sdk_types import chat_chunk_type, sdk_adapter, sdk_event_types
 
 CATALOGUE, STORE = load_catalogue(), SchemaStore()
@@ -51,7 +53,26 @@ def oracle_cases() -> list[OracleCase]:
     return cases
 
 
+# libyaml when present (ten times faster than the pure-Python loader on these files)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CASES = oracle_cases()
+
+
+@cache
+def validator() -> EventValidator:
+    """One for the module: a validator compiles each schema once, on first use."""
+    return EventValidator()
+
+
+@cache
+def sdk_json_schema(model: type) -> dict[str, Any]:
+    """The JSON Schema pydantic derives from an SDK type (costly: once per type)."""
+    schema: dict[str, Any] = sdk_adapter(model).json_schema()
+    return schema
+
+
+def read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def load_differences() -> dict[tuple[str, str], list[list[str]]]:
@@ -59,7 +80,7 @@ def load_differences() -> dict[tuple[str, str], list[list[str]]]:
     excused: dict[tuple[str, str], list[list[str]]] = {}
     for path in sorted(SCHEMA_ROOT.glob("*sdk-differences.yaml")):
         area = path.name.removesuffix("-sdk-differences.yaml")
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for entry in read_yaml(path) or []:
             listed = excused.setdefault((area, entry["event"]), [])
             listed.extend(tokens(listed_path) for listed_path in entry["paths"])
     return excused
@@ -119,7 +140,7 @@ def our_failures(
     any integer) says nothing about the SDK's shape, so our narrower `value`/`range` rules there
     (an enum of audio formats, a 1-4096 token limit) are not disagreements with it.
     """
-    problems = EventValidator().validate(instance, case.api, case.dialect)
+    problems = validator().validate(instance, case.api, case.dialect)
     return [
         str(p)
         for p in problems
@@ -153,9 +174,9 @@ def test_smallest_instance_of_our_schema_parses_into_the_sdk_type(case: OracleCa
 
 @pytest.mark.parametrize("mode", ["required", "full"])
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_instances_of_the_sdk_type_pass_our_schema(case: OracleCase, mode: str) -> None:
-    sdk_schema = sdk_adapter(case.model).json_schema()
-    builder = SampleBuilder(mode)  # type: ignore[arg-type]
+def test_instances_of_the_sdk_type_pass_our_schema(case: OracleCase, mode: Mode) -> None:
+    sdk_schema = sdk_json_schema(case.model)
+    builder = SampleBuilder(mode)
     sample = builder.build(sdk_schema, resolver_for_standalone(sdk_schema))
     assert sdk_failures(case, sample) == [], "the sample builder made an instance the SDK rejects"
     assert our_failures(case, sample, builder.free_paths) == []
@@ -163,7 +184,7 @@ def test_instances_of_the_sdk_type_pass_our_schema(case: OracleCase, mode: str) 
 
 def test_every_listed_path_is_a_json_path() -> None:
     for path in sorted(SCHEMA_ROOT.glob("*sdk-differences.yaml")):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for entry in read_yaml(path) or []:
             assert {"event", "paths", "difference", "reason", "evidence"} <= set(entry), entry
             for listed in entry["paths"]:
                 assert re.fullmatch(r"\$(\.\w+|\[(\d+|\*)\])+", listed), (path.name, listed)
