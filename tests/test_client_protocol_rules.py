@@ -265,3 +265,19 @@ def test_an_out_of_band_response_is_told_by_its_metadata() -> None:
     )[0]
     feed(protocol, created("resp_oob", metadata=oob["response"]["metadata"]))
     assert not protocol.response_active and protocol.state.out_of_band == {"resp_oob"}
+
+
+def test_formats_asked_for_apply_before_the_server_confirms_them() -> None:
+    protocol = ClientProtocol()
+    feed(protocol, session())
+    pcmu = {"type": "audio/pcmu"}
+    update = {
+        "type": "session.update",
+        "session": {"type": "realtime", "audio": {"input": {"format": pcmu}}},
+    }
+    event_id = sent_events(protocol.send(update))[0]["event_id"]
+    assert protocol.state.session.audio_format("input").ga_type == "audio/pcmu"
+    assert protocol.state.session.audio_format("output").ga_type == "audio/pcm"
+    refusal = {"type": "error", "error": {"code": "invalid_value", "event_id": event_id}}
+    feed(protocol, refusal)
+    assert protocol.state.session.audio_format("input").ga_type == "audio/pcm"

@@ -90,6 +90,8 @@ class ClientProtocol(ClientRules):
         event.setdefault("event_id", self.ids.new("event"))
         if event.get("type") == "response.create":
             return self._send_response_create(event, reason)
+        if event.get("type") == "session.update":
+            self.state.session.requested(event["event_id"], event.get("session"))
         item = event.get("item")
         if event.get("type") == "conversation.item.create" and isinstance(item, dict):
             self._note_if_answer(item)
@@ -280,6 +282,7 @@ class ClientProtocol(ClientRules):
         codes that refuse a response) means no response is coming: release the queue."""
         error = event.get("error")
         details = error if isinstance(error, dict) else {}
+        self.state.session.refused(details.get("event_id"))
         active = self.state.response
         if active is None or active.id is not None:
             return []

@@ -20,21 +20,36 @@ Event = dict[str, Any]
 
 @dataclass
 class SessionView:
-    """The session as the server last described it (`session.created` / `session.updated`)."""
+    """The session as the server last described it (`session.created` / `session.updated`),
+    overlaid with the updates sent and not yet answered: the server applies a `session.update`
+    before any later event, so audio appended after it is already in the format it asks for."""
 
     config: dict[str, Any] | None = None
     configured: bool = False  # a `session.updated` has confirmed an update
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)  # event_id -> session
 
     def apply(self, event_type: str, session: Any) -> None:
         if isinstance(session, dict):
             self.config = session
         if event_type == "session.updated":
             self.configured = True
+            if self.pending:  # answers the oldest update (the server keeps their order)
+                del self.pending[next(iter(self.pending))]
+
+    def requested(self, event_id: str, session: Any) -> None:
+        if isinstance(session, dict):
+            self.pending[event_id] = session
+
+    def refused(self, event_id: Any) -> None:
+        self.pending.pop(event_id, None)
 
     def _audio(self, direction: str) -> dict[str, Any]:
-        audio = (self.config or {}).get("audio")
-        part = audio.get(direction) if isinstance(audio, dict) else None
-        return part if isinstance(part, dict) else {}
+        merged: dict[str, Any] = {}
+        for session in [self.config or {}, *self.pending.values()]:
+            audio = session.get("audio")
+            part = audio.get(direction) if isinstance(audio, dict) else None
+            merged.update(part if isinstance(part, dict) else {})
+        return merged
 
     def audio_format(self, direction: str) -> AudioFormat:
         """The session's input or output audio format (PCM16 when unknown or unparsable)."""
