@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import pytest
-import yaml
 from jsonschema import Draft7Validator
 
 from refclient.events import (
@@ -21,6 +20,7 @@ from rtproto.catalogue import DOCUMENTS, Api, load_catalogue
 from rtproto.schema_store import SchemaStore
 from schemas import SCHEMA_ROOT
 from tests.support.seeds import CHANNELS_37, SEED_CHANNELS, seed_text, voxengine_constants
+from tests.support.yaml_files import read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPEC_SCHEMA = Path(__file__).parent / "data" / "asyncapi-3.0.0-schema.json"
@@ -94,7 +94,7 @@ def test_every_event_file_is_in_a_document_and_every_message_has_its_file() -> N
 @pytest.mark.parametrize("document", sorted(DOCUMENTS.values()))
 def test_document_validates_against_the_official_asyncapi_3_schema(document: str) -> None:
     spec_schema = json.loads(SPEC_SCHEMA.read_text(encoding="utf-8"))
-    instance = yaml.safe_load((SCHEMA_ROOT / document).read_text(encoding="utf-8"))
+    instance = read_yaml(SCHEMA_ROOT / document)
     errors = sorted(Draft7Validator(spec_schema).iter_errors(instance), key=str)
     assert not errors, "\n".join(f"{e.json_path}: {e.message[:200]}" for e in errors[:10])
 
@@ -102,7 +102,7 @@ def test_document_validates_against_the_official_asyncapi_3_schema(document: str
 def test_the_official_schema_rejects_a_broken_document() -> None:
     """The spec test can fail: a channel with an undeclared field is caught."""
     spec_schema = json.loads(SPEC_SCHEMA.read_text(encoding="utf-8"))
-    instance = yaml.safe_load((SCHEMA_ROOT / DOCUMENTS["chat"]).read_text(encoding="utf-8"))
+    instance = read_yaml(SCHEMA_ROOT / DOCUMENTS["chat"])
     instance["channels"]["chat.completion.chunk"]["topic"] = "not an AsyncAPI field"
     assert not Draft7Validator(spec_schema).is_valid(instance)
 

@@ -13,11 +13,9 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from rtproto.catalogue import Api, load_catalogue
@@ -26,6 +24,7 @@ from rtproto.validation import EventValidator
 from schemas import SCHEMA_ROOT
 from tests.support.samples import Mode, SampleBuilder, resolver_for_standalone
 from tests.support.sdk_types import chat_chunk_type, sdk_adapter, sdk_event_types
+from tests.support.yaml_files import read_yaml
 
 CATALOGUE, STORE = load_catalogue(), SchemaStore()
 
@@ -53,8 +52,6 @@ def oracle_cases() -> list[OracleCase]:
     return cases
 
 
-# libyaml when present (ten times faster than the pure-Python loader on these files)
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CASES = oracle_cases()
 
 
@@ -69,10 +66,6 @@ def sdk_json_schema(model: type) -> dict[str, Any]:
     """The JSON Schema pydantic derives from an SDK type (costly: once per type)."""
     schema: dict[str, Any] = sdk_adapter(model).json_schema()
     return schema
-
-
-def read_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def load_differences() -> dict[tuple[str, str], list[list[str]]]:
