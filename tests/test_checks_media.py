@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from conformance.checks.media_cadence import underruns
 from conformance.checks.registry import Failure
-from tests.support.recordings import RecordingBuilder, judge
+from tests.support.recordings import RecordingBuilder, judge, ulaw_audio
 
 OUTPUT_CHECKS = [
     "media.clear_on_barge_in",
@@ -209,3 +209,37 @@ def test_playing_twice_as_fast_as_real_time_builds_a_backlog() -> None:
     failures = judge(b, OUTPUT_CHECKS)
     assert names(failures) == ["media.playout_backlog"]
     assert failures[0].actual == "1010 ms of audio queued at the call"  # 1990 sent by 2000
+
+
+def caller_with_stall(b: RecordingBuilder, stall: tuple[float, float] | None) -> None:
+    """The call's 20 ms caller frames from t=0 to 4000; during `stall` the harness's loop
+    stood still, so the frames due then went out together when it ended."""
+    for k in range(200):
+        due = 20.0 * (k + 1)
+        sent = stall[1] if stall and stall[0] <= due < stall[1] else due
+        media = {"track": "inbound", "payload": ulaw_audio(20)}
+        b.at(sent).call_in({"event": "media", "streamSid": "MZ1", "media": media})
+
+
+def stalled_bridge(harness_stalled: bool) -> RecordingBuilder:
+    b = answer(RecordingBuilder())
+    caller_with_stall(b, (2000, 2300) if harness_stalled else None)
+    return b.at(1020).play(980).at(2300).play(1020)  # nothing sent from 2000 to 2300
+
+
+def test_an_underrun_the_harness_caused_is_excused() -> None:
+    assert judge(stalled_bridge(harness_stalled=True), OUTPUT_CHECKS) == []
+    [failure] = judge(stalled_bridge(harness_stalled=False), OUTPUT_CHECKS)
+    assert failure.actual == "1 underrun(s), 200 ms of silence in item item_a1 (longest 200 ms)"
+
+
+def test_harness_lateness_is_read_from_the_calls_own_schedule() -> None:
+    from conformance.checks.harness_clock import HarnessLateness
+
+    frames = [(20.0 * (k + 1), 20.0) for k in range(10)]
+    frames[5] = (frames[5][0] + 70, 20.0)  # one frame sent 70 ms late
+    lateness = HarnessLateness(frames)
+    assert lateness.between(0, 100) == 0
+    assert lateness.between(150, 200) == 70
+    assert lateness.excuse(100, 150, 200) == 30
+    assert HarnessLateness([]).excuse(100, 0, 1000) == 100  # no call: nothing excused

@@ -4,12 +4,13 @@ buffer, and how much it queues there (see media.py for the evidence behind the b
 Two measures, because a carrier forgives one and not the other: a pacer that stalls and then
 catches up (absolute deadlines; or the machine was busy) costs an underrun only if the stall
 outlasts the jitter buffer; a pacer that drifts slower than real time starves any buffer in
-the end. The drift is the median slope of arrival time over audio time between frames half a
-run apart, so a stall and its catch-up do not move it.
+the end. The drift is the median slope of arrival time over audio time across half-second
+windows, so a stall and its catch-up move only the windows around them.
 """
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Iterator
 
@@ -17,22 +18,30 @@ from conformance.call.playout import PlayedFrame
 from conformance.checks.media import NO_CALL, timeline
 from conformance.checks.registry import BoundCheck, Violation, check
 
-MIN_DRIFT_AUDIO_MS = 1000  # shorter runs say too little about a rate
+MIN_DRIFT_AUDIO_MS = 2000  # shorter runs say too little about a rate
+DRIFT_WINDOW_MS = 500  # the rate is measured over windows this long, and their median taken
+SMOOTH_FRAMES = 5  # lateness is floored by a running minimum this wide
 
 
 def pacing_rate(frames: list[PlayedFrame]) -> float | None:
-    """Ms of wall time per ms of audio sent (1.0: real time; above: slower), or None when the
-    run is too short to tell."""
+    """Ms of wall time per ms of audio sent (1.0: real time; above: slower), as the median over
+    windows of DRIFT_WINDOW_MS of audio, or None when the run is too short to tell. Each
+    frame's lateness against the run's schedule is first floored over SMOOTH_FRAMES (scheduling
+    delays only ever make a frame later, so the earliest of a few shows the pacer's own
+    schedule); a stall touches only the windows around it; a drift, all of them."""
     starts, total = [], 0.0
     for frame in frames:
         starts.append(total)
         total += frame.duration_ms
     if total < MIN_DRIFT_AUDIO_MS:
         return None
-    half = len(frames) // 2
+    late = [frame.arrival_ms - start for frame, start in zip(frames, starts, strict=True)]
+    half = SMOOTH_FRAMES // 2
+    smooth = [min(late[max(0, k - half) : k + half + 1]) for k in range(len(late))]
+    width = bisect.bisect_left(starts, DRIFT_WINDOW_MS)
     slopes = [
-        (frames[i + half].arrival_ms - frames[i].arrival_ms) / (starts[i + half] - starts[i])
-        for i in range(len(frames) - half)
+        1 + (smooth[i + width] - smooth[i]) / (starts[i + width] - starts[i])
+        for i in range(len(frames) - width)
     ]
     return statistics.median(slopes)
 
@@ -86,7 +95,11 @@ def playout_cadence(bound: BoundCheck) -> Iterator[Violation]:
     for item in line.items:
         frames = line.frames_of(item)
         yield from _drift(bound, item.item_id, frames)
-        found = underruns(frames, bound.tolerance["jitter_ms"])
+        jitter = bound.tolerance["jitter_ms"]
+        found = [
+            (t, line.harness.excuse(ms, t - jitter, t + ms)) for t, ms in underruns(frames, jitter)
+        ]
+        found = [(t, ms) for t, ms in found if ms > 0]
         total = sum(ms for _, ms in found)
         bound.measure("underrun_ms", total)
         if total > bound.tolerance["max_underrun_ms"]:

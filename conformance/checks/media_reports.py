@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from conformance.checks.media import timeline
+from conformance.call.playout import playout_of_records
 from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import Entry
+from conformance.recording import CaseRecording
 
 STARTED, ENDED = "WebSocketMediaStarted", "WebSocketMediaEnded"
 END_SILENCE_MS = 1000  # "1 second of silence"
@@ -30,12 +30,15 @@ class Run:
         return self.end_ms + END_SILENCE_MS
 
 
-def heard_runs(bound: BoundCheck) -> list[Run]:
-    line = timeline(bound)
-    if line.playout is None:
+def heard_runs(recording: CaseRecording) -> list[Run]:
+    """Runs of heard audio on the recording's own clock: the client times its reports by what
+    it played, stalls of the harness included, so no correction applies here."""
+    try:
+        playout = playout_of_records(entry.record for entry in recording.on("call"))
+    except ValueError:  # no call
         return []
     runs: list[Run] = []
-    for frame in line.playout.heard():
+    for frame in playout.heard():
         if runs and frame.start_ms - runs[-1].end_ms < END_SILENCE_MS:
             runs[-1] = Run(runs[-1].start_ms, max(runs[-1].end_ms, frame.end_ms))
         else:
@@ -44,15 +47,14 @@ def heard_runs(bound: BoundCheck) -> list[Run]:
 
 
 def _judge(
-    name: str, due: list[float], reports: list[Entry], limit: float, every_run: bool
+    name: str, due: list[float], reports: list[float], limit: float, every_run: bool
 ) -> Iterator[Violation]:
     """Each report must match a run (within `limit` of when it was due), at most one report a
     run; the first run's report is required, later runs' only with `every_run` (a driver may
     pass on only the first of each kind). Reports still due at the recording's end are not
     judged: `due` holds only those that were."""
     open_due = list(due)
-    for entry in reports:
-        t_ms = entry.t_ms or 0.0
+    for t_ms in reports:
         near = min(open_due, key=lambda d: abs(d - t_ms), default=None)
         if near is not None and abs(near - t_ms) <= limit:
             open_due.remove(near)
@@ -88,9 +90,11 @@ def media_reports(bound: BoundCheck) -> Iterator[Violation]:
     expect = bound.ctx.expect.get("media_reports")
     if not started and not ended and not expect:
         return  # the client does not report these: nothing to judge
-    runs, limit = heard_runs(bound), bound.tolerance["report_ms"]
+    runs, limit = heard_runs(recording), bound.tolerance["report_ms"]
     end_ms, every_run = recording.end_ms() or 0.0, expect == "every_run"
     starts = [run.start_ms for run in runs if run.start_ms + limit <= end_ms]
     ends = [run.ended_ms for run in runs if run.ended_ms + limit <= end_ms]
-    yield from _judge(STARTED, starts, started, limit, every_run)
-    yield from _judge(ENDED, ends, ended, limit, every_run)
+    started_ms = [entry.t_ms or 0.0 for entry in started]
+    ended_ms = [entry.t_ms or 0.0 for entry in ended]
+    yield from _judge(STARTED, starts, started_ms, limit, every_run)
+    yield from _judge(ENDED, ends, ended_ms, limit, every_run)

@@ -6,6 +6,9 @@
   the same model the live virtual call runs), and the caller's own audio sent to the client.
 - The client's `input_audio_buffer.append`s, each with the input format declared then.
 
+Times are as recorded; `harness` says how late the harness itself was (harness_clock.py), so
+that timing checks can excuse the delays that were the suite's, not the client's.
+
 A frame the client sends into the call belongs to the item whose audio was arriving then: the
 frames that arrived from the item's first audio delta until the next item's first delta (a
 bridge cannot play an item's audio before it has received it, and plays items in order).
@@ -20,6 +23,7 @@ from typing import Any
 
 from conformance.call.playout import PlayedFrame, Playout, playout_of_records, reader_of
 from conformance.checks.grammar_rules import ga_type, obj
+from conformance.checks.harness_clock import HarnessLateness
 from conformance.checks.stream_state import base64_size, session_audio_format
 from conformance.recording import CaseRecording, Entry
 from rtproto.audio.formats import PCM16, AudioFormat
@@ -59,6 +63,7 @@ class Timeline:
     playout: Playout | None  # None: the case has no call
     caller: list[tuple[float, float]]  # (t_ms, ms) of the caller's audio from the call
     end_ms: float
+    harness: HarnessLateness
 
     def item(self, item_id: str | None) -> ItemAudio | None:
         return next((item for item in self.items if item.item_id == item_id), None)
@@ -153,6 +158,7 @@ class _OpenAISide:
 
 
 def timeline_of(recording: CaseRecording) -> Timeline:
+    caller = caller_audio(recording)
     side = _OpenAISide()
     for entry in recording.on("openai"):
         if entry.event is not None:
@@ -162,8 +168,9 @@ def timeline_of(recording: CaseRecording) -> Timeline:
         side.speech_started,
         side.appends,
         _call_playout(recording),
-        caller_audio(recording),
+        caller,
         recording.end_ms() or 0.0,
+        HarnessLateness(caller),
     )
 
 
