@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.case_session import session_for
 from rtproto.scenario.matchers import Eq
 from rtproto.scenario.rule_events import expected_types
 from rtproto.scenario.spec import BurstScript, Rule, Scenario, TemplateStep
@@ -116,14 +117,6 @@ BARGE_IN_CHECKS = (
 )
 
 
-def _session(scenario: Scenario) -> dict[str, Any]:
-    """The session.update the case asks for: the caller's input format when there is one."""
-    session: dict[str, Any] = {"type": "realtime"}
-    if scenario.caller is not None:
-        session["audio"] = {"input": {"format": scenario.caller.fmt.ga()}}
-    return session
-
-
 def _rule_type(rule: Rule) -> str | None:
     types = expected_types(rule)
     return types[0] if types else None
@@ -169,7 +162,10 @@ class _Walk:
     steps: list[Step]
     needs: set[str]
     missing: list[str]
+    scenario: Scenario | None = None
     item_pending: bool = False
+    item_required: bool = False
+    configured: bool = False
     tool_answered: bool = False
     responses: int = 0
 
@@ -178,7 +174,10 @@ class _Walk:
         client event only they expect does not make the case unrunnable."""
         kind = _rule_type(rule)
         missing_before = len(self.missing)
-        if kind in AUDIO_TYPES or kind == "session.update":
+        if kind in AUDIO_TYPES:
+            return
+        if kind == "session.update":
+            self._configure(rule)
             return
         if kind == "conversation.item.create":
             self._item(rule)
@@ -194,13 +193,21 @@ class _Walk:
         if rule.limit is None:
             del self.missing[missing_before:]
 
+    def _configure(self, rule: Rule) -> None:
+        """The first session.update rule is the case's first step; a later required one is
+        another configure at its place."""
+        assert self.scenario is not None
+        if not self.configured:
+            self.configured = True
+            self.steps[0] = Step("configure", session_for(rule, self.scenario))
+        elif rule.limit is not None:
+            self.steps.append(Step("configure", session_for(rule, self.scenario)))
+
     def finish(self) -> None:
-        """A user item no response.create followed: said as text all the same."""
-        if self.item_pending:
-            self.item_pending = False
-            self.responses += 1
-            self.needs.add("text")
-            self.steps.append(Step("send_text", USER_TEXT))
+        """A required user item that no response.create follows: no driver call adds an item
+        without asking for a response."""
+        if self.item_pending and self.item_required:
+            self.missing.append("conversation.item.create with no response.create after it")
 
     def _item(self, rule: Rule) -> None:
         if _field(rule, "item.type") == "function_call_output":
@@ -208,6 +215,7 @@ class _Walk:
             self.tool_answered = True
         else:
             self.item_pending = True
+            self.item_required = rule.limit is not None
 
     def _response(self) -> None:
         if self.item_pending:
@@ -229,7 +237,7 @@ def derive(scenario: Scenario) -> Derived:
     """Every part of the case, from the scenario alone."""
     rules = scenario.rules
     streams = scenario.caller is not None or any(_rule_type(r) in AUDIO_TYPES for r in rules)
-    walk = _Walk([Step("configure", _session(scenario))], set(), [])
+    walk = _Walk([Step("configure", session_for(None, scenario))], set(), [], scenario)
     tools = _tool_names(scenario)
     if tools:
         walk.steps.append(Step("set_tool_outputs", tools))

@@ -299,10 +299,12 @@ async def run_case(
                 run.call = await stack.enter_async_context(call)
             await _drive(run)
             await _close(run)
-        recording = collect(run)
+        # Collecting and judging are CPU work: off the loop, so that the real-time cases still
+        # running beside this one keep their pace (their media is what the checks time).
+        recording = await asyncio.to_thread(collect, run)
     finally:
         side.forget(run.token)
-    return _graded(run, recording, deviations or KnownDeviations())
+    return await asyncio.to_thread(_graded, run, recording, deviations or KnownDeviations())
 
 
 def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations) -> CaseResult:

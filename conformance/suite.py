@@ -18,7 +18,7 @@ from conformance.runner import CaseResult, DriverFactory, run_cases
 from conformance.verdicts import KnownDeviations
 
 # The reference client's driver (conformance/drivers/reference.py): the default client.
-REFERENCE_CLIENT = "conformance.drivers.reference:ReferenceDriver"
+REFERENCE_CLIENT = "conformance.drivers.reference:reference"
 
 
 class UsageError(ValueError):
