@@ -1,8 +1,8 @@
 """The reference client: a Python mirror of the VoxEngine `OpenAI` module and its media bridge.
 
-    client = await refclient.create_realtime_api_client(api_key=KEY, dialect="ga")
-    client.add_event_listener(refclient.RealtimeAPIEvents.ResponseOutputTextDelta, on_delta)
-    await client.session_update({"session": {"type": "realtime"}})
+client = await refclient.create_realtime_api_client(api_key=KEY, dialect="ga")
+client.add_event_listener(refclient.RealtimeAPIEvents.ResponseOutputTextDelta, on_delta)
+await client.session_update({"session": {"type": "realtime"}})
 """
 
 from refclient.events import (

@@ -21,7 +21,8 @@ from refclient.events import RealtimeAPIEvents
 from refclient.listeners import Handler
 from refclient.media.base import MediaUnit, PlayedAudio
 from refclient.media_link import BridgeFactory, MediaLink
-from refclient.realtime_connection import ClientClosedError, RealtimeConnection, RealtimeOptions
+from refclient.realtime_connection import RealtimeConnection
+from refclient.realtime_options import ClientClosedError, RealtimeOptions
 from refclient.reconnect import ReconnectPolicy
 from rtproto.client import ClientProtocol, PlayAudio
 from rtproto.handshake import Dialect

@@ -14,56 +14,32 @@ import contextlib
 import json
 import logging
 import secrets
-import ssl as ssl_module
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from refclient import outgoing
 from refclient.endpoint import handshake_headers, realtime_url
 from refclient.events import RealtimeAPIEvents
+from refclient.frame_log import FrameLog
 from refclient.listeners import EventListeners
-from refclient.privacy import redact, redacted
-from refclient.reconnect import EXPIRED_CODE, ReconnectPolicy
+from refclient.privacy import redacted
+from refclient.realtime_options import ClientClosedError, RealtimeOptions
+from refclient.reconnect import EXPIRED_CODE, reconnect
 from refclient.statistics import Statistics
 from refclient.trace import TraceWriter
 from rtproto.client import ClientProtocol, Intent, Notice, PlayAudio, SendEvent, StopPlayout
-from rtproto.client.protocol import known_server_types
+from rtproto.client.shapes import known_server_types
 from rtproto.dialects import to_ga
-from rtproto.handshake import Dialect
-
-if TYPE_CHECKING:
-    from refclient.media_link import BridgeFactory
 
 log = logging.getLogger("refclient")
 COMPACT = (",", ":")
 CLOSE_TIMEOUT_S = 5.0
 CLIENT_CLOSE_CODE = 1000
 CONSTANTS = frozenset(constant.value for constant in RealtimeAPIEvents)
-
-
-class ClientClosedError(RuntimeError):
-    """A method was called on a client whose connection is closed."""
-
-
-@dataclass
-class RealtimeOptions:
-    api_key: str
-    model: str
-    base_url: str
-    dialect: Dialect = "ga"
-    on_web_socket_close: Callable[[dict[str, Any]], Any] | None = None
-    statistics: bool = False
-    trace: bool | str | Path = False
-    privacy: bool = False
-    reconnect: ReconnectPolicy | None = None
-    tool_outputs: dict[str, str] = field(default_factory=dict)
-    bridge_factory: BridgeFactory | None = None
-    ssl: ssl_module.SSLContext | None = None
 
 
 class RealtimeConnection:
@@ -79,11 +55,12 @@ class RealtimeConnection:
         self.listeners = EventListeners(self._handler_failed)
         self.stats = Statistics() if options.statistics else None
         self.trace: TraceWriter | None = None
+        self.frames = FrameLog(None, self.stats, options.privacy)
         self.connection_id: str | None = None
         self.closed = False
         self._closing = False
         self._expired = False
-        self._last_session_update: dict[str, Any] | None = None
+        self.last_session_update: dict[str, Any] | None = None
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -112,6 +89,7 @@ class RealtimeConnection:
         headers = handshake_headers(self.options.api_key, self.dialect)
         if self.trace is None and (path := self._trace_path()) is not None:
             self.trace = TraceWriter(path, self.options.privacy)
+            self.frames.trace = self.trace
         if self._http is None:
             self._http = aiohttp.ClientSession()
         self._ws = await self._http.ws_connect(
@@ -162,10 +140,7 @@ class RealtimeConnection:
             event = json.loads(text)
         except ValueError:
             event = None
-        if self.trace:
-            self.trace.text("server", text, event)
-        if self.stats:
-            self.stats.frame("server", len(text.encode()), self._audio_ms(event, "output"))
+        self.frames.received_text(text, event)
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             shown = redacted(text) if self.options.privacy else text[:500]
             self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "malformed_frame", "data": shown})
@@ -174,8 +149,7 @@ class RealtimeConnection:
             await self._on_event(ga_event, now)
 
     async def _on_event(self, event: dict[str, Any], now: float) -> None:
-        if self.stats:
-            self.stats.server_event(event, now)
+        self.frames.received_event(event, now, self.protocol.state.session)
         error = event.get("error")
         if (
             event["type"] == "error"
@@ -202,21 +176,8 @@ class RealtimeConnection:
         )
 
     def _on_binary(self, data: bytes) -> None:
-        if self.trace:
-            self.trace.binary("server", len(data))
-        if self.stats:
-            self.stats.frame("server", len(data))
+        self.frames.received_binary(len(data))
         self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "binary_frame", "size": len(data)})
-
-    def _audio_ms(self, event: Any, direction: str) -> float:
-        if not isinstance(event, dict):
-            return 0.0
-        payload = event.get("delta") if direction == "output" else event.get("audio")
-        kinds = ("response.output_audio.delta", "response.audio.delta", "input_audio_buffer.append")
-        if event.get("type") not in kinds or not isinstance(payload, str):
-            return 0.0
-        fmt = self.protocol.state.session.audio_format(direction)
-        return outgoing.base64_size(payload) / fmt.bytes_per_ms
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -239,7 +200,7 @@ class RealtimeConnection:
         self.ensure_open()
         outgoing.for_wire(event, self.dialect)
         if event_type == "session.update":
-            self._last_session_update = event
+            self.last_session_update = event
         await self.run_intents(self.protocol.send(event))
 
     async def run_intents(self, intents: list[Intent]) -> None:
@@ -270,7 +231,7 @@ class RealtimeConnection:
             for wire_event in wire_events:
                 text = json.dumps(wire_event, separators=COMPACT)
                 await ws.send_str(text)
-                self._record_sent(wire_event, text)
+                self.frames.sent(wire_event, text, self.protocol.state.session)
 
     async def write_unchecked(self, event: dict[str, Any]) -> None:
         """Send `event` as it is: no check, no rules, no translation. Only for the conformance
@@ -280,16 +241,7 @@ class RealtimeConnection:
                 raise ClientClosedError("the Realtime connection is closed; nothing was sent")
             text = json.dumps(event, separators=COMPACT)
             await self._ws.send_str(text)
-            self._record_sent(event, text)
-
-    def _record_sent(self, event: dict[str, Any], text: str) -> None:
-        if self.trace:
-            self.trace.text("client", text, event)
-        if self.stats:
-            self.stats.frame("client", len(text.encode()), self._audio_ms(event, "input"))
-            self.stats.client_event(event, time.monotonic())
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("sent %s", redact(event) if self.options.privacy else event)
+            self.frames.sent(event, text, self.protocol.state.session)
 
     # -- closing and reconnecting -------------------------------------------------------------
 
@@ -301,7 +253,7 @@ class RealtimeConnection:
             self.trace.close(side, code, reason)
         facts = {"code": code, "reason": reason, "expired": self._expired, "by": side}
         self._call_close_callback(facts)
-        if not self._closing and await self._reconnect(facts):
+        if not self._closing and await reconnect(self, self.options.reconnect, facts):
             return
         if not self._closing:
             self.emit(RealtimeAPIEvents.WebSocketError, {"kind": "closed", **facts})
@@ -315,27 +267,6 @@ class RealtimeConnection:
             callback(facts)
         except Exception as error:
             self._handler_failed("on_web_socket_close", error)
-
-    async def _reconnect(self, facts: dict[str, Any]) -> bool:
-        policy = self.options.reconnect
-        attempt = 1
-        while policy is not None and policy.retries(bool(facts["expired"]), attempt):
-            await asyncio.sleep(policy.delay_s(attempt))
-            try:
-                self.protocol.reset()
-                await self.open()
-            except (aiohttp.ClientError, OSError) as error:
-                log.warning("reconnect attempt %d failed: %r", attempt, error)
-                attempt += 1
-                continue
-            if self._last_session_update is not None:
-                await self.run_intents(self.protocol.send(self._last_session_update))
-            self.emit(
-                RealtimeAPIEvents.ConnectorInformation,
-                {"kind": "reconnected", "attempt": attempt, **facts},
-            )
-            return True
-        return False
 
     async def _finish(self) -> None:
         self.closed = True

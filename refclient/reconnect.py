@@ -15,8 +15,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+import aiohttp
+
+from refclient.events import RealtimeAPIEvents
+from rtproto.client import ClientProtocol, Intent
+
+log = logging.getLogger("refclient")
 EXPIRED_CODE = "session_expired"
 
 
@@ -36,3 +45,39 @@ class ReconnectPolicy:
         if expired and not self.on_session_expired:
             return False
         return attempt <= self.max_attempts
+
+
+class Reconnectable(Protocol):
+    protocol: ClientProtocol
+    last_session_update: dict[str, Any] | None
+
+    async def open(self) -> None: ...
+
+    async def run_intents(self, intents: list[Intent]) -> None: ...
+
+    def emit(self, name: Any, data: Any) -> None: ...
+
+
+async def reconnect(
+    connection: Reconnectable, policy: ReconnectPolicy | None, facts: dict[str, Any]
+) -> bool:
+    """Open a new session after a drop, as `policy` allows; True once one is open."""
+    attempt = 1
+    while policy is not None and policy.retries(bool(facts["expired"]), attempt):
+        await asyncio.sleep(policy.delay_s(attempt))
+        try:
+            connection.protocol.reset()
+            await connection.open()
+        except (aiohttp.ClientError, OSError) as error:
+            log.warning("reconnect attempt %d failed: %r", attempt, error)
+            attempt += 1
+            continue
+        if connection.last_session_update is not None:
+            update = connection.last_session_update
+            await connection.run_intents(connection.protocol.send(update))
+        connection.emit(
+            RealtimeAPIEvents.ConnectorInformation,
+            {"kind": "reconnected", "attempt": attempt, **facts},
+        )
+        return True
+    return False

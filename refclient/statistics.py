@@ -47,11 +47,13 @@ class Statistics:
     _create_sent_at: list[float] = field(default_factory=list, repr=False)
     _created_at: dict[str, float] = field(default_factory=dict, repr=False)
 
-    def frame(self, direction: str, size: int, audio_ms: float = 0.0) -> None:
+    def frame(self, direction: str, size: int) -> None:
         side = self.sent if direction == "client" else self.received
         side.frames += 1
         side.bytes += size
-        side.audio_ms += audio_ms
+
+    def audio(self, direction: str, ms: float) -> None:
+        (self.sent if direction == "client" else self.received).audio_ms += ms
 
     def client_event(self, event: dict[str, Any], now: float) -> None:
         if event.get("type") == "response.create":

@@ -14,8 +14,9 @@ client (refclient.realtime) is the aiohttp pump around this protocol.
 """
 
 from rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent, StopPlayout
-from rtproto.client.protocol import ClientProtocol, ClientRuleError, known_server_types
+from rtproto.client.protocol import ClientProtocol, ClientRuleError
 from rtproto.client.rules import ClientRules
+from rtproto.client.shapes import known_server_types
 from rtproto.client.state import ClientState
 
 __all__ = [

@@ -13,12 +13,11 @@ from __future__ import annotations
 import base64
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from typing import Any
 
-from rtproto.catalogue import load_catalogue
 from rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent
-from rtproto.client.rules import ClientRules, request_of
+from rtproto.client.rules import ClientRules
+from rtproto.client.shapes import calls_in_output, known_server_types, request_of, truncate_event
 from rtproto.client.state import ActiveResponse, ClientState, Event, FunctionCall
 from rtproto.ids import IdFactory
 
@@ -30,15 +29,6 @@ RESPONSE_REFUSALS = frozenset({"rate_limit_exceeded", "conversation_already_has_
 
 class ClientRuleError(ValueError):
     """The application asked for something a correct client never sends."""
-
-
-@cache
-def known_server_types() -> frozenset[str]:
-    """Every GA server event type of the catalogue (anything else is unknown)."""
-    catalogue = load_catalogue()
-    return frozenset(
-        spec.type for spec in catalogue.events("realtime", "ga") if spec.direction == "server"
-    )
 
 
 class ClientProtocol(ClientRules):
@@ -296,24 +286,3 @@ class ClientProtocol(ClientRules):
 
     def output_format(self) -> Any:
         return self.state.session.audio_format("output")
-
-
-def calls_in_output(response: Event, known: Mapping[str, FunctionCall]) -> dict[str, FunctionCall]:
-    """Completed function calls listed in `response.done`'s output that were not seen yet."""
-    found: dict[str, FunctionCall] = {}
-    for item in response.get("output") or []:
-        if isinstance(item, dict) and item.get("type") == "function_call":
-            call_id = item.get("call_id")
-            if isinstance(call_id, str) and call_id not in known:
-                arguments = item.get("arguments") or ""
-                found[call_id] = FunctionCall(call_id, str(item.get("name")), arguments, True)
-    return found
-
-
-def truncate_event(item_id: str, content_index: int, audio_end_ms: int) -> Event:
-    return {
-        "type": "conversation.item.truncate",
-        "item_id": item_id,
-        "content_index": content_index,
-        "audio_end_ms": audio_end_ms,
-    }

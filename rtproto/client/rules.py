@@ -7,9 +7,8 @@ docstring states the rule and why it is right (shared/PROTOCOL.md §2 Cancel and
 
 from __future__ import annotations
 
-from typing import Any
-
 from rtproto.client.intents import Intent, SendEvent, StopPlayout
+from rtproto.client.shapes import METADATA_KEY, function_call_output
 from rtproto.client.state import ClientState, Event, FunctionCall
 
 
@@ -86,20 +85,3 @@ class ClientRules:
         self.state.stopped |= {item_id for item_id, _ in self.state.playing}
         self.state.playing.clear()
         return [StopPlayout(reason)]
-
-
-METADATA_KEY = "client_event_id"
-
-
-def request_of(response: Any) -> str | None:
-    """The `event_id` of the `response.create` a response echoes in its metadata, if any."""
-    metadata = response.get("metadata") if isinstance(response, dict) else None
-    value = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def function_call_output(call_id: str, output: str) -> dict[str, Any]:
-    return {
-        "type": "conversation.item.create",
-        "item": {"type": "function_call_output", "call_id": call_id, "output": output},
-    }

@@ -1,0 +1,35 @@
+"""The Realtime client's options (create_realtime_api_client's parameters) and its errors."""
+
+from __future__ import annotations
+
+import ssl as ssl_module
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refclient.reconnect import ReconnectPolicy
+from rtproto.handshake import Dialect
+
+if TYPE_CHECKING:
+    from refclient.media_link import BridgeFactory
+
+
+class ClientClosedError(RuntimeError):
+    """A method was called on a client whose connection is closed."""
+
+
+@dataclass
+class RealtimeOptions:
+    api_key: str
+    model: str
+    base_url: str
+    dialect: Dialect = "ga"
+    on_web_socket_close: Callable[[dict[str, Any]], Any] | None = None
+    statistics: bool = False
+    trace: bool | str | Path = False
+    privacy: bool = False
+    reconnect: ReconnectPolicy | None = None
+    tool_outputs: dict[str, str] = field(default_factory=dict)
+    bridge_factory: BridgeFactory | None = None
+    ssl: ssl_module.SSLContext | None = None
