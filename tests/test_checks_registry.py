@@ -66,3 +66,18 @@ def test_failure_text_lists_every_acceptable_outcome() -> None:
         "  Actual: timeout (at 1820 ms)",
         "  Reproduce: pytest conformance --case 5.4.2 -n0 -vv",
     ]
+
+
+def test_checks_never_load_the_network_layer() -> None:
+    """Layer rule: checks are pure functions of a recording (run in a fresh interpreter, as
+    this test session may have loaded aiohttp for other tests)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from conformance.checks.registry import load_all_checks; "
+        "load_all_checks(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('aiohttp', 'asyncio', 'socket', 'mockserver', 'refclient')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
