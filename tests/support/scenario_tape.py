@@ -18,6 +18,7 @@ from typing import Any
 from rtproto.api_errors import ApiError
 from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream, UnmatchedRequest
 from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
+from tests.support.virtual_clock import VirtualClock
 
 COMPACT = (",", ":")
 
@@ -119,7 +120,4 @@ class RecordedStream:
 
     def drain(self) -> list[Outgoing]:
         """Everything it sends, deadline by deadline."""
-        sent: list[Outgoing] = []
-        while (deadline := self.next_deadline()) is not None:
-            sent += self.due(deadline)
-        return sent
+        return [item for _, item in VirtualClock(self).run_out()]
