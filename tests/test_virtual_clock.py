@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from rtproto.server.realtime.outbox import Close, Outgoing, Send
 from tests.support.virtual_clock import VirtualClock, events, kinds
 
@@ -37,3 +40,17 @@ def test_the_clock_never_goes_back_and_step_says_when_nothing_is_pending() -> No
     clock.deliver(None, lambda now: clock.subject.pending.append((now - 1.0, HELLO)))
     assert clock.sent == [(5.0, HELLO)]  # a deadline already past goes out now
     assert clock.step() is False and clock.now == 5.0
+
+
+HAND_LOOP = re.compile(r"while\b[^\n]*next_deadline\(\)")
+
+
+def test_no_other_test_module_runs_its_own_deadline_loop() -> None:
+    """The loop has one home (copies drifted: some sent at the deadline, some at `now`)."""
+    tests = Path(__file__).parent
+    copies = [
+        str(path.relative_to(tests))
+        for path in sorted(tests.rglob("*.py"))
+        if path.name != "virtual_clock.py" and HAND_LOOP.search(path.read_text(encoding="utf-8"))
+    ]
+    assert copies == []
