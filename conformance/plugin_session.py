@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from conformance.verdicts import DeviationsError, KnownDeviations, load_deviatio
 
 PLAN = pytest.StashKey[Plan]()
 RUN_ID = pytest.StashKey[str]()
+STARTED = pytest.StashKey[datetime]()
 GROUP = "xdist_group"
 STOP_S = 10.0
 WAIT_MARGIN_S = 30.0  # beyond a case's own time limit: closing, checks, a busy machine
@@ -60,7 +62,7 @@ def check_options(config: pytest.Config) -> None:
 
 
 def output_dir(config: pytest.Config) -> Path:
-    config.stash[RUN_ID] = new_run_id()
+    config.stash[RUN_ID], config.stash[STARTED] = new_run_id(), datetime.now(UTC)
     chosen = config.option.conformance_output
     base = Path(config.invocation_params.dir)
     return base / chosen if chosen else base / REPORTS_DIR / config.stash[RUN_ID]
@@ -160,7 +162,7 @@ def write_run(config: pytest.Config, records: list[dict[str, Any]]) -> Path:
     info = results_io.RunInfo(
         config.stash.get(RUN_ID, new_run_id()), f"{chosen.client_name} ({chosen.client_spec})",
         sorted(chosen.capabilities), list(chosen.dialects), chosen.strict, list(chosen.patterns),
-        workers=workers,
+        started_at=config.stash.get(STARTED, datetime.now(UTC)), workers=workers,
     )  # fmt: skip
     document = results_io.document(info, records)
     return results_io.write_results(config.stash[OUTPUT], document)
