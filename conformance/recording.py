@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from rtproto.transcript import TranscriptLine, dialect_from_handshake, parse_lines
+from rtproto.catalogue import Api
+from rtproto.transcript import TranscriptLine, api_of_event, dialect_from_handshake, parse_lines
 
 Wire = Literal["openai", "call", "driver"]
 WIRES: tuple[Wire, ...] = ("openai", "call", "driver")
@@ -85,6 +86,13 @@ def _wire_of(record: Mapping[str, Any], number: int) -> Wire:
     return wire  # type: ignore[no-any-return]
 
 
+def api_of_path(path: Any) -> Api:
+    """The API of a WebSocket by its path: the Responses WebSocket mode, or Realtime."""
+    if isinstance(path, str) and path.rstrip("/").endswith("/responses"):
+        return "responses"
+    return "realtime"
+
+
 @dataclass(frozen=True)
 class CaseRecording:
     """Every line of one case, both wires and the driver, with the views the checks need."""
@@ -135,6 +143,26 @@ class CaseRecording:
     def server_events(self) -> list[Entry]:
         """Events the server (the mock, or the real API in a trace) sent on the OpenAI wire."""
         return [entry for entry in self.on("openai", "server") if entry.event is not None]
+
+    def by_api(self) -> list[tuple[Api, Entry]]:
+        """OpenAI-wire entries with the API they belong to: a WebSocket's by its handshake path
+        (`/v1/responses`: the Responses WebSocket mode, else Realtime), an HTTP stream's events
+        by their shape (Chat chunks, Responses `sequence_number`)."""
+        found: list[tuple[Api, Entry]] = []
+        socket_api: Api = "realtime"
+        for entry in self.on("openai"):
+            meta = entry.meta or {}
+            if meta.get("kind") == "handshake":
+                socket_api = api_of_path(meta.get("path"))
+            api = socket_api
+            if entry.event is not None and api_of_event(entry.event) != "realtime":
+                api = api_of_event(entry.event)
+            found.append((api, entry))
+        return found
+
+    def realtime(self) -> list[Entry]:
+        """OpenAI-wire entries of Realtime connections only."""
+        return [entry for api, entry in self.by_api() if api == "realtime"]
 
     def client_frames(self) -> list[Entry]:
         """Non-JSON data frames the client sent on the OpenAI wire (text that is not JSON,

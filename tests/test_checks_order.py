@@ -219,3 +219,12 @@ def test_failure_text_has_the_five_parts() -> None:
     assert lines[2].startswith("  Expected: 0 <= audio_end_ms <= 1000")
     assert lines[3].startswith("  Actual: audio_end_ms 2535") and "(at " in lines[3]
     assert lines[-1] == "  Reproduce: pytest conformance --case 5.4.2 -n0 -vv"
+
+
+def test_responses_websocket_and_http_streams_are_not_judged_as_realtime() -> None:
+    b = RecordingBuilder(handshake=False)
+    b.meta({"kind": "handshake", "http_status": 101, "path": "/v1/responses"})
+    b.line("client", "event", {"type": "response.create", "model": "gpt-4o", "input": "hi"})
+    b.line("server", "event", {"type": "response.created", "sequence_number": 0})
+    b.line("client", "event", {"type": "response.create", "model": "gpt-4o", "input": "more"})
+    assert judge(b, ORDER_CHECKS) == []

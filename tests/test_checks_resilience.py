@@ -166,3 +166,13 @@ def test_a_clean_close_while_the_case_still_has_steps_is_a_death() -> None:
     b.at(300).step("send_text", error="not connected", text="hi")
     failures = judge(b, ["resilience.stays_connected"])
     assert failures[0].actual.startswith("connection closed by the client (code 1000) 10 ms")
+
+
+def test_faults_are_read_in_the_api_of_their_connection() -> None:
+    b = RecordingBuilder(handshake=False)
+    b.meta({"kind": "handshake", "http_status": 101, "path": "/v1/responses"})
+    for number, kind in enumerate(("response.created", "response.completed")):
+        b.line("server", "event", {"type": kind, "sequence_number": number})
+    assert faults_in(b.build(), "ga") == []  # Responses events, not unknown Realtime ones
+    b.line("server", "event", {"type": "response.future_thing", "sequence_number": 2})
+    assert [f.kind for f in faults_in(b.build(), "ga")] == ["unknown_event"]

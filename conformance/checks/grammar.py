@@ -17,12 +17,10 @@ pick their rules. Beta names are read as their GA names (rtproto.dialects).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from conformance.checks.client_grammar import on_client_event
 from conformance.checks.grammar_rules import Tracker, ga_type
 from conformance.checks.server_grammar import on_server_event
-from conformance.recording import Entry
+from conformance.recording import CaseRecording, Entry
 
 
 def feed(tracker: Tracker, entry: Entry) -> None:
@@ -36,10 +34,10 @@ def feed(tracker: Tracker, entry: Entry) -> None:
         on_client_event(tracker, event, ga_type(event))
 
 
-def walk(entries: Iterable[Entry]) -> Tracker:
-    """Every OpenAI-wire event of `entries`, in order, through both sides' rules."""
+def walk(recording: CaseRecording) -> Tracker:
+    """Every event of the recording's Realtime connections, in order, through both sides'
+    rules (Responses and Chat streams have their own grammar: http_streams.py)."""
     tracker = Tracker()
-    for entry in entries:
-        if entry.wire == "openai":
-            feed(tracker, entry)
+    for entry in recording.realtime():
+        feed(tracker, entry)
     return tracker

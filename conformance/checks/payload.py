@@ -28,23 +28,11 @@ def validator() -> EventValidator:
     return EventValidator()
 
 
-def api_of_path(path: Any) -> Api:
-    return (
-        "responses"
-        if isinstance(path, str) and path.rstrip("/").endswith("/responses")
-        else ("realtime")
-    )
-
-
 def client_events_by_api(recording: CaseRecording) -> dict[Api, list[Entry]]:
     """Client events and frames on the OpenAI wire, grouped by the API of their connection."""
     groups: dict[Api, list[Entry]] = {}
-    api: Api = "realtime"
-    for entry in recording.on("openai"):
-        meta = entry.meta
-        if meta is not None and meta.get("kind") == "handshake":
-            api = api_of_path(meta.get("path"))
-        elif entry.direction == "client" and (entry.event is not None or entry.frame):
+    for api, entry in recording.by_api():
+        if entry.direction == "client" and (entry.event is not None or entry.frame):
             groups.setdefault(api, []).append(entry)
     return groups
 

@@ -17,6 +17,7 @@ from conformance.checks.grammar_rules import ga_type, obj
 from conformance.checks.payload import validator
 from conformance.checks.registry import BoundCheck, Violation, check
 from conformance.recording import CaseRecording, Entry
+from rtproto.catalogue import Api
 
 SURVIVABLE = ("malformed", "unknown_event", "duplicate", "server_error", "rate_limit", "marked")
 CONNECTION_LOST = ("drop", "session_expired")
@@ -29,7 +30,16 @@ class Fault:
     what: str
 
 
-def _event_fault(event: dict[str, object], dialect: str, seen: set[object]) -> Fault | None:
+def _unknown_type(event: dict[str, object], api: Api, dialect: str) -> bool:
+    if api == "chat":  # chunks have no type
+        return False
+    kind = str(event.get("type"))
+    return validator().catalogue.lookup(api, kind, dialect if api == "realtime" else "") is None
+
+
+def _event_fault(
+    event: dict[str, object], api: Api, dialect: str, seen: set[object]
+) -> Fault | None:
     kind = ga_type(event)
     error = obj(event.get("error"))
     event_id = event.get("event_id")
@@ -42,7 +52,7 @@ def _event_fault(event: dict[str, object], dialect: str, seen: set[object]) -> F
     if event_id is not None and event_id in seen:
         return Fault(0, "duplicate", f"a duplicate of {kind} {event_id}")
     seen.add(event_id)
-    if validator().catalogue.lookup("realtime", str(event.get("type")), dialect) is None:
+    if _unknown_type(event, api, dialect):
         return Fault(0, "unknown_event", f"an event of unknown type {event.get('type')!r}")
     return None
 
@@ -59,12 +69,14 @@ def _meta_fault(meta: dict[str, object]) -> Fault | None:
     return None
 
 
-def _fault_of(entry: Entry, dialect: str, seen: set[object], marker: str | None) -> Fault | None:
+def _fault_of(
+    entry: Entry, api: Api, dialect: str, seen: set[object], marker: str | None
+) -> Fault | None:
     found = None
     if entry.direction == "server" and entry.frame is not None:
         found = Fault(0, "malformed", "a server frame that is not a JSON event")
     elif entry.direction == "server" and entry.event is not None:
-        found = _event_fault(entry.event, dialect, seen)
+        found = _event_fault(entry.event, api, dialect, seen)
         if found is None and marker is not None and entry.event.get("type") == marker:
             found = Fault(0, "marked", f"the fault placed after {marker}")
     elif entry.meta is not None:
@@ -77,13 +89,13 @@ def faults_in(recording: CaseRecording, dialect: str, marker: str | None = None)
     close, or comes after the case closed the client, is no fault."""
     seen: set[object] = set()
     found, client_closed, case_close = [], False, _case_close_ms(recording)
-    for entry in recording.on("openai"):
+    for api, entry in recording.by_api():
         meta = entry.meta or {}
         if meta.get("kind") == "handshake":
             client_closed = False
         elif meta.get("kind") in ("close", "abort") and meta.get("from") != "server":
             client_closed = True
-        fault = _fault_of(entry, dialect, seen, marker)
+        fault = _fault_of(entry, api, dialect, seen, marker)
         ignored = (
             fault is not None
             and fault.kind == "drop"
