@@ -228,3 +228,13 @@ def test_responses_websocket_and_http_streams_are_not_judged_as_realtime() -> No
     b.line("server", "event", {"type": "response.created", "sequence_number": 0})
     b.line("client", "event", {"type": "response.create", "model": "gpt-4o", "input": "more"})
     assert judge(b, ORDER_CHECKS) == []
+
+
+def test_a_reconnection_starts_a_new_session() -> None:
+    b = RecordingBuilder().session()
+    b.user_text().client("response.create").wait(100).response_created("resp_1")
+    b.wait(100).close("server", 1011, "dropped mid-response")
+    b.wait(500).meta({"kind": "handshake", "http_status": 101, "request_headers": {}})
+    b.session().user_text().client("response.create")
+    b.wait(100).text_response("resp_2", "item_a2")
+    assert judge(b, ORDER_CHECKS) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 from conformance.checks.client_grammar import on_client_event
 from conformance.checks.grammar_rules import Tracker, ga_type
 from conformance.checks.server_grammar import on_server_event
+from conformance.checks.stream_state import StreamState
 from conformance.recording import CaseRecording, Entry
 
 
@@ -39,5 +40,7 @@ def walk(recording: CaseRecording) -> Tracker:
     rules (Responses and Chat streams have their own grammar: http_streams.py)."""
     tracker = Tracker()
     for entry in recording.realtime():
+        if (entry.meta or {}).get("kind") == "handshake":
+            tracker.state = StreamState()  # a new connection is a new session
         feed(tracker, entry)
     return tracker
