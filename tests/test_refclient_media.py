@@ -84,7 +84,7 @@ def barge_in(played_ms: int) -> tuple[RunningServer, FakeBridge, Heard]:
             from refclient.realtime import create_realtime_api_client
 
             client = await create_realtime_api_client(
-                api_key=KEY, base_url=server.url, bridge_factory=factory
+                api_key=KEY, base_url=server.url, bridge_factory=factory, statistics=True
             )
             heard = Heard(client)
             await client.session_update({"session": AUDIO_SESSION})
@@ -95,6 +95,9 @@ def barge_in(played_ms: int) -> tuple[RunningServer, FakeBridge, Heard]:
                 assert bridges[0].caller is not None
                 bridges[0].caller(CHUNK)
             await heard.until(RealtimeAPIEvents.ConversationItemTruncated)
+            stats = client.statistics()
+            assert stats is not None and stats["sent"]["audio_ms"] == 600  # 6 appends of 100 ms
+            assert stats["received"]["audio_ms"] == pytest.approx(6000, abs=1)
             await client.close()
             await server.connections[0].finished()
             return server, bridges[0], heard
