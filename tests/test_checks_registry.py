@@ -81,3 +81,12 @@ def test_checks_never_load_the_network_layer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_measure_taken_twice_in_a_case_keeps_the_worst() -> None:
+    b = RecordingBuilder().session().call_start()
+    b.at(1000).audio_response("resp_1", "item_a1", 500).at(1030).play(500)
+    b.at(3000).audio_response("resp_2", "item_a2", 500).at(3200).play(500)
+    ctx = CheckContext("9.9.9", "t", b.build())
+    assert run_checks(ctx, ["media.first_audio_latency"]) == []
+    assert ctx.measurements["media.first_audio_latency.first_audio_ms"] == 200

@@ -9,7 +9,8 @@ bound that judged them.
 
 `run_checks(ctx, names)` runs the named checks (all modules of this package are imported first,
 so every registered check is known) and returns the failures; measurements the checks take
-(latencies, lead, ...) are collected in `ctx.measurements`, keyed `check.measure`.
+(latencies, lead, ...) are collected in `ctx.measurements`, keyed `check.measure`, the
+worst of a case kept.
 """
 
 from __future__ import annotations
@@ -126,7 +127,11 @@ class BoundCheck:
         return self.ctx.recording
 
     def measure(self, name: str, value: float) -> None:
-        self.ctx.measure(f"{self.spec.name}.{name}", value)
+        """Record a figure as `check.name`; measured more than once in a case (per item, per
+        barge-in), the one farthest from zero is kept: the worst."""
+        key = f"{self.spec.name}.{name}"
+        if abs(value) >= abs(self.ctx.measurements.get(key, 0.0)):
+            self.ctx.measure(key, value)
 
 
 REGISTRY: dict[str, CheckSpec] = {}
