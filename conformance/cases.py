@@ -17,7 +17,7 @@ from typing import Any
 from conformance.case_defaults import Derived, Step, Timing, Wait, derive
 from conformance.drivers.base import Dialect
 from conformance.verdicts import pattern_covers
-from fixtures import SCENARIOS_ROOT
+from fixtures import FIXTURES_ROOT, SCENARIOS_ROOT
 from rtproto.scenario import Scenario, load_scenarios
 from rtproto.scenario.spec import CaseBlock, CaseStep
 
@@ -112,15 +112,30 @@ def case_of(scenario: Scenario) -> Case:
     )
 
 
+CASES_ROOT = FIXTURES_ROOT / "cases"  # cases the simulated model plays: no scripted server
+
+
 @cache
-def _catalogue(directory: Path) -> tuple[Case, ...]:
-    scenarios = [s for s in load_scenarios(directory) if s.api == "realtime"]
-    return tuple(case_of(scenario) for scenario in scenarios)
+def _catalogue(directories: tuple[Path, ...]) -> tuple[Case, ...]:
+    scenarios = [s for d in directories if d.is_dir() for s in load_scenarios(d)]
+    seen: dict[str, str] = {}
+    for scenario in scenarios:
+        first = seen.setdefault(scenario.id, scenario.source)
+        if first != scenario.source:
+            raise ValueError(f"case id {scenario.id} twice: {first} and {scenario.source}")
+    realtime = sorted((s for s in scenarios if s.api == "realtime"), key=_id_order)
+    return tuple(case_of(scenario) for scenario in realtime)
 
 
-def load_cases(directory: Path | str = SCENARIOS_ROOT) -> tuple[Case, ...]:
-    """Every Realtime scenario below `directory` as a case, in id order."""
-    return _catalogue(Path(directory))
+def _id_order(scenario: Scenario) -> list[int]:
+    return [int(part) for part in scenario.id.split(".")]
+
+
+def load_cases(*directories: Path | str) -> tuple[Case, ...]:
+    """Every Realtime scenario below the directories as a case, in id order (default: the
+    scenario catalogue and fixtures/cases/)."""
+    chosen = directories or (SCENARIOS_ROOT, CASES_ROOT)
+    return _catalogue(tuple(Path(d) for d in chosen))
 
 
 def dialects_for(choice: str) -> tuple[Dialect, ...]:

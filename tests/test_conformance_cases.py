@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.case_defaults import Wait
-from conformance.cases import UnknownCase, case_of, check_patterns, load_cases, select
+from conformance.cases import CASES_ROOT, UnknownCase, case_of, check_patterns, load_cases, select
 from conformance.verdicts import DeviationsError, Verdict, grade, parse_deviations
 from fixtures import SCENARIOS_ROOT
 from rtproto.scenario import load_scenarios, parse_scenario
@@ -21,10 +21,14 @@ TEXT_RULES = """expect:
 """
 
 
-def test_every_catalogue_scenario_is_a_case_in_id_order() -> None:
+def test_every_catalogue_scenario_is_a_case_in_id_order_with_the_simulated_model_cases() -> None:
     cases = load_cases()
-    scenarios = load_scenarios(SCENARIOS_ROOT)
-    assert [c.id for c in cases] == [s.id for s in scenarios if s.api == "realtime"]
+    catalogue = [s.id for s in load_scenarios(SCENARIOS_ROOT) if s.api == "realtime"]
+    simulated = [s.id for s in load_scenarios(CASES_ROOT)]
+    assert simulated and not set(simulated) & set(catalogue)
+    assert sorted(c.id for c in cases) == sorted(catalogue + simulated)
+    assert [c.id for c in cases] == sorted((c.id for c in cases), key=lambda i: [int(p) for p in i.split(".")])
+    assert all(c.simulated is not None for c in cases if c.id in simulated)
     assert all(c.steps and c.steps[0].action == "configure" for c in cases)
     assert {c.level for c in cases} == {"MUST", "SHOULD"}
 
