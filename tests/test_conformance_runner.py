@@ -124,9 +124,7 @@ def test_cases_run_at_once_so_the_wall_time_is_near_the_longest_case() -> None:
     assert wall < sum(durations) / 2, (wall, durations)  # six 1 s cases: not run one by one
 
 
-def test_barge_in_with_the_simulated_model_passes_the_reference_and_fails_a_client_without_clear() -> (
-    None
-):
+def test_simulated_barge_in_passes_the_reference_and_fails_a_client_without_clear() -> None:
     from conformance.clients import broken
     from conformance.drivers.reference import reference
 
