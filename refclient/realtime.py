@@ -141,6 +141,7 @@ async def create_realtime_api_client(
     bridge_factory: BridgeFactory | None = None,
     ssl: ssl_module.SSLContext | None = None,
     protocol: ClientProtocol | None = None,
+    connect_timeout_s: float = 10.0,
 ) -> RealtimeAPIClient:
     """Connect and return the client once the WebSocket is open.
 
@@ -163,9 +164,14 @@ async def create_realtime_api_client(
         tool_outputs=dict(tool_outputs or {}),
         bridge_factory=bridge_factory,
         ssl=ssl,
+        connect_timeout_s=connect_timeout_s,
     )
     client = RealtimeAPIClient(options, protocol)
-    await client.open()
+    try:
+        await client.open()
+    except BaseException:
+        await client.abandon()
+        raise
     return client
 
 

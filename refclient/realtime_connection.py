@@ -85,20 +85,18 @@ class RealtimeConnection:
         return self.trace.path if self.trace else None
 
     async def open(self) -> None:
-        """Open the WebSocket (raises aiohttp's error when the upgrade fails)."""
+        """Open the WebSocket: aiohttp's error when the upgrade fails, TimeoutError when it
+        takes longer than `connect_timeout_s` (a server that accepts and never answers)."""
         headers = handshake_headers(self.options.api_key, self.dialect)
         if self.trace is None and (path := self._trace_path()) is not None:
             self.trace = TraceWriter(path, self.options.privacy)
             self.frames.trace = self.trace
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(
-            self.url,
-            headers=headers,
-            ssl=self.options.ssl or True,
-            max_msg_size=0,
-            autoping=True,
+        connecting = self._http.ws_connect(
+            self.url, headers=headers, ssl=self.options.ssl or True, max_msg_size=0
         )
+        self._ws = await asyncio.wait_for(connecting, self.options.connect_timeout_s)
         self.connection_id = "ws_" + secrets.token_hex(8)
         self._expired = False
         if self.trace:
@@ -230,7 +228,10 @@ class RealtimeConnection:
                 raise ClientClosedError("the Realtime connection is closed; nothing was sent")
             for wire_event in wire_events:
                 text = json.dumps(wire_event, separators=COMPACT)
-                await ws.send_str(text)
+                try:
+                    await ws.send_str(text)
+                except (ConnectionError, aiohttp.ClientError) as error:  # the socket just died
+                    raise ClientClosedError(f"the Realtime connection is gone: {error}") from error
                 self.frames.sent(wire_event, text, self.protocol.state.session)
 
     async def write_unchecked(self, event: dict[str, Any]) -> None:
@@ -267,6 +268,11 @@ class RealtimeConnection:
             callback(facts)
         except Exception as error:
             self._handler_failed("on_web_socket_close", error)
+
+    async def abandon(self) -> None:
+        """Release what a failed first `open()` left (the HTTP session, the trace file)."""
+        if not self.closed:
+            await self._finish()
 
     async def _finish(self) -> None:
         self.closed = True

@@ -33,3 +33,4 @@ class RealtimeOptions:
     tool_outputs: dict[str, str] = field(default_factory=dict)
     bridge_factory: BridgeFactory | None = None
     ssl: ssl_module.SSLContext | None = None
+    connect_timeout_s: float = 10.0  # the upgrade, from the TCP connect to the 101

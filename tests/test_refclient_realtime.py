@@ -361,3 +361,35 @@ def test_a_drop_is_reconnected_with_the_last_session_update() -> None:
     assert heard.events[0][1]["kind"] == "reconnected" and heard.events[0][1]["attempt"] == 1
     assert len(server.connections) == 2 and socket_ids[0] != socket_ids[1]
     assert [e["type"] for e in client_events(server, 1)] == ["session.update", "response.create"]
+
+
+def test_a_server_that_never_answers_the_upgrade_times_out() -> None:
+    async def body() -> None:
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(65536)  # takes the upgrade request, never answers it
+
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            with pytest.raises(TimeoutError):
+                await create_realtime_api_client(
+                    api_key=KEY, base_url=f"http://127.0.0.1:{port}", connect_timeout_s=0.2
+                )
+
+    run(body())
+
+
+def test_a_refused_key_is_an_error_event_then_the_close() -> None:
+    async def body() -> tuple[list[dict[str, Any]], Heard]:
+        async with mock(api_keys={"sk-the-only-good-key"}) as server:
+            closes: list[dict[str, Any]] = []
+            client = await connect(server, on_web_socket_close=closes.append)
+            heard = Heard(client, RealtimeAPIEvents.Error)
+            await asyncio.wait_for(client.ended.wait(), 5)
+            with pytest.raises(ClientClosedError):
+                await client.response_create()
+            return closes, heard
+
+    closes, heard = run(body())
+    assert heard.events[0][1]["error"]["code"] == "invalid_api_key"
+    assert closes[0]["code"] == 3000 and closes[0]["by"] == "server"
