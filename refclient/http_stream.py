@@ -1,0 +1,290 @@
+"""What the Chat Completions and Responses clients share: the HTTP endpoint, listeners, trace,
+statistics, and reading a Server-Sent Events answer (rtproto.sse) with aiohttp.
+
+Failures never hang and never raise out of a stream: an HTTP error answer (the API's
+`{"error": {...}}` with its status), a refused connection or a dropped one become an
+`HttpStreamError` that the client turns into its error event. Only misuse raises to the caller:
+a closed client (`ClientClosedError`), arguments that are not a request body (`TypeError`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import ssl as ssl_module
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import aiohttp
+
+from refclient.endpoint import DEFAULT_BASE_URL
+from refclient.listeners import EventListeners, Handler
+from refclient.privacy import redact
+from refclient.realtime_options import ClientClosedError
+from refclient.statistics import Statistics, summary
+from refclient.trace import TraceWriter
+from rtproto.sse import SseMessage, SseParser
+
+log = logging.getLogger("refclient")
+READ_CHUNK_BYTES = 64 * 1024
+
+
+@dataclass
+class HttpOptions:
+    """The factories' common parameters (the seed's WebSocketBasedClientParameters + apiKey,
+    baseUrl, project)."""
+
+    api_key: str
+    base_url: str = DEFAULT_BASE_URL
+    project: str | None = None
+    statistics: bool = False
+    trace: bool | str | Path = False
+    privacy: bool = False
+    ssl: ssl_module.SSLContext | None = None
+
+
+class HttpStreamError(Exception):
+    """A request that failed: `data` is what the error event carries (`status`, and the API's
+    `error` object or one describing the local failure)."""
+
+    def __init__(self, status: int | None, error: Any) -> None:
+        super().__init__(f"{status}: {error}")
+        self.data = {"status": status, "error": error}
+
+
+def api_url(base_url: str, path: str, query: Mapping[str, str] | None = None) -> str:
+    """`base_url` may be a host root or an API root ending in `/v1`; `path` follows `/v1`."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"base_url must be http(s), not {base_url!r}")
+    root = parts.path.rstrip("/")
+    root = root if root.endswith("/v1") else root + "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, root + path, urlencode(query or {}), ""))
+
+
+def request_headers(api_key: str, project: str | None) -> dict[str, str]:
+    if not api_key:
+        raise ValueError("api_key is required")
+    headers = {"Authorization": f"Bearer {api_key}"}
+    if project:
+        headers["OpenAI-Project"] = project
+    return headers
+
+
+class HttpTrace(TraceWriter):
+    """The trace of HTTP exchanges, in the transcript format the mock records them in: the
+    request as an `http_request` meta line, each streamed event (with its `sse_event` name),
+    Chat's `[DONE]` marker, and an `http_response` meta line for a JSON answer."""
+
+    def request(self, method: str, url: str, headers: dict[str, str], body: Any) -> None:
+        parts = urlsplit(url)
+        shown = {
+            name: "<redacted>" if name == "Authorization" else v for name, v in headers.items()
+        }
+        fields: dict[str, Any] = {"kind": "http_request", "method": method, "path": parts.path}
+        fields |= {"query": parts.query, "request_headers": shown}
+        fields["body"] = redact(body) if self.privacy else body
+        self._write({"dir": "meta", "meta": fields})
+
+    def sse(self, message: SseMessage, event: Any) -> None:
+        if message.is_done:
+            self._write({"dir": "server", "done": True})
+            return
+        shown = redact(event) if self.privacy else event
+        record: dict[str, Any] = {"dir": "server", "event": shown}
+        if message.event is not None:
+            record["sse_event"] = message.event
+        self._write(record) if isinstance(event, dict) else self.text("server", message.data, None)
+
+    def response(self, status: int, body: Any) -> None:
+        shown = redact(body) if self.privacy else body
+        self._write(
+            {"dir": "meta", "meta": {"kind": "http_response", "status": status, "body": shown}}
+        )
+
+
+@dataclass
+class Latencies:
+    """Request sent -> first event, and -> first text (or arguments) delta, in ms."""
+
+    first_event_ms: list[float] = field(default_factory=list)
+    first_delta_ms: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "first_event_latency": summary(self.first_event_ms),
+            "first_delta_latency": summary(self.first_delta_ms),
+        }
+
+
+class HttpStreamClient:
+    """Listeners, trace, statistics and the HTTP session of one client."""
+
+    kind = "http"
+    error_event: StrEnum
+    info_event: StrEnum
+
+    def __init__(self, options: HttpOptions) -> None:
+        request_headers(options.api_key, options.project)  # refuse a missing key at once
+        api_url(options.base_url, "/")  # and a base URL that is not HTTP
+        self.options = options
+        self._id = f"{self.kind}_client_{secrets.token_hex(8)}"
+        self.listeners = EventListeners(self._handler_failed)
+        self.stats = Statistics() if options.statistics else None
+        self.latencies = Latencies()
+        self.trace: HttpTrace | None = None
+        if (path := self._trace_path()) is not None:
+            self.trace = HttpTrace(path, options.privacy)
+        self._http: aiohttp.ClientSession | None = aiohttp.ClientSession()
+        self.closed = False
+
+    # -- the seed's methods ---------------------------------------------------------------------
+
+    def id(self) -> str:
+        return self._id
+
+    def add_event_listener(self, event: StrEnum | str, handler: Handler) -> None:
+        """Call `handler(client, data)` on `event` (a constant or an event name). A handler
+        that is not callable is refused at once (TypeError)."""
+        self.listeners.add(event, handler)
+
+    def remove_event_listener(self, event: StrEnum | str, handler: Handler | None = None) -> None:
+        """Remove `handler`, or every handler of `event` when none is given."""
+        self.listeners.remove(event, handler)
+
+    def statistics(self) -> dict[str, Any] | None:
+        """Frames and bytes both ways and latencies (None unless `statistics=True`)."""
+        if self.stats is None:
+            return None
+        return {**self.stats.as_dict(), **self.latencies.as_dict()}
+
+    @property
+    def trace_path(self) -> Path | None:
+        return self.trace.path if self.trace else None
+
+    async def close(self) -> None:
+        """End the client: a stream being read stops; later calls raise ClientClosedError."""
+        self.closed = True
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
+        if self.trace is not None:
+            self.trace.finish()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def ensure_open(self) -> aiohttp.ClientSession:
+        if self.closed or self._http is None:
+            raise ClientClosedError(f"the {self.kind} client {self._id} is closed")
+        return self._http
+
+    def emit(self, name: StrEnum | str, data: Any) -> None:
+        self.listeners.emit(name, self, data)
+
+    def _handler_failed(self, name: str, error: BaseException) -> None:
+        log.error("a handler of %s raised %r", name, error)
+        if name != self.info_event:
+            self.emit(
+                self.info_event, {"kind": "handler_error", "event": name, "error": repr(error)}
+            )
+
+    def _trace_path(self) -> Path | None:
+        trace = self.options.trace
+        if trace is False or trace is None:
+            return None
+        if trace is True:
+            return Path.cwd() / f"{self.kind}-trace-{self._id}.jsonl"
+        return Path(trace)
+
+    def headers(self) -> dict[str, str]:
+        return request_headers(self.options.api_key, self.options.project)
+
+    def _sent(self, method: str, url: str, body: Any) -> None:
+        if self.trace:
+            self.trace.request(method, url, self.headers(), body)
+        if self.stats:
+            self.stats.frame("client", len(json.dumps(body).encode()) if body is not None else 0)
+
+    async def stream(
+        self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None
+    ) -> AsyncIterator[tuple[SseMessage, Any]]:
+        """Each message of a Server-Sent Events answer with its parsed JSON (None when it is
+        not JSON). Raises HttpStreamError for an error answer or a failed connection."""
+        http, url = self.ensure_open(), api_url(self.options.base_url, path, query)
+        headers = {**self.headers(), "Accept": "text/event-stream"}
+        self._sent(method, url, body)
+        started = time.monotonic()
+        try:
+            async with http.request(
+                method, url, json=body, headers=headers, ssl=self.options.ssl or True
+            ) as answer:
+                if answer.status >= 400 or "event-stream" not in answer.content_type:
+                    raise await self._error_answer(answer)
+                async for message, event in self._messages(answer, started):
+                    yield message, event
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise HttpStreamError(None, local_error("connection_error", error)) from error
+
+    async def _messages(
+        self, answer: aiohttp.ClientResponse, started: float
+    ) -> AsyncIterator[tuple[SseMessage, Any]]:
+        parser, first = SseParser(), True
+        while chunk := await answer.content.read(READ_CHUNK_BYTES):
+            for message in parser.feed(chunk):
+                if first and self.stats:
+                    self.latencies.first_event_ms.append((time.monotonic() - started) * 1000)
+                first = False
+                yield message, self._received(message)
+        for message in parser.close():
+            yield message, self._received(message)
+
+    def _received(self, message: SseMessage) -> Any:
+        try:
+            event = None if message.is_done else message.json()
+        except ValueError:
+            event = None
+        if self.trace:
+            self.trace.sse(message, event)
+        if self.stats:
+            self.stats.frame("server", len(message.data.encode()))
+        return event
+
+    async def _error_answer(self, answer: aiohttp.ClientResponse) -> HttpStreamError:
+        text = await answer.text()
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {"error": {"type": "invalid_response", "message": text[:500]}}
+        if self.trace:
+            self.trace.response(answer.status, body)
+        error = body.get("error", body) if isinstance(body, dict) else body
+        return HttpStreamError(answer.status, error)
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A non-streaming request's JSON answer (raises HttpStreamError as `stream` does)."""
+        http, url = self.ensure_open(), api_url(self.options.base_url, path)
+        self._sent("POST", url, body)
+        try:
+            async with http.post(
+                url, json=body, headers=self.headers(), ssl=self.options.ssl or True
+            ) as answer:
+                if answer.status >= 400:
+                    raise await self._error_answer(answer)
+                result: dict[str, Any] = await answer.json(content_type=None)
+        except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
+            raise HttpStreamError(None, local_error("connection_error", error)) from error
+        if self.trace:
+            self.trace.response(answer.status, result)
+        return result
+
+
+def local_error(kind: str, error: BaseException | str) -> dict[str, Any]:
+    """An `error` object for a failure the API did not word (connection, cut stream)."""
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return {"type": kind, "code": None, "message": message, "param": None}
