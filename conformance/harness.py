@@ -1,10 +1,10 @@
 """The OpenAI side of the suite: one mock server per process (port 0), shared by the cases.
 
-Each case run gets a token; its URL carries it (`conformance_run=...`) beside the scenario, so
-the case's connections are found among everyone's, and a case played by the simulated model
-gets the settings it states (the mock's behaviour factory looks them up by token). What the
-runner waits on (server events, the scenario's rules met, the connection closed) is read from
-the mock's live records.
+Each case run gets a token; its URL carries it (`conformance_run=...`), so the case's
+connections are found among everyone's, and the mock's behaviour factory plays what the case
+states for them: its scenario, or the simulated model with its settings, seeded from the case.
+What the runner waits on (server events, the scenario's rules met, the connection closed) is
+read from the mock's live records.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import contextlib
 import itertools
 import json
 import secrets
+import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
 from mockserver.state import ConnectionRecord
 from rtproto.scenario import notes
 from rtproto.scenario.spec import Rule, Scenario
+from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.behaviour import Behaviour
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 
@@ -54,25 +56,31 @@ class OpenAISide:
     """The mock server of one process and the simulated-model settings of the cases on it."""
 
     server: RunningServer
-    simulated: dict[str, SimulatedModel] = field(default_factory=dict)
+    plays: dict[str, Callable[[ConnectionInfo], Behaviour]] = field(default_factory=dict)
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
     _counted: dict[str, _Counted] = field(default_factory=dict)
 
     def behaviour(self, info: ConnectionInfo) -> Behaviour:
-        """The mock's fallback factory: the simulated model the connection's case states."""
-        model = self.simulated.get(info.query.get(RUN_PARAMETER, ""), SimulatedModel())
-        return model(info)
+        """The mock's behaviour factory: what the connection's case plays (its scenario, or
+        the simulated model with its settings)."""
+        play = self.plays.get(info.query.get(RUN_PARAMETER, ""))
+        return play(info) if play is not None else SimulatedModel()(info)
 
-    def new_run(self, simulated: Mapping[str, Any] | None) -> str:
+    def new_run(self, scenario: Scenario, simulated: Mapping[str, Any] | None, seed: int) -> str:
+        """A token for one case run. Its connections are seeded from the case, not from their
+        order on this mock, so ids are the same whichever worker runs the case and when."""
         token = f"r{next(self._tokens):04d}-{secrets.token_hex(3)}"
         if simulated is not None:
-            self.simulated[token] = simulated_model(simulated)
+            model = simulated_model(simulated)
+            self.plays[token] = lambda info: model(replace(info, connection_id=f"conn-{seed}"))
+        else:
+            self.plays[token] = lambda info: ScenarioPlayer(
+                scenario, seed=seed, model=info.model or MODEL, epoch_s=int(time.time())
+            )
         return token
 
-    def realtime_url(self, token: str, scenario_id: str | None) -> str:
+    def realtime_url(self, token: str) -> str:
         query = {"model": MODEL, RUN_PARAMETER: token}
-        if scenario_id is not None:
-            query["scenario"] = scenario_id
         return f"{self.server.url}/realtime?{urlencode(query)}"
 
     @property
@@ -118,7 +126,7 @@ class OpenAISide:
 
     def forget(self, token: str) -> None:
         """Drop what the mock keeps of a finished run (transcripts are in the results)."""
-        self.simulated.pop(token, None)
+        self.plays.pop(token, None)
         for record in self.connections(token):
             self._counted.pop(record.connection_id, None)
             self.server.state.connections.pop(record.connection_id, None)

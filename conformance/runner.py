@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,7 +108,8 @@ class CaseRun:
 
     def __post_init__(self) -> None:
         self.log = DriverLog(self.origin)
-        self.token = self.side.new_run(self.case.simulated)
+        seed = zlib.crc32(self.case.node_id(self.dialect).encode()) % 10_000
+        self.token = self.side.new_run(self.case.scenario, self.case.simulated, seed)
 
     def now_ms(self) -> float:
         return round((time.monotonic() - self.origin) * 1000, 1)
@@ -115,7 +117,7 @@ class CaseRun:
     def endpoints(self) -> Endpoints:
         scenario = None if self.case.simulated is not None else self.case.id
         return Endpoints(
-            realtime_url=self.side.realtime_url(self.token, scenario),
+            realtime_url=self.side.realtime_url(self.token),
             http_base_url=self.side.http_base_url,
             api_key=API_KEY,
             dialect=self.dialect,  # type: ignore[arg-type]
