@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.plugin_keys import OUTPUT
+
 if TYPE_CHECKING:
     from conformance.cases import Selected
     from conformance.plugin_session import ProcessSuite
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent
 ACTIVE = pytest.StashKey[bool]()
 RECORDS = pytest.StashKey[list[dict[str, Any]]]()
-OUTPUT = pytest.StashKey[Path]()
 SUITE = pytest.StashKey["ProcessSuite"]()
 WORKER_KEY = "conformance_results"
 OUTPUT_KEY = "conformance_output"

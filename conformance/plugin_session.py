@@ -16,7 +16,7 @@ import pytest
 from conformance import results as results_io
 from conformance.cases import Selected
 from conformance.harness import OpenAISide, openai_side
-from conformance.plugin import OUTPUT
+from conformance.plugin_keys import OUTPUT
 from conformance.run_command import new_run_id
 from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
 from conformance.runner import CaseResult, DriverFactory, broken, run_case
