@@ -9,7 +9,7 @@ node ids are the dotted case ids with the dialect (`5.4.2[ga]`), `--case` takes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,15 @@ class Case:
     @property
     def uses_call(self) -> bool:
         return any(step.action == "stream_call" for step in self.steps)
+
+    def played(self) -> Scenario:
+        """The scenario as the mock plays it: an ordering case unpaced (replies at once, events
+        back to back: only their order is judged), a timing case as written. Faults, and waits
+        written into replies, keep their times."""
+        if self.timing != "ordering":
+            return self.scenario
+        rules = tuple(replace(rule, delay_ms=None, pace_ms=None) for rule in self.scenario.rules)
+        return replace(self.scenario, rules=rules, delay_ms=0, pace_ms=0)
 
     def node_id(self, dialect: str) -> str:
         return f"{self.id}[{dialect}]"

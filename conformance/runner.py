@@ -109,7 +109,7 @@ class CaseRun:
     def __post_init__(self) -> None:
         self.log = DriverLog(self.origin)
         seed = zlib.crc32(self.case.node_id(self.dialect).encode()) % 10_000
-        self.token = self.side.new_run(self.case.scenario, self.case.simulated, seed)
+        self.token = self.side.new_run(self.case.played(), self.case.simulated, seed)
 
     def now_ms(self) -> float:
         return round((time.monotonic() - self.origin) * 1000, 1)
