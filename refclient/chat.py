@@ -28,6 +28,7 @@ from rtproto.sse import SseMessage
 CHAT_PATH = "/chat/completions"
 CHUNK_OBJECT = "chat.completion.chunk"
 Chat = ChatCompletionsAPIEvents
+DELTAS = (Chat.ContentDelta, Chat.RefusalDelta, Chat.FunctionToolCallArgumentsDelta)
 
 
 class ChatCompletionsAPIClient(HttpStreamClient):
@@ -65,6 +66,7 @@ class ChatCompletionsAPIClient(HttpStreamClient):
 
     async def _stream_completion(self, body: dict[str, Any]) -> dict[str, Any] | None:
         accumulator, finished = ChatStreamAccumulator(body.get("tools")), False
+        self.latencies.begin()
         try:
             async for message, event in self.stream("POST", CHAT_PATH, body):
                 if message.is_done:
@@ -95,6 +97,7 @@ class ChatCompletionsAPIClient(HttpStreamClient):
         except (FinishReasonError, ValueError, KeyError, IndexError, TypeError) as error:
             self._failed({"status": 200, "error": local_error("malformed_stream", error)})
             return False
+        self.latencies.event(any(name in DELTAS for name, _ in derived))
         for name, data in derived:
             self.emit(name, data)
         return True

@@ -111,10 +111,28 @@ class HttpTrace(TraceWriter):
 
 @dataclass
 class Latencies:
-    """Request sent -> first event, and -> first text (or arguments) delta, in ms."""
+    """Per call: request sent -> first event, and -> first text (or arguments) delta, in ms
+    (a resumed stream's events count for the call it resumes)."""
 
     first_event_ms: list[float] = field(default_factory=list)
     first_delta_ms: list[float] = field(default_factory=list)
+    _started: float | None = None
+    _event_pending: bool = False
+    _delta_pending: bool = False
+
+    def begin(self) -> None:
+        self._started, self._event_pending, self._delta_pending = time.monotonic(), True, True
+
+    def event(self, is_delta: bool = False) -> None:
+        if self._started is None:
+            return
+        elapsed_ms = (time.monotonic() - self._started) * 1000
+        if self._event_pending:
+            self._event_pending = False
+            self.first_event_ms.append(elapsed_ms)
+        if is_delta and self._delta_pending:
+            self._delta_pending = False
+            self.first_delta_ms.append(elapsed_ms)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -219,27 +237,23 @@ class HttpStreamClient:
         http, url = self.ensure_open(), api_url(self.options.base_url, path, query)
         headers = {**self.headers(), "Accept": "text/event-stream"}
         self._sent(method, url, body)
-        started = time.monotonic()
         try:
             async with http.request(
                 method, url, json=body, headers=headers, ssl=self.options.ssl or True
             ) as answer:
                 if answer.status >= 400 or "event-stream" not in answer.content_type:
                     raise await self._error_answer(answer)
-                async for message, event in self._messages(answer, started):
+                async for message, event in self._messages(answer):
                     yield message, event
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise HttpStreamError(None, local_error("connection_error", error)) from error
 
     async def _messages(
-        self, answer: aiohttp.ClientResponse, started: float
+        self, answer: aiohttp.ClientResponse
     ) -> AsyncIterator[tuple[SseMessage, Any]]:
-        parser, first = SseParser(), True
+        parser = SseParser()
         while chunk := await answer.content.read(READ_CHUNK_BYTES):
             for message in parser.feed(chunk):
-                if first and self.stats:
-                    self.latencies.first_event_ms.append((time.monotonic() - started) * 1000)
-                first = False
                 yield message, self._received(message)
         for message in parser.close():
             yield message, self._received(message)
