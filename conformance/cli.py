@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.checks.schema import SchemaReport, check_schema
+from conformance.reporting.options import add_report_arguments
 from conformance.run_options import add_run_arguments
 from fixtures import EXAMPLE_TRANSCRIPT
 from mockserver.cli import add_serve_arguments, run_serve
@@ -63,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_run_arguments(run)
+    report = commands.add_parser(
+        "report",
+        help="re-render a run's reports (HTML, CTRF, JUnit) or compare two runs",
+        description=(
+            "Render index.html, a page per case, ctrf.json and junit.xml from a run's "
+            "results.json and recordings; or, with --compare OLD NEW, print what changed "
+            "between two runs, new failures first (exit status 1 when there are new failures)."
+        ),
+    )
+    add_report_arguments(report)
     return parser
 
 
@@ -150,6 +161,10 @@ def main(
         from conformance.run_command import run_run  # noqa: PLC0415 - keeps --help light
 
         return run_run(args, out, err)
+    if args.command == "report":
+        from conformance.reporting.command import run_report  # noqa: PLC0415 - as for run
+
+        return run_report(args, out, err)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones
 
 

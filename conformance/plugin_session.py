@@ -17,6 +17,7 @@ from conformance import results as results_io
 from conformance.cases import Selected
 from conformance.harness import OpenAISide, openai_side
 from conformance.plugin_keys import OUTPUT
+from conformance.reporting.render import write_reports
 from conformance.run_command import new_run_id
 from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
 from conformance.runner import CaseResult, DriverFactory, broken, run_case
@@ -165,7 +166,9 @@ def write_run(config: pytest.Config, records: list[dict[str, Any]]) -> Path:
         started_at=config.stash.get(STARTED, datetime.now(UTC)), workers=workers,
     )  # fmt: skip
     document = results_io.document(info, records)
-    return results_io.write_results(config.stash[OUTPUT], document)
+    path = results_io.write_results(config.stash[OUTPUT], document)
+    write_reports(config.stash[OUTPUT])  # every process has written its recordings by now
+    return path
 
 
 def print_summary(config: pytest.Config, records: list[dict[str, Any]], reporter: Any) -> None:

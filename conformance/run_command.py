@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from conformance import results as results_io
+from conformance.reporting.render import write_reports
 from conformance.run_options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, REPORTS_DIR
 from conformance.runner import CaseResult
 from conformance.suite import Plan, UsageError, plan, run_selection
@@ -116,7 +117,8 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     directory = args.output or REPORTS_DIR / run_id
     path = results_io.write_results(directory, document)
     results_io.write_recordings(directory, done)
+    index = write_reports(directory)  # HTML, ctrf.json; coverage into results.json
     summary(document["cases"], out)
     print(f"\n{len(done)} case runs in {time.monotonic() - started:.1f} s", file=out)
-    print(f"results: {path}\njunit:   {directory / 'junit.xml'}", file=out)
+    print(f"results: {path}\njunit:   {directory / 'junit.xml'}\nreport:  {index}", file=out)
     return EXIT_FAILED if not document["passed"] else EXIT_OK

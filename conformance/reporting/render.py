@@ -1,0 +1,37 @@
+"""write_reports: every report of a run, from its results directory (see the package doc)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.reporting.case_page import case_page
+from conformance.reporting.coverage import run_coverage
+from conformance.reporting.ctrf import ctrf_document
+from conformance.reporting.index_page import index_page
+from conformance.reporting.model import RESULTS_FILE, load_run, page_name
+
+INDEX_FILE, CTRF_FILE, JUNIT_FILE = "index.html", "ctrf.json", "junit.xml"
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_reports(directory: Path) -> Path:
+    """Render every report of the run in `directory`; returns the index.html path."""
+    from conformance.results import junit_xml  # noqa: PLC0415 - results imports the runner
+
+    run = load_run(directory)
+    coverage = run_coverage(run)
+    run.document["coverage"] = coverage
+    (directory / RESULTS_FILE).write_text(_dump(run.document), encoding="utf-8")
+    (directory / JUNIT_FILE).write_bytes(junit_xml(run.document))
+    (directory / CTRF_FILE).write_text(_dump(ctrf_document(run.document)), encoding="utf-8")
+    for case in run.cases:
+        path = directory / page_name(str(case["node_id"]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(case_page(case, run.recording(case)), encoding="utf-8")
+    index = directory / INDEX_FILE
+    index.write_text(index_page(run, coverage), encoding="utf-8")
+    return index
