@@ -27,7 +27,7 @@ from refclient.realtime import (
     create_realtime_api_client,
 )
 from rtproto.handshake import Dialect
-from rtproto.server.realtime.timing import Timing
+from rtproto.server.realtime.timing import AudioDelivery, Timing
 
 T = TypeVar("T")
 KEY = "sk-test-0123456789abcdefWXYZ"
@@ -46,8 +46,12 @@ def run(body: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def mock(timing: Timing | None = None, **options: Any) -> AsyncIterator[RunningServer]:
-    model = SimulatedModel(timing=timing or Timing.instant())
+async def mock(
+    timing: Timing | None = None, delivery: AudioDelivery | None = None, **options: Any
+) -> AsyncIterator[RunningServer]:
+    model = SimulatedModel(
+        timing=timing or Timing.instant(), audio_delivery=delivery or AudioDelivery.burst()
+    )
     settings = ServerOptions(
         ping_interval_s=None, validate_events=True, behaviour_factory=model, **options
     )
