@@ -11,7 +11,7 @@ Every figure comes from recorded timestamps on one monotonic clock:
   lateness    frame k's arrival at the call minus the bridge's deadline for it (p50/p99/max)
   gaps        silences between heard frames of the continuous answer (the carrier model:
               conformance.call.playout), count and total, and those of a frame or more
-  drift       (last arrival - first arrival) - (frames - 1) * 20 ms
+  drift       (last arrival - first arrival) - ((frames - 1) * 20 ms - the bridge's lead)
   started     WebSocketMediaStarted minus the first frame's arrival at the call
   ended       WebSocketMediaEnded minus the end of the last frame's playout at the call
   clear       the last heard audio's end at the call minus the moment clear() was called
@@ -87,7 +87,7 @@ async def call_with_bridge(seconds: float) -> dict[str, Any]:
         await unit.close()
     cleared_ms = (cleared_at - origin) * 1000
     return figures(Call(call.playout(), bridge.timing, seen, origin, first_run_frames,
-                        cleared_ms, stopped.played_ms))  # fmt: skip
+                        cleared_ms, stopped.played_ms, bridge.lead_s * 1000))  # fmt: skip
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -106,6 +106,7 @@ class Call:
     run_frames: int  # frames of the continuous answer
     cleared_ms: float  # when clear() was called, on the recording's clock
     reported_ms: int  # the played ms clear() reported for the interrupted answer
+    lead_ms: float  # how far ahead of real time the bridge sends
 
 
 def figures(call: Call) -> dict[str, Any]:
@@ -114,6 +115,8 @@ def figures(call: Call) -> dict[str, Any]:
     deadlines_ms = [(deadline - origin) * 1000 for deadline, _ in call.timing[:run_frames]]
     lateness = [f.arrival_ms - d for f, d in zip(frames, deadlines_ms, strict=True)]
     run_end = frames[-1].end_ms
+    # by real time, the last frame is due (frames - 1) * 20 ms after the first, minus the lead
+    real_time_ms = (len(frames) - 1) * FRAME_MS - call.lead_ms
     gaps = [g for g in playout.gaps() if g.end_ms <= run_end]
     second = playout.frames[run_frames:]
     heard_second = sum(f.heard_ms for f in second)
@@ -129,7 +132,7 @@ def figures(call: Call) -> dict[str, Any]:
             "total_ms": sum(g.duration_ms for g in gaps),
             "of_a_frame_or_more": sum(g.duration_ms >= FRAME_MS for g in gaps),
         },
-        "drift_ms": frames[-1].arrival_ms - frames[0].arrival_ms - (len(frames) - 1) * FRAME_MS,
+        "drift_ms": frames[-1].arrival_ms - frames[0].arrival_ms - real_time_ms,
         "started_ms": (seen.started[0] - origin) * 1000 - frames[0].arrival_ms,
         "ended_ms": (seen.ended[0] - origin) * 1000 - run_end,
         "clear_ms": max(f.end_ms for f in second if f.heard_ms > 0) - call.cleared_ms,

@@ -68,8 +68,10 @@ def test_frames_go_out_on_absolute_deadlines_and_media_events_follow_them() -> N
         await seen.bridge.stop()
         timing, played = seen.bridge.timing, seen.unit.played
         assert len(played) == 20 and {len(frame) for _, frame in played} == {160}
-        first = timing[0][0]  # deadline k is first + k * 20 ms exactly: nothing accumulates
-        assert [d for d, _ in timing] == pytest.approx([first + k * FRAME_S for k in range(20)])
+        # deadline k is first + k * 20 ms - lead, exactly: nothing accumulates
+        first, lead = timing[0][0], seen.bridge.lead_s
+        expected = [first + max(0.0, k * FRAME_S - lead) for k in range(20)]
+        assert [d for d, _ in timing] == pytest.approx(expected)
         lateness_ms = [(sent - deadline) * 1000 for deadline, sent in timing]
         assert min(lateness_ms) >= 0 and max(lateness_ms) < LATE_MS
         assert statistics.median(lateness_ms) < TYPICAL_LATE_MS
@@ -123,19 +125,42 @@ def test_clear_stops_playout_at_once_and_drops_the_cleared_items_late_audio() ->
     run(body())
 
 
+def test_late_audio_keeps_the_grid_while_the_far_end_still_plays() -> None:
+    async def body() -> None:
+        seen = Observed()
+        await seen.bridge.start()
+        seen.bridge.enqueue("a", 0, speech(60, seed=1))  # frames 0-2; the far end plays to 60 ms
+        await until(lambda: len(seen.unit.played) == 3)
+        first = seen.unit.played[0][0]
+        await until(lambda: time.monotonic() > first + 2 * FRAME_S + 0.005)
+        if time.monotonic() < first + 3 * FRAME_S - 0.005:  # else too busy to tell: no claim
+            seen.bridge.enqueue("a", 0, speech(20, seed=1))
+            await seen.until_ended()
+            deadlines = [deadline for deadline, _ in seen.bridge.timing]
+            assert deadlines[3] == pytest.approx(
+                first + 3 * FRAME_S - seen.bridge.lead_s, abs=0.002
+            )
+            assert seen.ended[0][1].extra == {"underruns": 0}
+        await seen.bridge.stop()
+
+    run(body())
+
+
 def test_an_underrun_re_anchors_the_deadlines_where_the_audio_arrived() -> None:
     async def body() -> None:
         seen = Observed()
         await seen.bridge.start()
         seen.bridge.enqueue("a", 0, speech(40, seed=1))
         await until(lambda: len(seen.unit.played) == 2)
-        await until(lambda: time.monotonic() > seen.unit.played[-1][0] + 2 * FRAME_S)
+        played_out = seen.unit.played[0][0] + 2 * FRAME_S  # the far end has run dry
+        await until(lambda: time.monotonic() > played_out + FRAME_S)
         arrived = time.monotonic()
         seen.bridge.enqueue("a", 0, speech(40, seed=1))
         await seen.until_ended()
         await seen.bridge.stop()
         deadlines = [deadline for deadline, _ in seen.bridge.timing]
-        assert deadlines[2] >= arrived and deadlines[3] == pytest.approx(deadlines[2] + FRAME_S)
+        assert deadlines[2] >= arrived  # re-anchored where the audio arrived
+        assert deadlines[3] == pytest.approx(deadlines[2] + max(0.0, FRAME_S - seen.bridge.lead_s))
         assert seen.ended[0][1].extra == {"underruns": 1} and seen.ended[0][1].frames == 4
 
     run(body())

@@ -2,9 +2,13 @@
 
 Rules a correct bridge keeps (each tested in tests/test_media_bridge.py):
 
-- Frames go out on absolute deadlines: frame k of a run at anchor + k * 20 ms, whatever the
-  loop's lateness, so a 10-minute call does not drift. The anchor moves only on a real underrun
-  (the next audio arrived after its frame's deadline): the frame then goes at once.
+- Frames go out on absolute deadlines: frame k of a run at anchor + k * 20 ms - lead, whatever
+  the loop's lateness, so a 10-minute call does not drift. The lead (one frame by default)
+  keeps one frame queued at the far end, so a frame up to 20 ms late still plays without a gap;
+  a clear drops it there, and the ledger counts it as played only once it has played.
+- The anchor moves only on a real underrun: the next audio arrived after the far end had
+  played everything (a gap the caller heard); it then goes at once. Audio that is merely late
+  for its deadline goes at once too, and the grid stays.
 - Played ms per item is what the far end has played (`ledger`), not what was sent or received.
 - `clear()` stops playout at once: the queue is dropped, a frame waiting for its deadline is
   not sent, the far end is told to drop what it holds, and later audio of a cleared item is
@@ -49,13 +53,14 @@ class Run:
 
     anchor_s: float
     started_s: float
+    lead_s: float
     frames: int = 0  # sent since the anchor (the next deadline is anchor + frames * 20 ms)
     total_frames: int = 0
     underruns: int = 0
     last_end_s: float = 0.0
 
     def deadline(self) -> float:
-        return self.anchor_s + self.frames * FRAME_S
+        return self.anchor_s + max(0.0, self.frames * FRAME_S - self.lead_s)
 
 
 class PlayoutBridge:
@@ -67,11 +72,14 @@ class PlayoutBridge:
         input_format: AudioFormat = PCM16,
         on_started: Callable[[MediaStarted], None] | None = None,
         on_ended: Callable[[MediaEnded], None] | None = None,
+        lead_ms: int = FRAME_MS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`output_format`: the session's output audio (what `enqueue` gets); `input_format`:
-        the session's input audio (what caller-audio handlers get)."""
+        the session's input audio (what caller-audio handlers get); `lead_ms`: how far ahead
+        of real time frames go (0: exactly on time, any lateness is a gap at the far end)."""
         self.unit, self.output_format, self.input_format = unit, output_format, input_format
+        self.lead_s = lead_ms / 1000
         self.clock = clock
         self._on_started, self._on_ended = on_started, on_ended
         self._out = StreamConverter(output_format, unit.audio_format)
@@ -172,7 +180,7 @@ class PlayoutBridge:
 
     def _start_run(self) -> Run:
         now = self.clock()
-        self._run = Run(anchor_s=now, started_s=now)
+        self._run = Run(anchor_s=now, started_s=now, lead_s=self.lead_s)
         return self._run
 
     async def _send(
@@ -217,7 +225,7 @@ class PlayoutBridge:
                                run.total_frames, {"underruns": run.underruns})  # fmt: skip
             self._notify(self._on_ended, ended)
             return
-        if run is not None and self.clock() > run.deadline():
+        if run is not None and self.clock() >= run.last_end_s:
             run.underruns += 1
             run.anchor_s, run.frames = self.clock(), 0
 
@@ -249,9 +257,10 @@ async def start_bridge(
     on_started: Callable[[MediaStarted], None] | None = None,
     on_ended: Callable[[MediaEnded], None] | None = None,
     open_unit: bool = True,
+    lead_ms: int = FRAME_MS,
 ) -> PlayoutBridge:
     """The one constructor a client needs: a running bridge between a session and `unit`."""
     bridge = PlayoutBridge(unit, output_format=output_format, input_format=input_format,
-                           on_started=on_started, on_ended=on_ended)  # fmt: skip
+                           on_started=on_started, on_ended=on_ended, lead_ms=lead_ms)  # fmt: skip
     await bridge.start(open_unit=open_unit)
     return bridge
