@@ -237,16 +237,19 @@ class HttpStreamClient:
         http, url = self.ensure_open(), api_url(self.options.base_url, path, query)
         headers = {**self.headers(), "Accept": "text/event-stream"}
         self._sent(method, url, body)
+        answered = False  # a failure after the answer began is a cut stream
         try:
             async with http.request(
                 method, url, json=body, headers=headers, ssl=self.options.ssl or True
             ) as answer:
                 if answer.status >= 400 or "event-stream" not in answer.content_type:
                     raise await self._error_answer(answer)
+                answered = True
                 async for message, event in self._messages(answer):
                     yield message, event
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            raise HttpStreamError(None, local_error("connection_error", error)) from error
+            kind = "stream_cut" if answered else "connection_error"
+            raise HttpStreamError(None, local_error(kind, error)) from error
 
     async def _messages(
         self, answer: aiohttp.ClientResponse

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-# String fields that carry audio (base64) or words, in any event of any dialect.
+# String fields that carry audio (base64) or words, in any event of any dialect, and in the
+# Chat / Responses bodies and streams (`content` of messages, `input`, logprob `token`s).
 PRIVATE_FIELDS = frozenset(
     {"audio", "delta", "text", "transcript", "instructions", "arguments", "output", "refusal"}
+    | {"content", "input", "token"}
 )
 
 
