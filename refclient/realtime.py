@@ -34,14 +34,16 @@ class RealtimeAPIClient(RealtimeConnection):
     """One Realtime session (and its reconnects). Make it with `create_realtime_api_client`."""
 
     def __init__(self, options: RealtimeOptions, protocol: ClientProtocol | None = None) -> None:
-        super().__init__(options, protocol or ClientProtocol(options.tool_outputs))
-        self._id = "realtime_client_" + secrets.token_hex(8)
+        client_id = "realtime_client_" + secrets.token_hex(8)
+        protocol = protocol or ClientProtocol()
+        protocol.tool_outputs.update(options.tool_outputs)
+        super().__init__(options, protocol, client_id)
         self.media = MediaLink(self, options.bridge_factory)
 
     # -- identity and listeners ---------------------------------------------------------------
 
     def id(self) -> str:
-        return self._id
+        return self.client_id
 
     def web_socket_id(self) -> str | None:
         """The current WebSocket connection's id (a new one after a reconnect)."""

@@ -45,10 +45,11 @@ CONSTANTS = frozenset(constant.value for constant in RealtimeAPIEvents)
 class RealtimeConnection:
     """Connection, reading, writing and reconnecting; RealtimeAPIClient adds the methods."""
 
-    def __init__(self, options: RealtimeOptions, protocol: ClientProtocol) -> None:
+    def __init__(self, options: RealtimeOptions, protocol: ClientProtocol, client_id: str) -> None:
         if options.dialect not in ("ga", "beta"):
             raise ValueError(f"dialect must be 'ga' or 'beta', not {options.dialect!r}")
         self.options = options
+        self.client_id = client_id
         self.dialect = options.dialect
         self.protocol = protocol
         self.url = realtime_url(options.base_url, options.model)
@@ -67,9 +68,6 @@ class RealtimeConnection:
         self._send_lock = asyncio.Lock()
         self.ended = asyncio.Event()  # set when the client is closed for good
 
-    def id(self) -> str:
-        raise NotImplementedError
-
     # -- opening ------------------------------------------------------------------------------
 
     def _trace_path(self) -> Path | None:
@@ -77,7 +75,7 @@ class RealtimeConnection:
         if trace is False or trace is None:
             return None
         if trace is True:
-            return Path.cwd() / f"realtime-trace-{self.id()}.jsonl"
+            return Path.cwd() / f"realtime-trace-{self.client_id}.jsonl"
         return Path(trace)
 
     @property
@@ -156,17 +154,18 @@ class RealtimeConnection:
         ):
             self._expired = True
         try:
-            intents = self.protocol.receive(event)
+            await self.run_intents(self.protocol.receive(event))
+        except ClientClosedError:
+            pass  # the socket died under the answer: the reader sees the close next
         except Exception as failure:
             self.on_protocol_error(event, failure)
-            intents = []
-        await self.run_intents(intents)
         self.emit(event["type"], event)
         if event["type"] not in CONSTANTS and event["type"] not in known_server_types():
             self.emit(RealtimeAPIEvents.Unknown, event)
 
     def on_protocol_error(self, event: dict[str, Any], failure: Exception) -> None:
-        """The protocol failed on an event: report it and go on (the reference client's way)."""
+        """The protocol (or carrying out its intents) failed on an event: report it and go on
+        with the next frame (the reference client's way)."""
         log.exception("the client protocol failed on %s", event.get("type"))
         self.emit(
             RealtimeAPIEvents.ConnectorInformation,
