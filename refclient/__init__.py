@@ -3,8 +3,13 @@
 client = await refclient.create_realtime_api_client(api_key=KEY, dialect="ga")
 client.add_event_listener(refclient.RealtimeAPIEvents.ResponseOutputTextDelta, on_delta)
 await client.session_update({"session": {"type": "realtime"}})
+
+chat = await refclient.create_chat_completions_api_client(api_key=KEY, store_context=True)
+chat.add_event_listener(refclient.ChatCompletionsAPIEvents.ContentDelta, on_text)
+await chat.create_chat_completions({"model": "gpt-4o", "messages": [...]})
 """
 
+from refclient.chat import ChatCompletionsAPIClient, create_chat_completions_api_client
 from refclient.events import (
     ChatCompletionsAPIEvents,
     Events,
@@ -18,8 +23,10 @@ from refclient.realtime import (
     ReconnectPolicy,
     create_realtime_api_client,
 )
+from refclient.responses import ResponsesAPIClient, create_responses_api_client
 
 __all__ = [
+    "ChatCompletionsAPIClient",
     "ChatCompletionsAPIEvents",
     "ClientClosedError",
     "ClientEventError",
@@ -27,6 +34,9 @@ __all__ = [
     "RealtimeAPIClient",
     "RealtimeAPIEvents",
     "ReconnectPolicy",
+    "ResponsesAPIClient",
     "ResponsesAPIEvents",
+    "create_chat_completions_api_client",
     "create_realtime_api_client",
+    "create_responses_api_client",
 ]

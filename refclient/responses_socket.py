@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 
-from refclient.http_stream import api_url, local_error
+from refclient.http_stream import HttpOptions, HttpTrace, api_url, local_error
 from refclient.responses_accumulator import ResponseStreamAccumulator
+from refclient.statistics import Statistics
 from rtproto.sse import SseMessage
-
-if TYPE_CHECKING:
-    from refclient.responses import ResponsesAPIClient
 
 REFUSED_BY_THE_MODE = ("stream", "background")  # the POST body's switches the mode refuses
 COMPACT = (",", ":")
@@ -30,8 +28,21 @@ def socket_url(base_url: str) -> str:
     return "ws" + http.removeprefix("http")
 
 
+class SocketOwner(Protocol):
+    """What the socket needs of its client (refclient.responses.ResponsesAPIClient)."""
+
+    options: HttpOptions
+    trace: HttpTrace | None
+    stats: Statistics | None
+
+    def ensure_open(self) -> aiohttp.ClientSession: ...
+    def headers(self) -> dict[str, str]: ...
+    def handle(self, accumulator: ResponseStreamAccumulator, event: Any, text: str) -> bool: ...
+    def failed(self, data: dict[str, Any]) -> None: ...
+
+
 class ResponsesSocket:
-    def __init__(self, client: ResponsesAPIClient) -> None:
+    def __init__(self, client: SocketOwner) -> None:
         self.client = client
         self.url = socket_url(client.options.base_url)
         self.connection_id: str | None = None
