@@ -24,11 +24,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from refclient.endpoint import DEFAULT_BASE_URL
+from refclient.http_trace import HttpTrace
 from refclient.listeners import EventListeners, Handler
-from refclient.privacy import redact
 from refclient.realtime_options import ClientClosedError
 from refclient.statistics import Statistics, summary
-from refclient.trace import TraceWriter
 from rtproto.sse import SseMessage, SseParser
 
 log = logging.getLogger("refclient")
@@ -75,38 +74,6 @@ def request_headers(api_key: str, project: str | None) -> dict[str, str]:
     if project:
         headers["OpenAI-Project"] = project
     return headers
-
-
-class HttpTrace(TraceWriter):
-    """The trace of HTTP exchanges, in the transcript format the mock records them in: the
-    request as an `http_request` meta line, each streamed event (with its `sse_event` name),
-    Chat's `[DONE]` marker, and an `http_response` meta line for a JSON answer."""
-
-    def request(self, method: str, url: str, headers: dict[str, str], body: Any) -> None:
-        parts = urlsplit(url)
-        shown = {
-            name: "<redacted>" if name == "Authorization" else v for name, v in headers.items()
-        }
-        fields: dict[str, Any] = {"kind": "http_request", "method": method, "path": parts.path}
-        fields |= {"query": parts.query, "request_headers": shown}
-        fields["body"] = redact(body) if self.privacy else body
-        self._write({"dir": "meta", "meta": fields})
-
-    def sse(self, message: SseMessage, event: Any) -> None:
-        if message.is_done:
-            self._write({"dir": "server", "done": True})
-            return
-        shown = redact(event) if self.privacy else event
-        record: dict[str, Any] = {"dir": "server", "event": shown}
-        if message.event is not None:
-            record["sse_event"] = message.event
-        self._write(record) if isinstance(event, dict) else self.text("server", message.data, None)
-
-    def response(self, status: int, body: Any) -> None:
-        shown = redact(body) if self.privacy else body
-        self._write(
-            {"dir": "meta", "meta": {"kind": "http_response", "status": status, "body": shown}}
-        )
 
 
 @dataclass

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from refclient.http_stream import HttpOptions, HttpTrace, api_url, local_error
+from refclient.http_stream import HttpOptions, api_url, local_error
+from refclient.http_trace import HttpTrace
 from refclient.responses_accumulator import ResponseStreamAccumulator
 from refclient.statistics import Statistics
 from rtproto.sse import SseMessage
