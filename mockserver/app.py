@@ -14,12 +14,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockserver import control, handshake, http_apis
+from mockserver import control, guard, handshake, http_apis
 from mockserver.connection import ConnectionPump
 from mockserver.options import ConnectionInfo, ServerOptions
 from mockserver.recorder import Recording
 from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
 from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
+from rtproto.api_errors import ApiError
 from rtproto.events import EventBuilder
 from rtproto.handshake import Handshake, HandshakeRequest, Rejection, redacted_headers
 from rtproto.ids import IdFactory
@@ -29,10 +30,13 @@ log = logging.getLogger(__name__)
 REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
 CONNECTION_ID_HEADER = "x-mock-connection-id"
 SHUTDOWN_TIMEOUT_S = 2.0
+# UNVERIFIED: this mock's wording for a plain GET of the WebSocket endpoint.
+UPGRADE_REQUIRED = "This endpoint only accepts WebSocket connections: send an Upgrade request."
 
 
 def create_app(options: ServerOptions, state: MockState | None = None) -> web.Application:
-    app = web.Application()
+    middleware = guard.make_middleware(lambda request: request.app[STATE].options)
+    app = web.Application(client_max_size=options.max_body_bytes, middlewares=[middleware])
     app[STATE] = state or MockState(options)
     for path in REALTIME_PATHS:
         app.router.add_get(path, realtime_handler)
@@ -75,7 +79,7 @@ async def realtime_handler(request: web.Request) -> web.StreamResponse:
         timeout=options.close_timeout_s,
     )
     if not ws.can_prepare(request).ok:
-        return web.json_response({"error": "expected a WebSocket upgrade"}, status=426)
+        return guard.error_response(ApiError(426, UPGRADE_REQUIRED), {"Upgrade": "websocket"})
     info = _connection_info(hs_request, decision, state.new_connection_id())
     refusal = state.scenario_refusal(info) if decision.rejection is None else None
     if refusal is not None:  # the mock's own parameter: refused before the upgrade
@@ -235,8 +239,11 @@ async def running_server(options: ServerOptions | None = None) -> AsyncIterator[
     certificate = make_self_signed_certificate() if options.tls else None
     state = MockState(options)
     state.cert_path = str(certificate.cert_path) if certificate else None
-    runner = web.AppRunner(
-        create_app(options, state), shutdown_timeout=SHUTDOWN_TIMEOUT_S, access_log=None
+    runner = guard.GuardedAppRunner(
+        create_app(options, state),
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+        access_log=None,
+        keepalive_timeout=options.header_timeout_s,  # also closes a connection stuck in headers
     )
     await runner.setup()
     try:

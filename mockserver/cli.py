@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 
@@ -87,13 +87,57 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-transcripts-in-memory",
         dest="transcripts_in_memory",
         action="store_false",
-        help="keep transcripts only in --record files (for long runs; the control API then "
-        "serves no transcript)",
+        help="keep transcripts only in --record files: the mode for long runs (memory then stays "
+        "flat however many connections are served; the control API serves no transcript)",
     )
+    add_limit_arguments(parser)
     parser.add_argument(
         "--validate-events",
         action="store_true",
         help="validate every server event as it is sent and report invalid ones on stderr",
+    )
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """What one client may cost the server (defaults: mockserver.options.ServerOptions)."""
+    limits = parser.add_argument_group("limits (UNVERIFIED where the real API's are unpublished)")
+    limits.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        metavar="N",
+        help="largest WebSocket message; a bigger one is closed with 1009 (default 32 MiB: "
+        "the real API's 15 MiB of audio per append, base64'd, fits)",
+    )
+    limits.add_argument(
+        "--max-body-bytes",
+        type=int,
+        metavar="N",
+        help="largest HTTP request body; a bigger one gets a 413 (default 32 MiB)",
+    )
+    limits.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="requests and WebSocket connections served at once; more get a 429 (default 1000)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection that has not sent a complete request by then (default 60)",
+    )
+    limits.add_argument(
+        "--records-kept",
+        type=int,
+        metavar="N",
+        help="records of recent connections kept for the control API (default 1000)",
+    )
+    limits.add_argument(
+        "--transcript-cap-bytes",
+        type=int,
+        metavar="N",
+        help="in-memory transcript size per connection; past it a meta line marks the cut and "
+        "the rest goes to the --record file only (default 16 MiB, ~3 minutes of audio call)",
     )
 
 
@@ -132,7 +176,21 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         scenario=args.scenario,
         transcripts_in_memory=args.transcripts_in_memory,
         validate_events=args.validate_events,
+        **limits_from_args(args),
     )
+
+
+def limits_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The limits given on the command line (the rest keep ServerOptions' defaults)."""
+    given = {
+        "max_message_bytes": args.max_frame_bytes,
+        "max_body_bytes": args.max_body_bytes,
+        "max_connections": args.max_connections,
+        "header_timeout_s": args.header_timeout,
+        "connections_kept": args.records_kept,
+        "transcript_cap_bytes": args.transcript_cap_bytes,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def ready_line(server: RunningServer) -> str:

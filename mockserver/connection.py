@@ -22,7 +22,7 @@ from aiohttp.http_websocket import WebSocketError
 from mockserver.options import Dialect
 from mockserver.pump import Clock, EventCheck, FrameReader, Wakeup, run_pump
 from mockserver.recorder import Recording, binary_frame, text_frame
-from mockserver.websocket import LOST, WebSocketTransport
+from mockserver.websocket import LOST, WebSocketTransport, received_close_code
 from rtproto.dialects import to_beta, to_ga
 from rtproto.events import binary_frame_error, read_client_text
 from rtproto.server.realtime.behaviour import Behaviour
@@ -125,7 +125,8 @@ class ConnectionPump:
             self.recording.frame(now, "client", binary_frame(message.data))
             self.behaviour.on_frame_error(binary_frame_error(), now)
         elif message.type is WSMsgType.CLOSE:
-            self.recording.close(now, "client", message.data, message.extra or "")
+            code = received_close_code(message.data)
+            self.recording.close(now, "client", code, message.extra or "")
             self.recording.close(now, "server", ECHO_CODE, note="echo of the client's close")
             self._client_gone(now)
         elif message.type is WSMsgType.ERROR and isinstance(message.data, WebSocketError):

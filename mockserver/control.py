@@ -16,6 +16,7 @@ from aiohttp import web
 
 from mockserver.scenario_summary import scenario_summary
 from mockserver.state import MockState
+from rtproto.api_errors import ApiError, parse_json_body
 
 PREFIX = "/_mock"
 
@@ -51,10 +52,10 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
 
     async def select(request: web.Request) -> web.Response:
         state = request.app[state_key]
-        body = await request.json()
-        scenario_id = body.get("id") if isinstance(body, dict) else None
+        body = parse_json_body(await request.read())  # an ApiError 400 when it is no JSON object
+        scenario_id = body.get("id")
         if not isinstance(scenario_id, str):
-            raise web.HTTPBadRequest(text='expected {"id": "<scenario id>"}\n')
+            raise ApiError(400, 'Expected {"id": "<scenario id>"}.', param="id")
         refusal = state.scenarios.unknown(scenario_id)
         if refusal is not None:
             return web.json_response(refusal.body(), status=400)

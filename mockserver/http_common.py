@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.guard import error_response
 from mockserver.handshake import API_KEYS_URL, mask_key
 from mockserver.http_stream import PlannedStream, StreamApi, write_sse
 from mockserver.options import ConnectionInfo
@@ -23,6 +24,7 @@ from mockserver.pump import EventCheck
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError, parse_json_body
 from rtproto.catalogue import Api
+from rtproto.handshake import redacted_header_map
 from rtproto.server.pacing import PlannedEvent
 
 NO_KEY_MESSAGE = (
@@ -32,12 +34,6 @@ NO_KEY_MESSAGE = (
     f"username. You can obtain an API key from {API_KEYS_URL}."
 )
 CHARS_PER_TOKEN = 4  # the usual estimate, for the rate limiter's token bucket
-
-
-def error_response(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(
-        error.body(), status=error.status, headers={**(headers or {}), **dict(error.headers)}
-    )
 
 
 def authenticate(request: web.Request, state: MockState) -> ApiError | None:
@@ -64,10 +60,7 @@ def open_exchange(request: web.Request, state: MockState, body: dict[str, Any]) 
         model=body.get("model") if isinstance(body.get("model"), str) else None,
         path=request.path,
         query=dict(request.query),
-        headers={
-            name: ("<redacted>" if name.lower() in ("authorization", "api-key") else value)
-            for name, value in request.headers.items()
-        },
+        headers=redacted_header_map(request.headers.items()),
     )
     record = state.open_connection(info, None)
     record.recording.meta(

@@ -86,8 +86,14 @@ class ServerOptions:
     seed: int = 0  # seeds the Responses and Chat models (requests are seeded from it and the body)
     http_pacing: Pacing = field(default_factory=Pacing)  # how long Responses/Chat streams take
     rate_limits: RateLimits | None = None  # None: never 429; else x-ratelimit-* headers and 429s
-    max_message_bytes: int = 32 * 1024 * 1024  # above the real 15 MiB append limit, base64'd
-    connections_kept: int = 1000  # recent connections (with in-memory transcripts) kept
+    # Limits (mockserver.guard). The real API documents 15 MiB of audio per append (20 MiB once
+    # base64'd); its frame and body limits are not published: these defaults are UNVERIFIED.
+    max_message_bytes: int = 32 * 1024 * 1024  # a bigger WebSocket frame is closed with 1009
+    max_body_bytes: int = 32 * 1024 * 1024  # a bigger HTTP body gets an API-shaped 413
+    max_connections: int = 1000  # requests and WebSocket connections at once; then 429
+    header_timeout_s: float = 60.0  # a connection that sends no complete request is closed
+    connections_kept: int = 1000  # records of recent connections kept (each with its transcript)
+    transcript_cap_bytes: int = 16 * 1024 * 1024  # per in-memory transcript, then a meta line
     # False: transcripts only go to record_dir (if any), for long soaks: an audio call's
     # transcript grows by ~90 KB a second in memory otherwise.
     transcripts_in_memory: bool = True

@@ -16,6 +16,7 @@ from rtproto.transcript import TranscriptLine, parse_lines
 
 MAX_TEXT_RECORDED = 64 * 1024  # non-JSON text frames longer than this are recorded by size
 COMPACT = (",", ":")
+CAP_NOTE = "the in-memory transcript reached its cap; later lines are only in the --record file"
 
 
 _NOT_LINE_SAFE = re.compile(r"[^\x00-\x7f]|[\r\n]")
@@ -56,13 +57,21 @@ class Recording:
     """One connection's transcript. Times are ms on the monotonic clock since the handshake."""
 
     def __init__(
-        self, connection_id: str, started_at: float, path: Path | None, keep_lines: bool = True
+        self,
+        connection_id: str,
+        started_at: float,
+        path: Path | None,
+        keep_lines: bool = True,
+        cap_bytes: int | None = None,
     ) -> None:
         self.connection_id = connection_id
         self.started_at = started_at
         self.path = path
         self.lines: list[str] = []
+        self.kept_bytes = 0  # of `lines`, newlines counted
+        self.dropped_lines = 0  # lines past the cap: written to the file only
         self._keep_lines = keep_lines
+        self._cap_bytes = cap_bytes
         self._file: IO[str] | None = path.open("w", encoding="ascii") if path else None
 
     def _t_ms(self, now: float) -> float:
@@ -72,10 +81,31 @@ class Recording:
         self, now: float, direction: str, key: str, payload_json: str, more: str = ""
     ) -> None:
         line = f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{payload_json}{more}}}'
+        self._put(now, line)
+
+    def _put(self, now: float, line: str) -> None:
         if self._keep_lines:
-            self.lines.append(line)
+            self._keep(now, line)
         if self._file is not None:
             self._file.write(line + "\n")
+
+    def _keep(self, now: float, line: str) -> None:
+        """Keep a line in memory, up to the cap; the first line past it is replaced by a meta
+        line saying so (lines are ASCII: characters are bytes)."""
+        if self.dropped_lines:
+            self.dropped_lines += 1
+            return
+        if self._cap_bytes is not None and self.kept_bytes + len(line) + 1 > self._cap_bytes:
+            self.dropped_lines = 1
+            marker = {
+                "kind": "transcript_truncated",
+                "cap_bytes": self._cap_bytes,
+                "note": CAP_NOTE,
+            }
+            meta = json.dumps(marker, separators=COMPACT)
+            line = f'{{"t_ms":{self._t_ms(now)},"dir":"meta","meta":{meta}}}'
+        self.lines.append(line)
+        self.kept_bytes += len(line) + 1
 
     def meta(self, now: float, fields: dict[str, Any]) -> None:
         """A fact about the connection (handshake, close, ping), in the `meta` object."""
@@ -91,11 +121,7 @@ class Recording:
 
     def done(self, now: float) -> None:
         """The Chat stream's closing `data: [DONE]` (a marker, not an event)."""
-        line = f'{{"t_ms":{self._t_ms(now)},"dir":"server","done":true}}'
-        if self._keep_lines:
-            self.lines.append(line)
-        if self._file is not None:
-            self._file.write(line + "\n")
+        self._put(now, f'{{"t_ms":{self._t_ms(now)},"dir":"server","done":true}}')
 
     def frame(self, now: float, direction: str, frame: dict[str, Any]) -> None:
         """A data frame that is not a JSON object (non-JSON text, binary)."""

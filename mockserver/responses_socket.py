@@ -8,6 +8,7 @@ taken at the upgrade, so driving and recording read the same clock.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -17,11 +18,14 @@ from mockserver.http_common import answer_error, authenticate, open_exchange
 from mockserver.pump import FrameReader, Wakeup, run_pump
 from mockserver.recorder import Recording, binary_frame, text_frame
 from mockserver.state import STATE
-from mockserver.websocket import WebSocketTransport
+from mockserver.websocket import WebSocketTransport, received_close_code
 from rtproto.api_errors import ApiError
 from rtproto.events import read_client_text
 from rtproto.server.realtime.outbox import Send
 from rtproto.server.responses.socket import ResponsesSocketSession
+
+log = logging.getLogger(__name__)
+INTERNAL_ERROR_CODE = 1011
 
 
 class UnixTimeSession:
@@ -59,8 +63,11 @@ async def responses_socket(request: web.Request) -> web.StreamResponse:
     session = ResponsesSocketSession(state.responses, connected_at=time.monotonic() + offset_s)
     try:
         await _pump(request, ws, UnixTimeSession(session, offset_s), record.recording)
+    except Exception:  # a bug of ours: this connection only ends, with a close frame
+        log.exception("Responses WebSocket %s failed", record.connection_id)
+        await ws.close(code=INTERNAL_ERROR_CODE, message=b"internal error in the mock server")
     finally:
-        record.recording.close(time.monotonic(), "client", ws.close_code)
+        record.recording.close(time.monotonic(), "client", received_close_code(ws.close_code))
         state.close_connection(record)
     return ws
 

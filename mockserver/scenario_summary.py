@@ -25,7 +25,7 @@ from rtproto.server.play import ScenarioPlayer
 def scenario_summary(state: MockState, record: ConnectionRecord) -> dict[str, Any]:
     """`{"scenario": id, "unmatched": [...], "unmet": [...], "vad": [...], "problems": [...]}`,
     or `{"scenario": None}` for a connection no scenario played."""
-    if record.behaviour is not None and not isinstance(record.behaviour, ScenarioPlayer):
+    if record.scripted is False:
         return {"scenario": None}  # the simulated model: no need to read its transcript
     lines = _lines(state, record)
     played = played_scenarios(lines)
@@ -34,7 +34,8 @@ def scenario_summary(state: MockState, record: ConnectionRecord) -> dict[str, An
         return {"scenario": None}
     if scenario.api != "realtime":
         lines = _play_lines(state, record, scenario.id)
-    problems = record.behaviour.problems if isinstance(record.behaviour, ScenarioPlayer) else []
+    player = record.behaviour
+    problems = player.problems if isinstance(player, ScenarioPlayer) else record.scenario_problems
     return {**judge_scenario(scenario, lines).as_dict(), "problems": list(problems)}
 
 
@@ -49,7 +50,7 @@ def _play_lines(state: MockState, record: ConnectionRecord, scenario_id: str) ->
     """The kept exchanges of the scenario up to this one, in the order they came."""
     lines: list[str] = []
     for kept in state.connections.values():
-        if kept.behaviour is None:
+        if kept.scripted is None:  # an HTTP exchange
             exchange = _lines(state, kept)
             lines += exchange if scenario_id in played_scenarios(exchange) else []
         if kept is record:

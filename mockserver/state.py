@@ -26,6 +26,7 @@ from mockserver.scenarios import (
 from rtproto.catalogue import Api
 from rtproto.scenario import Scenario
 from rtproto.server.chat.service import ChatService
+from rtproto.server.play import ScenarioPlayer
 from rtproto.server.play.http import HttpScenario
 from rtproto.server.ratelimit import RateLimitPolicy
 from rtproto.server.realtime.behaviour import Behaviour
@@ -65,7 +66,11 @@ class ConnectionRecord:
     recording: Recording
     rejected: str | None = None  # the handshake error code, when the handshake was refused
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    # While the connection is open; dropped when it closes (a simulated session holds ~100 KB),
+    # leaving what the control API reports of it: whether a scenario played it, its problems.
     behaviour: Behaviour | None = None
+    scripted: bool | None = None  # None: no behaviour (an HTTP exchange)
+    scenario_problems: tuple[str, ...] = ()
 
     @property
     def connection_id(self) -> str:
@@ -88,6 +93,7 @@ class ConnectionRecord:
             "rejected": self.rejected,
             "transcript": str(path) if path else None,
             "lines": len(self.recording.lines),
+            "lines_past_cap": self.recording.dropped_lines,
         }  # the control API adds the scenario's judgement (mockserver.scenario_summary)
 
 
@@ -132,8 +138,9 @@ class MockState:
         """The connection's behaviour (its scenario's player, or the fallback), kept on record."""
         selected = self.selected_realtime_scenario()
         factory = scenario_factory(self.scenarios, selected, self.behaviour_factory)
-        record.behaviour = factory(record.info)
-        return record.behaviour
+        behaviour = record.behaviour = factory(record.info)
+        record.scripted = isinstance(behaviour, ScenarioPlayer)
+        return behaviour
 
     def http_player(self, scenario: Scenario) -> HttpScenario:
         """The player of an HTTP scenario, kept while the scenario stays chosen."""
@@ -150,7 +157,10 @@ class MockState:
         record_dir = self.options.record_dir
         path = record_dir / f"{info.connection_id}.jsonl" if record_dir else None
         keep = self.options.transcripts_in_memory
-        recording = Recording(info.connection_id, time.monotonic(), path, keep_lines=keep)
+        cap = self.options.transcript_cap_bytes
+        recording = Recording(
+            info.connection_id, time.monotonic(), path, keep_lines=keep, cap_bytes=cap
+        )
         record = ConnectionRecord(info, recording, rejected)
         self.connections[info.connection_id] = record
         while len(self.connections) > self.options.connections_kept:
@@ -158,6 +168,10 @@ class MockState:
         return record
 
     def close_connection(self, record: ConnectionRecord) -> None:
+        """The connection has ended: its file is complete, and its session is let go."""
+        if isinstance(record.behaviour, ScenarioPlayer):
+            record.scenario_problems = tuple(record.behaviour.problems)
+        record.behaviour = None
         record.recording.finish()
         record.done.set()
 

@@ -20,6 +20,14 @@ from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, S
 log = logging.getLogger(__name__)
 
 LOST = 1006  # the RFC 6455 code for "closed without a close frame"; never sent on the wire
+NO_STATUS = 1005  # RFC 6455: a close frame that carried no status code (aiohttp reports 0)
+
+
+def received_close_code(code: int | None) -> int | None:
+    """A close code as the transcript records it: 1005 for a close frame without one."""
+    return NO_STATUS if code == 0 else code
+
+
 Event = dict[str, Any]
 Translate = Callable[[Event], list[Event]]
 

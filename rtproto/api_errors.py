@@ -11,12 +11,11 @@ instead.", "you must provide a model parameter" (Chat, code null), "Previous res
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.events import supported_values_message
+from rtproto.events import JsonInputError, decode_json, supported_values_message
 
 INVALID_REQUEST = "invalid_request_error"
 INVALID_JSON_MESSAGE = (
@@ -123,8 +122,8 @@ def array_too_long(param: str, maximum: int, length: int) -> ApiError:
 def parse_json_body(data: bytes | str) -> dict[str, Any]:
     """The request body as a JSON object, or the error the real API answers for it."""
     try:
-        body = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = decode_json(data)  # the one decoder of client input, with its limits
+    except JsonInputError:
         raise ApiError(400, INVALID_JSON_MESSAGE) from None
     if not isinstance(body, dict):
         raise invalid_type("body", "an object", body) from None

@@ -7,10 +7,82 @@ Parsing is where a server first judges its client, so a frame that is not an eve
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from rtproto.ids import IdFactory
+
+# Limits on client JSON, checked by `decode_json` before anything reads or echoes a value. The real
+# API's limits are not documented: these are this mock's (UNVERIFIED), far above any real event.
+MAX_JSON_DEPTH = 64  # objects/arrays inside each other; jsonschema recurses ~10 frames a level
+MAX_INT_DIGITS = 64  # Python refuses to convert more than 4,300 digits (ValueError)
+
+
+class JsonInputError(ValueError):
+    """Client JSON that cannot be read safely: not JSON, too deep, a number too large, or a
+    string that is no Unicode text (a lone surrogate escape such as "\\ud800")."""
+
+
+def decode_json(data: str | bytes) -> Any:
+    """The JSON value of client input (a frame or a request body), within the limits above.
+
+    The one decoder of client input for every API; raises JsonInputError, never RecursionError,
+    ValueError from int(), or a value that fails later when it is encoded as UTF-8.
+    """
+    try:
+        text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes) else data
+        value = json.loads(
+            text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as error:
+        raise JsonInputError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise JsonInputError(f"Nesting deeper than {MAX_JSON_DEPTH} levels") from None
+    except (UnicodeDecodeError, LookupError):
+        raise JsonInputError("The text is not valid UTF-8") from None
+    _check_value(value)
+    return value
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise JsonInputError(f"An integer of more than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonInputError(f"A number out of range ({text[:20]})")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonInputError(f"{name} is not JSON")
+
+
+def _check_value(value: Any) -> None:
+    """Depth and string validity, walked without recursion (keys are strings too)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise JsonInputError(f"Nesting deeper than {MAX_JSON_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
+def _check_text(text: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonInputError("A string holding a lone surrogate (not Unicode text)") from None
 
 
 @dataclass
@@ -64,13 +136,9 @@ class ClientFrame:
 def read_client_text(text: str) -> ClientFrame:
     """Decode one client text frame (one `json.loads`); never raises."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        problem = RealtimeError(
-            "invalid_json",
-            f"Invalid event: failed to parse JSON value. {error.msg} at line {error.lineno} "
-            f"column {error.colno}.",
-        )
+        value = decode_json(text)
+    except JsonInputError as error:
+        problem = RealtimeError("invalid_json", f"{INVALID_JSON_PREFIX} {error}.")
         return ClientFrame(text, None, problem)
     if not isinstance(value, dict):
         return ClientFrame(text, None, RealtimeError("invalid_event", NOT_AN_OBJECT))
@@ -78,6 +146,8 @@ def read_client_text(text: str) -> ClientFrame:
 
 
 NOT_AN_OBJECT = "Invalid event: expected a JSON object."
+# The wording of a parse failure; what follows it (the JSON error, or which limit) is this mock's.
+INVALID_JSON_PREFIX = "Invalid event: failed to parse JSON value."
 
 
 def _event_problem(value: dict[str, Any]) -> RealtimeError | None:

@@ -26,7 +26,35 @@ BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
 BETA_HEADER_VALUE = "realtime=v1"
 AZURE_DEPLOYMENT_PATHS = frozenset({"/openai/realtime"})
 REDACTED = "<redacted>"
-SECRET_HEADERS = frozenset({"api-key", "cookie"})
+# The headers a transcript or log may show as sent: none carries a secret. Every other header's
+# value is replaced (Cookie, api-key, Proxy-Authorization, OpenAI-Organization, a vendor's own).
+ALLOWED_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "cache-control",
+        "connection",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "host",
+        "idempotency-key",
+        "openai-beta",
+        "origin",
+        "pragma",
+        "sec-websocket-extensions",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-mock-scenario",
+    }
+)
+ALLOWED_HEADER_PREFIXES = ("x-stainless-",)  # the openai SDKs' platform and retry headers
+AUTH_SCHEMES = frozenset({"bearer", "basic"})
+MAX_HEADER_VALUE_CHARS = 512
 # Glob patterns (fnmatch) of the model names the real API accepts in realtime mode.
 DEFAULT_SUPPORTED_MODELS = (
     "gpt-realtime*",
@@ -218,18 +246,33 @@ def _redact_protocols(value: str) -> str:
     )
 
 
+def _auth_scheme_only(value: str) -> str:
+    """`Bearer <redacted>`: the scheme is kept when it is a known one, since a value without a
+    scheme may be the key itself."""
+    scheme = value.strip().partition(" ")[0]
+    return f"{scheme} {REDACTED}" if scheme.lower() in AUTH_SCHEMES else REDACTED
+
+
 def redact_header(name: str, value: str) -> str:
-    """A header value fit for a transcript: keys replaced, the auth scheme kept."""
+    """A header value fit for a transcript or a log: an allow-list, not a deny-list. Headers
+    that carry no secret are kept (values cut at MAX_HEADER_VALUE_CHARS); the credential
+    headers keep their shape without the secret; any other header's value is replaced."""
     lowered = name.lower()
     if lowered in ("authorization", "proxy-authorization"):
-        scheme = value.strip().partition(" ")[0]
-        return f"{scheme} {REDACTED}" if scheme else REDACTED
-    if lowered in SECRET_HEADERS:
-        return REDACTED
+        return _auth_scheme_only(value)
     if lowered == "sec-websocket-protocol":
-        return _redact_protocols(value)
+        value = _redact_protocols(value)
+    elif lowered not in ALLOWED_HEADERS and not lowered.startswith(ALLOWED_HEADER_PREFIXES):
+        return REDACTED
+    if len(value) > MAX_HEADER_VALUE_CHARS:
+        return f"{value[:MAX_HEADER_VALUE_CHARS]}... ({len(value)} characters)"
     return value
 
 
+def redacted_header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers (name, value) as a transcript records them: every value through redact_header."""
+    return {name: redact_header(name, value) for name, value in pairs}
+
+
 def redacted_headers(request: HandshakeRequest) -> dict[str, str]:
-    return {name: redact_header(name, value) for name, value in request.headers.items()}
+    return redacted_header_map(request.headers.items())

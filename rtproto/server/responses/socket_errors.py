@@ -10,10 +10,10 @@ real API's style.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rtproto.api_errors import ApiError, invalid_type, invalid_value, missing
+from rtproto.events import JsonInputError, decode_json
 
 SUPPORTED = ("response.create", "response.steer")
 WEBSOCKET_STATUS = {"previous_response_not_found": 400}
@@ -44,10 +44,9 @@ def decode(data: str | bytes) -> dict[str, Any]:
     if isinstance(data, bytes):
         raise ApiError(400, "Binary WebSocket messages are not supported.", code="invalid_event")
     try:
-        message = json.loads(data)
-    except json.JSONDecodeError as error:
-        text = f"Invalid JSON: {error.msg} at line {error.lineno} column {error.colno}."
-        raise ApiError(400, text, code="invalid_json") from None
+        message = decode_json(data)  # the one decoder of client input, with its limits
+    except JsonInputError as error:
+        raise ApiError(400, f"Invalid JSON: {error}.", code="invalid_json") from None
     return checked_message(message)
 
 
