@@ -127,6 +127,7 @@ class HttpStreamClient:
         if (path := self._trace_path()) is not None:
             self.trace = HttpTrace(path, options.privacy)
         self._http: aiohttp.ClientSession | None = aiohttp.ClientSession()
+        self._answers: set[aiohttp.ClientResponse] = set()  # being read: close() ends them
         self.closed = False
 
     # -- the seed's methods ---------------------------------------------------------------------
@@ -156,6 +157,8 @@ class HttpStreamClient:
     async def close(self) -> None:
         """End the client: a stream being read stops; later calls raise ClientClosedError."""
         self.closed = True
+        for answer in list(self._answers):
+            answer.close()  # the reader sees the end of its stream, and stops
         http, self._http = self._http, None
         if http is not None:
             await http.close()
@@ -212,8 +215,12 @@ class HttpStreamClient:
                 if answer.status >= 400 or "event-stream" not in answer.content_type:
                     raise await self._error_answer(answer)
                 answered = True
-                async for message, event in self._messages(answer):
-                    yield message, event
+                self._answers.add(answer)
+                try:
+                    async for message, event in self._messages(answer):
+                        yield message, event
+                finally:
+                    self._answers.discard(answer)
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             kind = "stream_cut" if answered else "connection_error"
             raise HttpStreamError(None, local_error(kind, error)) from error

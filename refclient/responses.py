@@ -136,7 +136,7 @@ class ResponsesAPIClient(HttpStreamClient):
         request = ("POST", RESPONSES_PATH, {**body, "stream": True}, None)
         for attempt in range(self.resume_attempts + 1):
             cut = await self._read_sse(accumulator, *request)
-            if cut is None:
+            if cut is None or self.closed:  # over, or the application closed the client
                 return
             response_id, after = accumulator.response_id, accumulator.last_sequence
             if response_id is None or after is None or attempt == self.resume_attempts:

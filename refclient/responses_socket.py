@@ -81,14 +81,17 @@ class ResponsesSocket:
         await self._ws.send_str(text)
 
     async def _read(self, accumulator: ResponseStreamAccumulator) -> None:
-        assert self._ws is not None
-        async for frame in self._ws:
+        ws = self._ws
+        assert ws is not None
+        async for frame in ws:
             if frame.type is not aiohttp.WSMsgType.TEXT:
                 continue  # the mode sends text only; aiohttp answers pings itself
             event = self._received(frame.data)
             if not self.client.handle(accumulator, event, frame.data):
                 return
-        reason = f"the socket closed ({self._ws.close_code}) before the response ended"
+        if self._ws is None:
+            return  # close() ended it (the client reports nothing after its own close)
+        reason = f"the socket closed ({ws.close_code}) before the response ended"
         self._closed_by_server()
         self.client.failed({"status": None, "error": local_error("connection_closed", reason)})
 

@@ -402,3 +402,26 @@ def test_a_raising_handler_is_reported_and_breaks_nothing() -> None:
         ("handler_error", Chat.ContentDone.value),
     }
     assert len(heard.of(Chat.ContentDelta)) == 2  # the other handler heard every delta
+
+
+def test_close_during_a_stream_ends_the_call_quietly() -> None:
+    async def body() -> tuple[Heard, Any, float]:
+        slow = Pacing(first_output_s=0.0, token_s=0.2)
+        settings = ServerOptions(ping_interval_s=None, http_pacing=slow)
+        async with running_server(settings) as server:
+            client = await create_chat_completions_api_client(api_key=KEY, base_url=server.http_url)
+            heard = Heard(client)
+            closing: list[asyncio.Task[None]] = []
+            client.add_event_listener(
+                Chat.ContentDelta, lambda c, _d: closing.append(asyncio.ensure_future(c.close()))
+            )
+            started = asyncio.get_running_loop().time()
+            result = await client.create_chat_completions(ask("Tell me a long story"))
+            elapsed = asyncio.get_running_loop().time() - started
+            await asyncio.gather(*closing)
+            return heard, result, elapsed
+
+    heard, result, elapsed = run(body())
+    assert result is None and not heard.of(Chat.ChatCompletionsAPIError)
+    # the answer has ~20 words, 0.2 s apart: read to its end it would take about 4 s
+    assert elapsed < 2.0 and len(heard.of(Chat.ContentDelta)) <= 3

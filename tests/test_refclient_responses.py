@@ -395,3 +395,29 @@ def test_unknown_events_and_frames_are_unknown_and_a_raising_handler_breaks_noth
         ("handler_error", Responses.ResponseTextDelta.value)
     ]
     assert result is not None and result["status"] == "completed"
+
+
+@pytest.mark.parametrize("transport", ["sse", "websocket"])
+def test_close_during_a_response_ends_the_call_quietly(transport: Any) -> None:
+    async def body() -> tuple[Heard, Any, float]:
+        slow = Pacing(first_output_s=0.0, token_s=0.2)
+        settings = ServerOptions(ping_interval_s=None, http_pacing=slow)
+        async with running_server(settings) as server:
+            client = await create_responses_api_client(
+                api_key=KEY, base_url=server.http_url, transport=transport
+            )
+            heard = Heard(client)
+            closing: list[asyncio.Task[None]] = []
+            client.add_event_listener(
+                Responses.ResponseTextDelta,
+                lambda c, _d: closing.append(asyncio.ensure_future(c.close())),
+            )
+            started = asyncio.get_running_loop().time()
+            result = await client.create_responses({"model": "gpt-5", "input": "A long story"})
+            elapsed = asyncio.get_running_loop().time() - started
+            await asyncio.gather(*closing)
+            return heard, result, elapsed
+
+    heard, result, elapsed = run(body())
+    assert result is None and not heard.of(Responses.ResponsesAPIError)
+    assert elapsed < 2.0 and len(heard.of(Responses.ResponseTextDelta)) <= 3
