@@ -22,7 +22,13 @@ from refclient.chat_accumulator import ChatStreamAccumulator, FinishReasonError
 from refclient.chat_context import DEFAULT_SUMMARY_MODEL, DEFAULT_SUMMARY_PROMPT, ChatContext
 from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ChatCompletionsAPIEvents
-from refclient.http_stream import HttpOptions, HttpStreamClient, HttpStreamError, local_error
+from refclient.http_stream import (
+    DEFAULT_IDLE_TIMEOUT_S,
+    HttpOptions,
+    HttpStreamClient,
+    HttpStreamError,
+    local_error,
+)
 from rtproto.sse import SseMessage
 
 CHAT_PATH = "/chat/completions"
@@ -136,6 +142,7 @@ async def create_chat_completions_api_client(
     trace: bool | str | Path = False,
     privacy: bool = False,
     ssl: ssl_module.SSLContext | None = None,
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
 ) -> ChatCompletionsAPIClient:
     """A Chat Completions client (seed 001 `createChatCompletionsAPIClient`).
 
@@ -144,8 +151,12 @@ async def create_chat_completions_api_client(
     `chat-trace-<client id>.jsonl` in the working directory, a path writes there (the
     transcript format). `statistics`: frames, bytes, latencies (`statistics()`). `privacy`:
     redact text from the trace and logs. `project`: the `OpenAI-Project` header.
+    `idle_timeout_s`: the longest silence tolerated while connecting or reading; a stalled
+    stream then ends with `ChatCompletionsAPIError`.
     """
-    options = HttpOptions(api_key, base_url, project, statistics, trace, privacy, ssl)
+    options = HttpOptions(
+        api_key, base_url, project, statistics, trace, privacy, ssl, idle_timeout_s
+    )
     context = None
     if store_context:
         context = ChatContext(summary_model, summary_prompt or DEFAULT_SUMMARY_PROMPT)

@@ -32,6 +32,7 @@ from rtproto.sse import SseMessage, SseParser
 
 log = logging.getLogger("refclient")
 READ_CHUNK_BYTES = 64 * 1024
+DEFAULT_IDLE_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -46,6 +47,14 @@ class HttpOptions:
     trace: bool | str | Path = False
     privacy: bool = False
     ssl: ssl_module.SSLContext | None = None
+    # The longest silence tolerated while connecting or reading (a stalled server is a cut
+    # stream, never a hang). Generous: a reasoning model may think for a while between events.
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+
+    def timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=None, sock_connect=self.idle_timeout_s, sock_read=self.idle_timeout_s
+        )
 
 
 class HttpStreamError(Exception):
@@ -210,7 +219,12 @@ class HttpStreamClient:
         answered = False  # a failure after the answer began is a cut stream
         try:
             async with http.request(
-                method, url, json=body, headers=headers, ssl=self.options.ssl or True
+                method,
+                url,
+                json=body,
+                headers=headers,
+                ssl=self.options.ssl or True,
+                timeout=self.options.timeout(),
             ) as answer:
                 if answer.status >= 400 or "event-stream" not in answer.content_type:
                     raise await self._error_answer(answer)
@@ -263,7 +277,11 @@ class HttpStreamClient:
         self._sent("POST", url, body)
         try:
             async with http.post(
-                url, json=body, headers=self.headers(), ssl=self.options.ssl or True
+                url,
+                json=body,
+                headers=self.headers(),
+                ssl=self.options.ssl or True,
+                timeout=self.options.timeout(),
             ) as answer:
                 if answer.status >= 400:
                     raise await self._error_answer(answer)

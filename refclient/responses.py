@@ -35,7 +35,13 @@ from typing import Any, Literal
 
 from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ResponsesAPIEvents
-from refclient.http_stream import HttpOptions, HttpStreamClient, HttpStreamError, local_error
+from refclient.http_stream import (
+    DEFAULT_IDLE_TIMEOUT_S,
+    HttpOptions,
+    HttpStreamClient,
+    HttpStreamError,
+    local_error,
+)
 from refclient.responses_accumulator import ResponseStreamAccumulator, StreamStateError
 from refclient.responses_socket import ResponsesSocket
 
@@ -216,11 +222,15 @@ async def create_responses_api_client(
     trace: bool | str | Path = False,
     privacy: bool = False,
     ssl: ssl_module.SSLContext | None = None,
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
 ) -> ResponsesAPIClient:
     """A Responses client (seed 001 `createResponsesAPIClient`). `transport`: "sse" or
     "websocket" (the Responses WebSocket mode; the socket opens here). `trace`, `statistics`,
-    `privacy`, `project`: as for the Chat client (refclient.chat)."""
-    options = HttpOptions(api_key, base_url, project, statistics, trace, privacy, ssl)
+    `privacy`, `project`, `idle_timeout_s`: as for the Chat client (refclient.chat); a stream
+    stalled longer than `idle_timeout_s` is a cut stream (resumed over SSE)."""
+    options = HttpOptions(
+        api_key, base_url, project, statistics, trace, privacy, ssl, idle_timeout_s
+    )
     client = ResponsesAPIClient(options, transport, store_context, resume_attempts)
     if client.socket is not None:
         try:

@@ -22,6 +22,7 @@ from rtproto.sse import SseMessage
 
 REFUSED_BY_THE_MODE = ("stream", "background")  # the POST body's switches the mode refuses
 COMPACT = (",", ":")
+CLOSE_TIMEOUT_S = 5.0  # the longest wait for the server's answer to our close frame
 
 
 def socket_url(base_url: str) -> str:
@@ -54,8 +55,15 @@ class ResponsesSocket:
         headers = self.client.headers()
         if self.client.trace:
             self.client.trace.handshake(self.url, headers)
+        options = self.client.options
         self._ws = await http.ws_connect(
-            self.url, headers=headers, ssl=self.client.options.ssl or True, max_msg_size=0
+            self.url,
+            headers=headers,
+            ssl=options.ssl or True,
+            max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(
+                ws_receive=options.idle_timeout_s, ws_close=CLOSE_TIMEOUT_S
+            ),
         )
         self.connection_id = "ws_" + secrets.token_hex(8)
 
@@ -67,6 +75,7 @@ class ResponsesSocket:
             await self._send(body)
             await self._read(accumulator)
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            await self.close()  # a stalled or broken socket: the next call opens a new one
             self.client.failed({"status": None, "error": local_error("connection_error", error)})
 
     async def _send(self, body: dict[str, Any]) -> None:

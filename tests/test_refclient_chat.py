@@ -25,7 +25,13 @@ from refclient.realtime_options import ClientClosedError
 from rtproto import sse
 from rtproto.server.pacing import Pacing
 from rtproto.server.ratelimit import RateLimits
-from tests.support.stream_server import Answer, api_error, json_answer, stream_server
+from tests.support.stream_server import (
+    Answer,
+    api_error,
+    json_answer,
+    stalling_server,
+    stream_server,
+)
 
 T = TypeVar("T")
 KEY = "sk-test-chat-0123456789"
@@ -425,3 +431,24 @@ def test_close_during_a_stream_ends_the_call_quietly() -> None:
     assert result is None and not heard.of(Chat.ChatCompletionsAPIError)
     # the answer has ~20 words, 0.2 s apart: read to its end it would take about 4 s
     assert elapsed < 2.0 and len(heard.of(Chat.ContentDelta)) <= 3
+
+
+def test_a_stalled_server_is_an_error_event_not_a_hang() -> None:
+    """One server never answers; the other starts a stream and falls silent."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+    started = head + sse.encode_data(chunk({"role": "assistant", "content": ""}))
+
+    async def errors(answer: bytes) -> list[Any]:
+        async with stalling_server(answer) as base_url:
+            client = await create_chat_completions_api_client(
+                api_key=KEY, base_url=base_url, idle_timeout_s=0.3
+            )
+            heard = Heard(client)
+            assert await client.create_chat_completions(ask("hello")) is None
+            await client.close()
+            return [d["error"]["type"] for d in heard.of(Chat.ChatCompletionsAPIError)]
+
+    async def body() -> list[Any]:
+        return [await errors(b""), await errors(started)]
+
+    assert run(body()) == [["connection_error"], ["stream_cut"]]

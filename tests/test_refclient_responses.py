@@ -26,7 +26,7 @@ from refclient.realtime_options import ClientClosedError
 from refclient.responses import ResponsesAPIClient, create_responses_api_client
 from rtproto import sse
 from rtproto.server.pacing import Pacing
-from tests.support.stream_server import Answer, api_error, stream_server
+from tests.support.stream_server import Answer, api_error, stalling_server, stream_server
 
 T = TypeVar("T")
 KEY = "sk-test-responses-0123456789"
@@ -421,3 +421,69 @@ def test_close_during_a_response_ends_the_call_quietly(transport: Any) -> None:
     heard, result, elapsed = run(body())
     assert result is None and not heard.of(Responses.ResponsesAPIError)
     assert elapsed < 2.0 and len(heard.of(Responses.ResponseTextDelta)) <= 3
+
+
+def test_a_stalled_stream_is_resumed_then_an_error_not_a_hang() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+    answer = head + framed(text_stream("resp_5", "Hi")[:2])
+
+    async def body() -> Heard:
+        async with stalling_server(answer) as base_url:
+            client = await create_responses_api_client(
+                api_key=KEY, base_url=base_url, idle_timeout_s=0.3, resume_attempts=1
+            )
+            heard = Heard(client)
+            assert await client.create_responses(ASK) is None
+            await client.close()
+            return heard
+
+    heard = run(body())
+    assert heard.names() == [
+        Responses.ResponseCreated,
+        Responses.ResponseInProgress,
+        Responses.ConnectorInformation,  # resumed after 1 (the resumption repeats 0 and 1)
+        Responses.ResponsesAPIError,
+    ]
+    assert heard.of(Responses.ConnectorInformation)[0]["starting_after"] == 1
+    assert heard.of(Responses.ResponsesAPIError)[0]["error"]["type"] == "stream_cut"
+
+
+def test_a_stalled_socket_is_an_error_and_is_replaced() -> None:
+    opened: list[int] = []
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        opened.append(1)
+        await ws.receive()
+        await ws.send_str(json.dumps(text_stream("resp_1", "Hi")[0]))
+        await ws.receive()  # silent until the client gives up and closes
+        return ws
+
+    async def body() -> tuple[Heard, float]:
+        app = web.Application()
+        app.router.add_get("/v1/responses", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        loop = asyncio.get_running_loop()
+        try:
+            client = await create_responses_api_client(
+                api_key=KEY, base_url=base, transport="websocket", idle_timeout_s=0.3
+            )
+            heard = Heard(client)
+            started = loop.time()
+            assert await client.create_responses(ASK) is None
+            assert await client.create_responses(ASK) is None
+            elapsed = loop.time() - started
+            await client.close()
+        finally:
+            await runner.cleanup()
+        return heard, elapsed
+
+    heard, elapsed = run(body())
+    errors = [d["error"]["type"] for d in heard.of(Responses.ResponsesAPIError)]
+    assert errors == ["connection_error", "connection_error"] and len(opened) == 2
+    assert elapsed < 3.0

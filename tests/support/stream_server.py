@@ -1,9 +1,10 @@
-"""A tiny scripted HTTP server for the Chat and Responses client tests: each request gets the
-next scripted answer (status, headers, body written in small pieces, optionally cut), and every
-request is kept. It listens on 127.0.0.1, port 0, and stops with its context."""
+"""Tiny HTTP servers for the Chat and Responses client tests, on 127.0.0.1, port 0, stopping
+with their context: a scripted one (each request gets the next scripted answer: status, headers,
+body written in small pieces, optionally cut; every request is kept), and a stalling one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -84,3 +85,30 @@ async def stream_server(*answers: Answer) -> AsyncIterator[StreamServer]:
         yield server
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def stalling_server(head: bytes) -> AsyncIterator[str]:
+    """A server that answers every request with `head` (status line, headers, part of a
+    body), then says nothing more until the context ends: a stalled stream. Yields the base
+    URL."""
+    release = asyncio.Event()
+    writers: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(head)
+        await writer.drain()
+        await release.wait()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        release.set()
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
