@@ -290,6 +290,8 @@ class HttpStreamClient:
             raise HttpStreamError(None, local_error("connection_error", error)) from error
         if self.trace:
             self.trace.response(answer.status, result)
+        if self.stats:
+            self.stats.frame("server", len(json.dumps(result).encode()))
         return result
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import ssl as ssl_module
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -121,6 +122,8 @@ class ResponsesAPIClient(HttpStreamClient):
             body = self.context.body(parameters) if self.context else dict(parameters)
             accumulator = ResponseStreamAccumulator()
             self.latencies.begin()
+            if self.stats:  # the request is this API's response.create
+                self.stats.client_event({"type": "response.create"}, time.monotonic())
             if self.socket is not None:
                 await self.socket.run(body, accumulator)
             else:
@@ -195,6 +198,8 @@ class ResponsesAPIClient(HttpStreamClient):
             self.failed({"status": 200, "error": local_error("malformed_stream", error)})
             return False
         self.latencies.event(event.get("type") in DELTA_TYPES)
+        if self.stats:
+            self.stats.server_event(event, time.monotonic())
         for name, data in derived:
             self.emit(name, data)
         return accumulator.terminal is None

@@ -130,6 +130,7 @@ def test_a_turn_and_the_next_continuing_it(transport: Any, tmp_path: Path) -> No
     assert deltas[-1]["snapshot"] == heard.of(Responses.ResponseTextDone)[-1]["text"]
     assert (socket_id is not None) == (transport == "websocket")
     assert stats["first_delta_latency"]["count"] == 2
+    assert stats["response_created_latency"]["count"] == 2
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     events = [line["event"] for line in lines if "event" in line and line["dir"] == "server"]
     assert len(events) == len(heard.events)
