@@ -26,7 +26,13 @@ from refclient.realtime_options import ClientClosedError
 from refclient.responses import ResponsesAPIClient, create_responses_api_client
 from rtproto import sse
 from rtproto.server.pacing import Pacing
-from tests.support.stream_server import Answer, api_error, stalling_server, stream_server
+from tests.support.stream_server import (
+    Answer,
+    api_error,
+    socket_server,
+    stalling_server,
+    stream_server,
+)
 
 T = TypeVar("T")
 KEY = "sk-test-responses-0123456789"
@@ -326,14 +332,7 @@ def test_a_socket_dropped_mid_response_is_an_error_and_the_next_call_reconnects(
         return ws
 
     async def body() -> tuple[Heard, Any, Any]:
-        app = web.Application()
-        app.router.add_get("/v1/responses", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        try:
+        async with socket_server(handler) as base:
             client = await create_responses_api_client(
                 api_key=KEY, base_url=base, transport="websocket"
             )
@@ -341,8 +340,6 @@ def test_a_socket_dropped_mid_response_is_an_error_and_the_next_call_reconnects(
             dropped = await client.create_responses(ASK)
             again = await client.create_responses(ASK)
             await client.close()
-        finally:
-            await runner.cleanup()
         return heard, dropped, again
 
     heard, dropped, again = run(body())
@@ -462,15 +459,8 @@ def test_a_stalled_socket_is_an_error_and_is_replaced() -> None:
         return ws
 
     async def body() -> tuple[Heard, float]:
-        app = web.Application()
-        app.router.add_get("/v1/responses", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         loop = asyncio.get_running_loop()
-        try:
+        async with socket_server(handler) as base:
             client = await create_responses_api_client(
                 api_key=KEY, base_url=base, transport="websocket", idle_timeout_s=0.3
             )
@@ -480,8 +470,6 @@ def test_a_stalled_socket_is_an_error_and_is_replaced() -> None:
             assert await client.create_responses(ASK) is None
             elapsed = loop.time() - started
             await client.close()
-        finally:
-            await runner.cleanup()
         return heard, elapsed
 
     heard, elapsed = run(body())

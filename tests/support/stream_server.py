@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,3 +112,22 @@ async def stalling_server(head: bytes) -> AsyncIterator[str]:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+SocketHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@asynccontextmanager
+async def socket_server(handler: SocketHandler) -> AsyncIterator[str]:
+    """A server answering `GET /v1/responses` with `handler` (a WebSocket mode stand-in).
+    Yields the base URL."""
+    app = web.Application()
+    app.router.add_get("/v1/responses", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
