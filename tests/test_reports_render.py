@@ -14,6 +14,7 @@ import xmlschema
 
 from conformance.reporting.model import page_name
 from conformance.reporting.render import write_reports
+from conformance.reporting.wirelog import elide
 from conformance.verdicts import Verdict
 from schemas import SCHEMA_ROOT
 from tests.support.report_runs import EVIL, every_verdict_records, write_run
@@ -86,8 +87,24 @@ def test_a_case_page_has_the_five_parts_the_timeline_and_the_wire_log(run_dir: P
         "truncate item_a1: audio_end_ms 2000 vs heard 800 ms (2000 ms received) (FAILED)" in svg[0]
     )
     assert "speech_started → silence at the call: 0 ms (item_a1) (held)" in svg[0]
-    assert "&lt;4800 bytes audio&gt;" in html  # a 100 ms PCM16 delta, elided to its size
-    assert "&lt;160 bytes audio&gt;" in html  # a 20 ms mu-law frame into the call
+    # runs of audio frames, one row each, elided to their size: 20 deltas of 100 ms PCM16,
+    # 40 frames of 20 ms mu-law into the call
+    assert "response.output_audio.delta ×20" in html
+    assert "&lt;96000 bytes audio in 20 frames&gt;" in html
+    assert "media ×40" in html and "&lt;6400 bytes audio in 40 frames&gt;" in html
+
+
+def test_audio_payloads_are_elided_to_their_size_and_long_text_cut() -> None:
+    append = {"type": "input_audio_buffer.append", "audio": "AAAAAAAA"}
+    assert elide(append) == {"type": "input_audio_buffer.append", "audio": "<6 bytes audio>"}
+    delta = {"type": "response.output_audio.delta", "delta": "AAAA"}
+    assert elide(delta)["delta"] == "<3 bytes audio>"
+    text = {"type": "response.output_text.delta", "delta": "AAAA"}
+    assert elide(text)["delta"] == "AAAA"  # text deltas are text
+    media = {"event": "media", "media": {"payload": "AAAA"}}
+    assert elide(media) == {"event": "media", "media": {"payload": "<3 bytes audio>"}}
+    long = elide({"instructions": "x" * 1000})["instructions"]
+    assert long.endswith("… <1000 chars>") and len(long) < 300
 
 
 def test_client_controlled_text_is_escaped_everywhere(run_dir: Path) -> None:

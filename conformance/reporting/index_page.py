@@ -108,12 +108,12 @@ def index_page(run: ReportRun, coverage: dict[str, Any]) -> str:
     body = [
         f"<h1>Conformance run {esc(run.run.get('id', ''))}</h1>",
         f"<p>{esc(run.run.get('client', ''))}: <b>{esc(outcome)}</b></p>",
-        "<h2>Environment</h2>",
-        _environment(run.run),
         "<h2>Totals</h2>",
         _totals(run.cases),
         "<h2>Cases</h2>",
         _matrix(run),
+        "<h2>Environment</h2>",
+        _environment(run.run),
         "<h2>Coverage of schemas/ (event types seen on the OpenAI wire)</h2>",
         _coverage(coverage),
     ]

@@ -20,6 +20,7 @@ from conformance.reporting.timeline_notes import Note, notes_of
 WIDTH, LABEL_W, RIGHT = 1100, 180, 20
 PLOT_W = WIDTH - LABEL_W - RIGHT
 AXIS_Y, LANE_TOP, LANE_H, NOTE_H = 22, 34, 24, 18
+NOTE_CHAR_W = 6.0  # px per character of an 11 px note, a little over the average
 STEPS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000)
 FILL = {"main": "#4f8fd6", "alt": "#f08a6c", "dropped": "#d0d0d0"}
 LANE_FILL = {
@@ -100,12 +101,23 @@ def _rule(rule: Rule, top: float, bottom: float, scale: Scale) -> str:
     )
 
 
+def _note_anchor(x0: float, x1: float, chars: int) -> tuple[str, float]:
+    """Where a note's text goes: right of its bar if it fits, else left of it, else from the
+    plot's left edge (the text's width is estimated: no script measures it)."""
+    width = chars * NOTE_CHAR_W
+    if x1 + 4 + width <= WIDTH:
+        return "start", x1 + 4
+    if x0 - 4 - width >= 0:
+        return "end", x0 - 4
+    return "start", 4.0
+
+
 def _note(note: Note, y: float, scale: Scale) -> str:
     x0, x1, colour = scale.x(note.start), scale.x(note.end), JUDGED[note.judged]
     verdict = {True: " (held)", False: " (FAILED)", None: ""}[note.judged]
     by = f" [{note.check}]" if note.check else ""
     text = f"{note.text}{verdict}"
-    anchor, tx = ("end", x0 - 4) if x0 > LABEL_W + PLOT_W * 0.55 else ("start", x1 + 4)
+    anchor, tx = _note_anchor(x0, x1, len(text))
     return (
         f'<g class="note"><title>{esc(text + by)}</title>'
         f'<line x1="{x0}" y1="{y + 9}" x2="{x1}" y2="{y + 9}" stroke="{colour}" stroke-width="3"/>'

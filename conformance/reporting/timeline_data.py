@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -66,16 +66,31 @@ def merge(spans: Iterable[tuple[float, float]], within: float = MERGE_MS) -> lis
     return merged
 
 
-def _dbfs(payload: object, fmt: AudioFormat) -> float:
+def _loud(frames: list[tuple[float, bytes]], fmt: AudioFormat) -> list[tuple[float, float]]:
+    """(start, end) of the frames louder than SPEECH_DBFS: every frame decoded in one go and
+    its mean power summed per frame (a call has thousands of 20 ms frames)."""
+    width = 2 if fmt.is_pcm16 else 1
+    kept = [(t, data[: len(data) - len(data) % width]) for t, data in frames]
+    kept = [(t, data) for t, data in kept if data]
+    if not kept:
+        return []
+    samples = decode(b"".join(data for _, data in kept), fmt).astype(np.float64)
+    counts = np.array([len(data) // width for _, data in kept])
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    power = np.add.reduceat(np.square(samples), starts) / counts
+    loud = 10 * np.log10(np.maximum(power, 1e-12)) > SPEECH_DBFS
+    return [
+        (t, t + fmt.duration_ms(len(data)))
+        for (t, data), hot in zip(kept, loud, strict=True)
+        if hot
+    ]
+
+
+def _payload_bytes(payload: object) -> bytes:
     try:
-        data = base64.b64decode(payload) if isinstance(payload, str) else b""
-        samples = decode(data, fmt)
+        return base64.b64decode(payload) if isinstance(payload, str) else b""
     except (binascii.Error, ValueError):
-        return -120.0
-    if samples.size == 0:
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    return 20 * math.log10(max(rms, 1e-6))
+        return b""
 
 
 def caller_speech(recording: CaseRecording) -> list[Span]:
@@ -85,33 +100,35 @@ def caller_speech(recording: CaseRecording) -> list[Span]:
         fmt = reader_of([entry.record for entry in recording.on("call")]).audio_format
     except ValueError:
         return []
-    spans = []
+    spans, media = [], []
     for entry in recording.call_received():
         event, t = entry.event, entry.t_ms or 0.0
         if event is not None and event.get("event") == "media":
-            payload = (event.get("media") or {}).get("payload")
-            if _dbfs(payload, fmt) > SPEECH_DBFS:
-                spans.append((t, t + fmt.duration_ms(base64_size(payload))))
+            media.append((t, _payload_bytes((event.get("media") or {}).get("payload"))))
         elif (entry.frame or {}).get("opcode") == "BINARY":
             spans.append((t, t + int((entry.frame or {}).get("size_bytes", 0)) / fmt.bytes_per_ms))
-    return merge(spans)
+    return merge(spans + _loud(media, fmt))
 
 
-def base64_size(payload: object) -> int:
-    return len(str(payload).rstrip("=")) * 3 // 4 if isinstance(payload, str) else 0
+def _server_events(recording: CaseRecording) -> list[tuple[str, float, dict[str, Any]]]:
+    """(GA type, t_ms, event) of every event the server sent on a Realtime connection."""
+    return [
+        (ga_type(entry.event), entry.t_ms or 0.0, entry.event)
+        for entry in recording.realtime()
+        if entry.direction == "server" and entry.event is not None
+    ]
 
 
 def _openai_lanes(recording: CaseRecording, line: Timeline) -> list[Lane]:
     appends = Lane("input appends", merge((a.t_ms, a.t_ms + a.ms) for a in line.appends))
     vad = Lane("VAD (server)")
     started: float | None = None
-    for entry in recording.realtime():
-        kind = ga_type(entry.event) if entry.event is not None else ""
-        t = entry.t_ms or 0.0
-        if entry.direction == "server" and kind == "input_audio_buffer.speech_started":
+    server = _server_events(recording)
+    for kind, t, _ in server:
+        if kind == "input_audio_buffer.speech_started":
             started = t
             vad.ticks.append(Tick(t, "speech_started", "up"))
-        elif entry.direction == "server" and kind == "input_audio_buffer.speech_stopped":
+        elif kind == "input_audio_buffer.speech_stopped":
             vad.spans.append(Span(started if started is not None else t, t))
             vad.ticks.append(Tick(t, "speech_stopped", "down"))
             started = None
@@ -119,23 +136,23 @@ def _openai_lanes(recording: CaseRecording, line: Timeline) -> list[Lane]:
     for item in line.items:
         received.ticks.extend(Tick(t) for t, _ in item.deltas)
         received.ticks[-len(item.deltas)].label = item.item_id
-    return [appends, vad, _responses(recording), received]
+    return [appends, vad, _responses(server, line.end_ms), received]
 
 
-def _responses(recording: CaseRecording) -> Lane:
+def _responses(server: list[tuple[str, float, dict[str, Any]]], end_ms: float) -> Lane:
     lane, open_at = Lane("responses"), dict[str, float]()
-    for entry in recording.realtime():
-        event = entry.event or {}
-        kind, t = ga_type(event), entry.t_ms or 0.0
+    for kind, t, event in server:
+        if kind not in ("response.created", "response.done"):
+            continue
         response = obj(event.get("response"))
         rid = str(response.get("id", "?"))
-        if entry.direction == "server" and kind == "response.created":
+        if kind == "response.created":
             open_at[rid] = t
-        elif entry.direction == "server" and kind == "response.done":
+        else:
             status = str(response.get("status", ""))
             tone = "main" if status in ("completed", "") else "alt"
             lane.spans.append(Span(open_at.pop(rid, t), t, f"{rid} {status}".strip(), tone))
-    lane.spans.extend(Span(t, recording.end_ms() or t, f"{rid} (no done)", "alt")
+    lane.spans.extend(Span(t, max(end_ms, t), f"{rid} (no done)", "alt")
                       for rid, t in open_at.items())  # fmt: skip
     return lane
 

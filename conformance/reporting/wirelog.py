@@ -25,6 +25,20 @@ WHO = {
     ("call", "meta"): "call wire",
 }
 
+AUDIO_EVENTS = {  # wire: {audio-only event type: the key holding its audio}
+    "openai": {
+        "input_audio_buffer.append": "audio",
+        "response.output_audio.delta": "delta",
+        "response.audio.delta": "delta",  # beta
+    },
+    "call": {"media": "media"},
+}
+ROW_CLASS = {
+    (wire, direction): f"w-{wire} d-{direction}"
+    for wire in ("openai", "call", "driver")
+    for direction in ("client", "server", "meta")
+}
+
 
 def base64_bytes(text: str) -> int:
     """Decoded size of a base64 string, from its length (no decoding needed)."""
@@ -35,11 +49,13 @@ def base64_bytes(text: str) -> int:
 def elide(value: Any, audio_delta: bool = False) -> Any:
     """`value` with audio payloads replaced by their size and long strings cut."""
     if isinstance(value, dict):
-        is_audio = "audio" in str(value.get("type", "")) and "transcript" not in str(
-            value.get("type", "")
-        )
+        kind = value.get("type")
+        is_audio = isinstance(kind, str) and "audio" in kind and "transcript" not in kind
         return {
-            key: _elide_field(key, item, is_audio or audio_delta) for key, item in value.items()
+            key: _elide_field(key, item, is_audio or audio_delta)
+            if isinstance(item, str | dict | list)
+            else item
+            for key, item in value.items()
         }
     if isinstance(value, list):
         return [elide(item, audio_delta) for item in value]
@@ -67,26 +83,88 @@ def _what(entry: Entry) -> tuple[str, dict[str, Any]]:
     return f"{frame.pop('opcode', 'frame')} frame", frame
 
 
-def _row(entry: Entry) -> str:
-    who = WHO.get((entry.wire, str(entry.direction)), f"{entry.wire} {entry.direction}")
+def _who(entry: Entry) -> str:
     if entry.wire == "driver":
-        meta = entry.meta or {}
-        who = "driver step" if meta.get("kind") == "step" else "client report"
+        return "driver step" if (entry.meta or {}).get("kind") == "step" else "client report"
+    return WHO.get((entry.wire, str(entry.direction)), f"{entry.wire} {entry.direction}")
+
+
+def _tr(entry: Entry, t_ms: str, kind: str, text: str) -> str:
+    row_class = ROW_CLASS.get((entry.wire, str(entry.direction)), "w-other")
+    return (
+        f'<tr class="{row_class}"><td class="num">{t_ms}</td><td>{esc(_who(entry))}</td>'
+        f'<td class="ev">{esc(kind)}</td><td class="body">{esc(text)}</td></tr>'
+    )
+
+
+def _row(entry: Entry) -> str:
     kind, body = _what(entry)
     if entry.wire == "driver":
         kind = str((entry.meta or {}).get("action") or (entry.meta or {}).get("name") or kind)
     t_ms = f"{entry.t_ms:.1f}" if entry.t_ms is not None else "–"
     text = json.dumps(body, ensure_ascii=False, separators=(", ", ": ")) if body else ""
-    return (
-        f'<tr class="w-{esc(entry.wire)} d-{esc(entry.direction)}"><td class="num">{t_ms}</td>'
-        f'<td>{esc(who)}</td><td class="ev">{esc(kind)}</td>'
-        f'<td class="body">{esc(text)}</td></tr>'
-    )
+    return _tr(entry, t_ms, kind, text)
+
+
+def audio_frame(entry: Entry) -> tuple[str, int] | None:
+    """(kind, bytes) when the line only carries audio (an append, an audio delta, a call media
+    frame or a binary frame): such lines are shown as runs (see `AudioRun`)."""
+    event = entry.event
+    if event is not None:
+        kind = str(event.get("type", event.get("event")))
+        if kind in AUDIO_EVENTS.get(entry.wire, ()):
+            payload = event.get(AUDIO_EVENTS[entry.wire][kind])
+            if kind == "media":
+                payload = (payload or {}).get("payload") if isinstance(payload, dict) else None
+            return str(kind), base64_bytes(payload) if isinstance(payload, str) else 0
+        return None
+    frame = entry.frame
+    if entry.wire == "call" and frame is not None and frame.get("opcode") == "BINARY":
+        return "BINARY frame", int(frame.get("size_bytes", 0))
+    return None
+
+
+class AudioRun:
+    """Consecutive audio-only lines, one row per (wire, direction, kind) with the first and
+    last time, the frame count and the bytes: a call carries fifty frames a second each way,
+    and what matters in the log is what came between them (marks, clears, events); every
+    frame's time is in the timeline and in the recording."""
+
+    def __init__(self) -> None:
+        self.groups: dict[
+            tuple[str, str, str], list[Any]
+        ] = {}  # key: [first, last, n, bytes, entry]
+
+    def add(self, entry: Entry, kind: str, size: int) -> None:
+        key = (entry.wire, str(entry.direction), kind)
+        t = entry.t_ms if entry.t_ms is not None else 0.0
+        group = self.groups.setdefault(key, [t, t, 0, 0, entry])
+        group[1], group[2], group[3] = t, group[2] + 1, group[3] + size
+
+    def flush(self) -> str:
+        rows = []
+        for (_, _, kind), (first, last, count, size, entry) in self.groups.items():
+            if count == 1:
+                rows.append(_row(entry))
+                continue
+            text = f"<{size} bytes audio in {count} frames>"
+            rows.append(_tr(entry, f"{first:.1f}–{last:.1f}", f"{kind} ×{count}", text))
+        self.groups.clear()
+        return "".join(rows)
 
 
 def wire_log_html(recording: CaseRecording) -> str:
-    rows = "".join(_row(entry) for entry in recording)
+    rows, run = [], AudioRun()
+    for entry in recording:
+        audio = audio_frame(entry)
+        if audio is not None:
+            run.add(entry, *audio)
+            continue
+        rows.append(run.flush())
+        rows.append(_row(entry))
+    rows.append(run.flush())
     return (
         '<table class="wire"><thead><tr><th>t (ms)</th><th>who</th><th>event</th>'
-        f"<th>content (audio elided to its size)</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<th>content (audio elided to its size; runs of audio frames on one row)</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
