@@ -30,7 +30,7 @@ from refclient.privacy import redacted
 from refclient.realtime_options import ClientClosedError, RealtimeOptions
 from refclient.reconnect import EXPIRED_CODE, reconnect
 from refclient.statistics import Statistics
-from refclient.trace import TraceWriter
+from refclient.trace import TraceWriter, trace_file
 from rtproto.client import ClientProtocol, Intent, Notice, PlayAudio, SendEvent, StopPlayout
 from rtproto.client.shapes import known_server_types
 from rtproto.dialects import to_ga
@@ -70,14 +70,6 @@ class RealtimeConnection:
 
     # -- opening ------------------------------------------------------------------------------
 
-    def _trace_path(self) -> Path | None:
-        trace = self.options.trace
-        if trace is False or trace is None:
-            return None
-        if trace is True:
-            return Path.cwd() / f"realtime-trace-{self.client_id}.jsonl"
-        return Path(trace)
-
     @property
     def trace_path(self) -> Path | None:
         return self.trace.path if self.trace else None
@@ -86,7 +78,7 @@ class RealtimeConnection:
         """Open the WebSocket: aiohttp's error when the upgrade fails, TimeoutError when it
         takes longer than `connect_timeout_s` (a server that accepts and never answers)."""
         headers = handshake_headers(self.options.api_key, self.dialect)
-        if self.trace is None and (path := self._trace_path()) is not None:
+        if self.trace is None and (path := trace_file(self.options.trace, self.client_id)):
             self.trace = TraceWriter(path, self.options.privacy)
             self.frames.trace = self.trace
         if self._http is None:

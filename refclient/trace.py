@@ -62,3 +62,13 @@ class TraceWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def trace_file(option: bool | str | Path | None, client_id: str) -> Path | None:
+    """Where the `trace` option writes: nowhere (False), `realtime-trace-<client id>.jsonl` in
+    the working directory (True), or the path given."""
+    if option is False or option is None:
+        return None
+    if option is True:
+        return Path.cwd() / f"realtime-trace-{client_id}.jsonl"
+    return Path(option)

@@ -18,7 +18,7 @@ from refclient.realtime import create_realtime_api_client
 from rtproto.audio.formats import PCM16
 from rtproto.audio.synth import silence, speech
 from rtproto.server.realtime.timing import AudioDelivery
-from tests.test_refclient_realtime import KEY, Heard, client_events, mock, run, user_text
+from tests.support.refclient import KEY, Heard, client_events, mock, run, user_text
 
 AUDIO_SESSION = {"type": "realtime", "output_modalities": ["audio"]}
 CALLER = silence(1200) + speech(1000, seed=3) + silence(800)

@@ -12,7 +12,7 @@ from typing import Any
 
 from mockserver import RunningServer
 from refclient.driver import serve
-from tests.test_refclient_realtime import KEY, client_events, mock, run
+from tests.support.refclient import KEY, client_events, mock, run
 
 
 def command(number: int, method: str, **params: Any) -> str:

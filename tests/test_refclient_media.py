@@ -15,7 +15,7 @@ from refclient.events import Events, RealtimeAPIEvents
 from refclient.media.base import MediaEnded, MediaStarted, PlayedAudio
 from refclient.media_link import BridgeSettings
 from rtproto.audio.formats import PCM16
-from tests.test_refclient_realtime import KEY, Heard, client_events, mock, run
+from tests.support.refclient import KEY, Heard, client_events, mock, run
 
 AUDIO_SESSION = {"type": "realtime", "output_modalities": ["audio"]}
 CHUNK = bytes(PCM16.bytes_for_ms(100))
