@@ -148,7 +148,9 @@ def test_a_drop_is_reconnected_with_the_last_session_update() -> None:
 def test_a_server_that_never_answers_the_upgrade_times_out() -> None:
     async def body() -> None:
         async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.read(65536)  # takes the upgrade request, never answers it
+            await reader.read()  # takes the upgrade request, never answers, until the client
+            writer.close()  # gives up and closes its end
+            await writer.wait_closed()
 
         server = await asyncio.start_server(silent, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
