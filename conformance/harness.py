@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.run_options import DEFAULT_CONCURRENCY
 from mockserver.app import RunningServer, running_server
 from mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
 from mockserver.state import ConnectionRecord
@@ -59,6 +60,30 @@ class OpenAISide:
     plays: dict[str, Callable[[ConnectionInfo], Behaviour]] = field(default_factory=dict)
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
     _counted: dict[str, _Counted] = field(default_factory=dict)
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
+    _streams: int = 0
+    _quiet: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @asynccontextmanager
+    async def streaming(self, real_time: bool) -> AsyncIterator[None]:
+        """Mark a real-time case as streaming for the block (nothing for an ordering case)."""
+        if not real_time:
+            yield
+            return
+        self._streams += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._streams -= 1
+            if self._streams == 0:
+                self._quiet.set()
+
+    async def quiet(self) -> None:
+        """Wait until no real-time case is streaming: CPU-heavy work (judging) waits for it,
+        so that it does not slow the media pacing those cases measure."""
+        if self._streams:
+            await self._quiet.wait()
 
     def behaviour(self, info: ConnectionInfo) -> Behaviour:
         """The mock's behaviour factory: what the connection's case plays (its scenario, or

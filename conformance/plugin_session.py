@@ -19,8 +19,8 @@ from conformance.harness import OpenAISide, openai_side
 from conformance.plugin_keys import OUTPUT
 from conformance.reporting.render import write_reports
 from conformance.run_command import new_run_id
-from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
-from conformance.runner import CaseResult, DriverFactory, broken, run_case
+from conformance.run_options import REPORTS_DIR
+from conformance.runner import CaseResult, DriverFactory, run_cases
 from conformance.suite import Plan, UsageError, load_factory, plan
 from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
 
@@ -103,12 +103,11 @@ class ProcessSuite:
         self.thread.start()
         self._ready: concurrent.futures.Future[OpenAISide] = concurrent.futures.Future()
         self._stopped: asyncio.Event | None = None
-        self._bound: asyncio.Semaphore | None = None
         self._serving = asyncio.run_coroutine_threadsafe(self._serve(), self.loop)
         self.side = self._ready.result(timeout=STOP_S)
 
     async def _serve(self) -> None:
-        self._stopped, self._bound = asyncio.Event(), asyncio.Semaphore(DEFAULT_CONCURRENCY)
+        self._stopped = asyncio.Event()
         try:
             async with openai_side() as side:
                 self._ready.set_result(side)
@@ -118,19 +117,28 @@ class ProcessSuite:
                 self._ready.set_exception(error)
             raise
 
-    async def _run(self, selected: Selected) -> CaseResult:
-        assert self._bound is not None
-        async with self._bound:
-            try:
-                return await run_case(selected, self.side, self.factory, self.deviations)
-            except Exception as error:
-                return broken(selected, error)
-
     def _submit(self, items: Sequence[Any]) -> None:
-        for item in items:
-            if item.name not in self.futures:
-                coroutine = self._run(item.selected)
-                self.futures[item.name] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        """Run these items' cases as one batch (conformance.runner.run_cases: ordering cases,
+        then the real-time ones together); each item's future settles as its case ends."""
+        fresh = [item for item in items if item.name not in self.futures]
+        for item in fresh:
+            self.futures[item.name] = concurrent.futures.Future()
+
+        def settle(result: CaseResult) -> None:
+            self.futures[result.node_id].set_result(result)
+
+        def fail_the_rest(batch: concurrent.futures.Future[list[CaseResult]]) -> None:
+            error = batch.exception()
+            for item in fresh:
+                future = self.futures[item.name]
+                if error is not None and not future.done():
+                    future.set_exception(error)
+
+        selection = [item.selected for item in fresh]
+        coroutine = run_cases(
+            selection, self.side, self.factory, deviations=self.deviations, on_result=settle
+        )
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop).add_done_callback(fail_the_rest)
 
     def result(self, item: Any) -> CaseResult:
         """The item's result; the first item of a batch starts the whole batch."""

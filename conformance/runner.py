@@ -43,6 +43,8 @@ POLL_S = 0.02  # how often waits look at the mock's records
 CLOSE_S = 3.0  # how long the driver's close may take
 FINISH_S = 2.0  # how long the mock's connections get to end after the driver closed
 SETTLE_S = {"ordering": 0.3, "realtime": 1.0}  # late client events still belong to the case
+PLAYOUT_IDLE_MS = 1500  # played out: 1 s of silence ends a media run (VoxEngine), then 0.5 s
+PLAYOUT_POLL_S = 0.1
 
 
 @dataclass
@@ -190,6 +192,21 @@ async def _stimulate(run: CaseRun) -> None:
     run.current = f"the end condition ({case.until.describe()})"
     await run.wait(case.until)
     await asyncio.sleep(SETTLE_S[case.timing])
+    if run.call is not None:
+        run.current = "the call's playout to finish (no response open, nothing left to play)"
+        while not run.side.closed(run.token) and not _played_out(run):
+            await asyncio.sleep(PLAYOUT_POLL_S)
+
+
+def _played_out(run: CaseRun) -> bool:
+    """No response is open and the caller has heard everything the client sent: a real-time
+    case ends when its last answer has been played, not while it still plays."""
+    side, token = run.side, run.token
+    if side.server_events(token, "response.created") > side.server_events(token, "response.done"):
+        return False
+    assert run.call is not None
+    last_end = max((frame.end_ms for frame in run.call.playout().frames), default=0.0)
+    return run.now_ms() - last_end >= PLAYOUT_IDLE_MS
 
 
 async def _drive(run: CaseRun) -> None:
@@ -278,6 +295,23 @@ def unimplemented(case: Case, dialect: str, reason: str) -> CaseResult:
     return CaseResult(case, dialect, Verdict.UNIMPLEMENTED, reason=reason)
 
 
+async def _live(run: CaseRun) -> None:
+    """The live part of a case: the call, the stimulus, closing. It holds one of the side's
+    slots; judging holds none, so a case waiting to be judged keeps no other from starting."""
+    case = run.case
+    async with (
+        run.side.slots,
+        run.side.streaming(case.timing == "realtime"),
+        contextlib.AsyncExitStack() as stack,
+    ):
+        if case.uses_call:
+            caller = caller_audio(case.scenario) if case.scenario.caller else None
+            call = VirtualCall(format=case.media, caller=caller, clock_origin=run.origin)  # type: ignore[arg-type]
+            run.call = await stack.enter_async_context(call)
+        await _drive(run)
+        await _close(run)
+
+
 async def run_case(
     selected: Selected,
     side: OpenAISide,
@@ -294,15 +328,10 @@ async def run_case(
         return unimplemented(case, dialect, f"the client lacks: {', '.join(lacking)}")
     run = CaseRun(case, dialect, side, driver)
     try:
-        async with contextlib.AsyncExitStack() as stack:
-            if case.uses_call:
-                caller = caller_audio(case.scenario) if case.scenario.caller else None
-                call = VirtualCall(format=case.media, caller=caller, clock_origin=run.origin)  # type: ignore[arg-type]
-                run.call = await stack.enter_async_context(call)
-            await _drive(run)
-            await _close(run)
-        # Collecting and judging are CPU work: off the loop, so that the real-time cases still
-        # running beside this one keep their pace (their media is what the checks time).
+        await _live(run)
+        # Collecting and judging are CPU work: they wait until no real-time case is streaming
+        # (their media pace is what the checks time) and then run off the loop.
+        await side.quiet()
         recording = await asyncio.to_thread(collect, run)
     finally:
         side.forget(run.token)
@@ -330,6 +359,14 @@ def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations)
     )
 
 
+def warm_up(selection: Sequence[Selected]) -> None:
+    """Work every case would otherwise do on the loop at its start, done before any streams:
+    the caller's audio (synthesised, cached per scenario)."""
+    for scenario in {id(s.case.scenario): s.case.scenario for s in selection}.values():
+        if scenario.caller is not None:
+            caller_audio(scenario)
+
+
 async def run_cases(
     selection: Sequence[Selected],
     side: OpenAISide,
@@ -339,18 +376,26 @@ async def run_cases(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
-    """Run every selected case, `concurrency` at once, in one event loop; results in the
-    order of `selection`. `on_result` hears of each as it finishes (progress)."""
-    bound = asyncio.Semaphore(concurrency)
+    """Run every selected case, `concurrency` live at once, in one event loop; results in the
+    order of `selection`. `on_result` hears of each as it finishes (progress).
+
+    Ordering cases run first, then the real-time cases together: their media pace is what the
+    checks time, so they do not share the loop with the start-up of a crowd of other clients."""
+    side.slots = asyncio.Semaphore(concurrency)
+    await asyncio.to_thread(warm_up, selection)
 
     async def one(selected: Selected) -> CaseResult:
-        async with bound:
-            try:
-                result = await run_case(selected, side, make_driver, deviations)
-            except Exception as error:  # a harness bug: this case fails, the others run
-                result = broken(selected, error)
+        try:
+            result = await run_case(selected, side, make_driver, deviations)
+        except Exception as error:  # a harness bug: this case fails, the others run
+            result = broken(selected, error)
         if on_result is not None:
             on_result(result)
         return result
 
-    return list(await asyncio.gather(*(one(s) for s in selection)))
+    done: dict[int, CaseResult] = {}
+    for phase in ("ordering", "realtime"):
+        chosen = [(i, s) for i, s in enumerate(selection) if s.case.timing == phase]
+        results = await asyncio.gather(*(one(s) for _, s in chosen))
+        done.update(zip((i for i, _ in chosen), results, strict=True))
+    return [done[i] for i in range(len(selection))]
