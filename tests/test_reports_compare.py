@@ -1,9 +1,10 @@
-"""`realtime-conformance report`: re-rendering a run from its files, and --compare OLD NEW
-listing what changed, new failures first."""
+"""`realtime-conformance report`: re-rendering a run from its files, several runs in one
+matrix, and --compare OLD NEW listing what changed, new failures first."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from conformance.cli import main
@@ -79,3 +80,22 @@ def test_report_on_a_directory_without_results_is_a_usage_error(tmp_path: Path) 
     assert main(["report", str(tmp_path)], io.StringIO(), err) == 2
     assert err.getvalue().startswith("realtime-conformance report: cannot read ")
     assert main(["report"], io.StringIO(), io.StringIO()) == 2
+
+
+def test_several_runs_get_one_matrix_with_a_column_per_client_and_dialect(tmp_path: Path) -> None:
+    cases = [fail_record("ga"), record("1.1.1", "beta", "PASS")]
+    vendor = write_run(tmp_path / "runs" / "a", cases, "run-a", "vendor-bot (vendor.adapter:make)")
+    reference = write_run(tmp_path / "runs" / "b", [record("1.1.1", "ga", "PASS")], "run-b")
+    out, err = io.StringIO(), io.StringIO()
+    matrix = tmp_path / "matrix"
+    assert main(["report", str(vendor), str(reference), "--output", str(matrix)], out, err) == 0
+    assert out.getvalue().endswith(f"matrix: {matrix / 'index.html'}\n")
+    html = (matrix / "index.html").read_text(encoding="utf-8")
+    assert "<th>vendor-bot<br>run-a<br>ga</th>" in html
+    assert "<th>synthetic<br>run-b<br>ga</th>" in html
+    links = re.findall(r'href="([^"]+)"', html)
+    assert "../runs/a/cases/5.4.2-ga.html" in links
+    for link in links:
+        assert (matrix / link).is_file(), link
+    assert main(["report", str(vendor), str(reference)], io.StringIO(), err) == 2
+    assert "several runs need --output DIR" in err.getvalue()

@@ -1,6 +1,8 @@
 """`realtime-conformance report`: re-render a run's reports, or compare two runs.
 
     realtime-conformance report RESULTS_DIR
+    realtime-conformance report RUN_A RUN_B ... --output DIR   (one matrix, a column per client
+                                                                and dialect)
     realtime-conformance report --compare OLD NEW [--markdown FILE]
 
 OLD and NEW are results directories (or their results.json). Exit status of --compare: 1 when
@@ -14,7 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.reporting.compare import as_markdown, as_text, compare
-from conformance.reporting.model import RESULTS_FILE, ReportError, ReportRun, load_run
+from conformance.reporting.index_page import combined_page
+from conformance.reporting.model import INDEX_FILE, RESULTS_FILE, ReportError, ReportRun, load_run
 from conformance.reporting.render import write_reports
 
 EXIT_OK, EXIT_CHANGED, EXIT_USAGE = 0, 1, 2
@@ -39,16 +42,28 @@ def _label(run: ReportRun) -> str:
     return str(run.run.get("id") or run.directory)
 
 
+def _render(directories: list[Path], output: Path | None, out: TextIO, err: TextIO) -> int:
+    if not directories:
+        print("realtime-conformance report: give RESULTS_DIR or --compare OLD NEW", file=err)
+        return EXIT_USAGE
+    if len(directories) > 1 and output is None:
+        print("realtime-conformance report: several runs need --output DIR", file=err)
+        return EXIT_USAGE
+    for directory in directories:
+        print(f"report: {write_reports(directory)}", file=out)
+    if len(directories) > 1 and output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+        runs = [load_run(directory) for directory in directories]
+        (output / INDEX_FILE).write_text(combined_page(runs, output), encoding="utf-8")
+        print(f"matrix: {output / INDEX_FILE}", file=out)
+    return EXIT_OK
+
+
 def run_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.compare:
             return _compare(args.compare[0], args.compare[1], args.markdown, out)
-        if args.results is None:
-            print("realtime-conformance report: give RESULTS_DIR or --compare OLD NEW", file=err)
-            return EXIT_USAGE
-        index = write_reports(_run_dir(args.results))
+        return _render([_run_dir(path) for path in args.results], args.output, out, err)
     except ReportError as error:
         print(f"realtime-conformance report: {error}", file=err)
         return EXIT_USAGE
-    print(f"report: {index}", file=out)
-    return EXIT_OK

@@ -1,20 +1,20 @@
-"""index.html: the run's environment, totals per verdict, the case x dialect matrix (rows
-grouped by category, each cell coloured by verdict and linking to the case page) and the
-coverage of schemas/ channels."""
+"""index.html: totals per verdict, the case x dialect matrix (conformance.reporting.matrix),
+the run's environment and the coverage of schemas/ channels; and the combined page of several
+runs (one column per client and dialect)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from itertools import groupby
+import os
+from pathlib import Path
 from typing import Any
 
 from conformance.reporting.coverage import summary as coverage_summary
-from conformance.reporting.html import css_name, esc, page, table, verdict_badge
-from conformance.reporting.model import CaseRecord, ReportRun, category_label, page_name
-from conformance.verdicts import Verdict
+from conformance.reporting.html import esc, page, table
+from conformance.reporting.matrix import columns_of, matrix_html, totals_html
+from conformance.reporting.model import INDEX_FILE, ReportRun
 
 
-def _environment(run: dict[str, Any]) -> str:
+def environment_html(run: dict[str, Any]) -> str:
     fields = [
         ("run", run.get("id")),
         ("client", run.get("client")),
@@ -30,49 +30,6 @@ def _environment(run: dict[str, Any]) -> str:
          f"{run.get('python')} / {run.get('platform')} / {run.get('workers')}"),
     ]  # fmt: skip
     return table(["", ""], ([f"<b>{esc(k)}</b>", esc(v)] for k, v in fields))
-
-
-def _totals(cases: list[CaseRecord]) -> str:
-    counted = Counter(str(case["verdict"]) for case in cases)
-    rows = [[verdict_badge(v.value), _num(counted[v.value])] for v in Verdict]
-    rows.append(["<b>total</b>", _num(len(cases))])
-    return table(["verdict", "case runs"], rows)
-
-
-def _cell(case: CaseRecord | None) -> str:
-    if case is None:
-        return '<td class="cell muted">–</td>'
-    verdict = str(case["verdict"])
-    why = case.get("reason") or next((f.get("actual") for f in case.get("failures", [])), "")
-    title = f"{verdict}: {why}" if why else verdict
-    return (
-        f'<td class="cell v-{css_name(verdict)}" title="{esc(title)}">'
-        f'<a href="{esc(page_name(str(case["node_id"])))}">{esc(verdict)}</a></td>'
-    )
-
-
-def _matrix(run: ReportRun) -> str:
-    columns = run.columns()
-    by_id: dict[str, dict[str, CaseRecord]] = {}
-    for case in run.cases:
-        by_id.setdefault(str(case["id"]), {})[str(case["dialect"])] = case
-    head = "".join(f"<th>{esc(column)}</th>" for column in columns)
-    rows = []
-    for category, ids in groupby(by_id, key=lambda case_id: case_id.split(".")[0]):
-        label = esc(category_label(category))
-        rows.append(f'<tr class="group"><th colspan="{3 + len(columns)}">{label}</th></tr>')
-        for case_id in ids:
-            runs = by_id[case_id]
-            first = next(iter(runs.values()))
-            cells = "".join(_cell(runs.get(column)) for column in columns)
-            rows.append(
-                f"<tr><td>{esc(case_id)}</td><td>{esc(first['title'])}</td>"
-                f"<td>{esc(first['level'])}</td>{cells}</tr>"
-            )
-    return (
-        '<table class="matrix"><thead><tr><th>case</th><th>title</th><th>level</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 def _num(value: object) -> str:
@@ -103,18 +60,36 @@ def _coverage(coverage: dict[str, Any]) -> str:
 
 
 def index_page(run: ReportRun, coverage: dict[str, Any]) -> str:
-    doc = run.document
+    doc, columns = run.document, columns_of(run)
     outcome = "passed (no MUST case failed)" if doc.get("passed") else "FAILED (a MUST case failed)"
     body = [
         f"<h1>Conformance run {esc(run.run.get('id', ''))}</h1>",
         f"<p>{esc(run.run.get('client', ''))}: <b>{esc(outcome)}</b></p>",
         "<h2>Totals</h2>",
-        _totals(run.cases),
+        totals_html(columns),
         "<h2>Cases</h2>",
-        _matrix(run),
+        matrix_html(columns),
         "<h2>Environment</h2>",
-        _environment(run.run),
+        environment_html(run.run),
         "<h2>Coverage of schemas/ (event types seen on the OpenAI wire)</h2>",
         _coverage(coverage),
     ]
     return page(f"Conformance run {run.run.get('id', '')}", "\n".join(body))
+
+
+def combined_page(runs: list[ReportRun], page_dir: Path) -> str:
+    """Several runs side by side (clients, or one client's runs over time): a column per
+    client and dialect, cells linking into each run's own case pages."""
+    columns = [column for run in runs for column in columns_of(run, page_dir, named=True)]
+    body = [
+        f"<h1>Conformance matrix: {len(runs)} runs</h1>",
+        "<h2>Totals</h2>",
+        totals_html(columns),
+        "<h2>Cases</h2>",
+        matrix_html(columns),
+    ]
+    for run in runs:
+        link = Path(os.path.relpath(run.directory / INDEX_FILE, page_dir)).as_posix()
+        body.append(f'<h2>Run <a href="{esc(link)}">{esc(run.run.get("id", ""))}</a></h2>')
+        body.append(environment_html(run.run))
+    return page(f"Conformance matrix: {len(runs)} runs", "\n".join(body))

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.recording import CaseRecording, RecordingError
 from fixtures import SCENARIOS_ROOT
 
-RESULTS_FILE = "results.json"
+RESULTS_FILE, INDEX_FILE = "results.json", "index.html"
 CASES_DIR = "cases"
 
 CaseRecord = dict[str, Any]

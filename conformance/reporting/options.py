@@ -8,8 +8,13 @@ from pathlib import Path
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "results", nargs="?", type=Path, metavar="RESULTS_DIR",
-        help="a run's directory (results.json and recordings/): re-render its reports",
+        "results", nargs="*", type=Path, metavar="RESULTS_DIR",
+        help="a run's directory (results.json and recordings/): re-render its reports; several "
+        "runs (clients) also get one matrix side by side, in --output",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output", type=Path, metavar="DIR",
+        help="with several RESULTS_DIRs: where their combined matrix (index.html) goes",
     )  # fmt: skip
     parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("OLD", "NEW"),

@@ -9,9 +9,9 @@ from conformance.reporting.case_page import case_page
 from conformance.reporting.coverage import run_coverage
 from conformance.reporting.ctrf import ctrf_document
 from conformance.reporting.index_page import index_page
-from conformance.reporting.model import RESULTS_FILE, load_run, page_name
+from conformance.reporting.model import INDEX_FILE, RESULTS_FILE, load_run, page_name
 
-INDEX_FILE, CTRF_FILE, JUNIT_FILE = "index.html", "ctrf.json", "junit.xml"
+CTRF_FILE, JUNIT_FILE = "ctrf.json", "junit.xml"
 
 
 def _dump(value: object) -> str:

@@ -121,10 +121,14 @@ def recordings_for(records: list[dict[str, Any]]) -> dict[str, CaseRecording]:
     return found
 
 
-def write_run(directory: Path, records: list[dict[str, Any]], run_id: str = "run-1") -> Path:
+def write_run(
+    directory: Path,
+    records: list[dict[str, Any]],
+    run_id: str = "run-1",
+    client: str = "synthetic (tests.support.report_runs)",
+) -> Path:
     """results.json, junit.xml and the recordings of a synthetic run; returns `directory`."""
-    info = results_io.RunInfo(run_id, "synthetic (tests.support.report_runs)", ["text"],
-                              ["ga", "beta"], False, [])  # fmt: skip
+    info = results_io.RunInfo(run_id, client, ["text"], ["ga", "beta"], False, [])
     results_io.write_results(directory, results_io.document(info, records))
     for node_id, recording in recordings_for(records).items():
         path = directory / results_io.recording_path(node_id)
