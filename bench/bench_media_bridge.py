@@ -86,7 +86,7 @@ async def call_with_bridge(seconds: float) -> dict[str, Any]:
         await bridge.stop()
         await unit.close()
     cleared_ms = (cleared_at - origin) * 1000
-    return figures(Call(call.playout(), bridge.timing, seen, origin, first_run_frames,
+    return figures(Call(call.playout(), list(bridge.timing), seen, origin, first_run_frames,
                         cleared_ms, stopped.played_ms, bridge.lead_s * 1000))  # fmt: skip
 
 

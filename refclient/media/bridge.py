@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 FRAME_S = FRAME_MS / 1000
 ENDED_AFTER_S = 1.0  # WebSocketMediaEnded: a second of no audio
 MARK_EVERY_FRAMES = 5  # a mark every 100 ms on units that echo marks
+TIMING_KEPT = 3600 * 1000 // FRAME_MS
 
 
 @dataclass
@@ -95,7 +97,8 @@ class PlayoutBridge:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._marks = isinstance(unit, MarkingUnit)
         self._mark_count = 0
-        self.timing: list[tuple[float, float]] = []  # (deadline, sent) per frame, for benches
+        # (deadline, sent) of recent frames, for tests and benches (an hour of frames at most)
+        self.timing: deque[tuple[float, float]] = deque(maxlen=TIMING_KEPT)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
