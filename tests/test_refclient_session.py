@@ -177,3 +177,24 @@ def test_a_refused_key_is_an_error_event_then_the_close() -> None:
     closes, heard = run(body())
     assert heard.events[0][1]["error"]["code"] == "invalid_api_key"
     assert closes[0]["code"] == 3000 and closes[0]["by"] == "server"
+
+
+def test_session_expired_opens_a_new_session_when_the_policy_says_so() -> None:
+    policy = ReconnectPolicy(initial_delay_s=0.01, on_session_expired=True)
+
+    async def body() -> tuple[RunningServer, Heard, bool]:
+        async with mock() as server:
+            url = f"{server.url}/realtime?scenario=8.5.1"
+            client = await connect(server, url=url, reconnect=policy)
+            heard = Heard(client)
+            await text_turn(client, heard)
+            await heard.until(RealtimeAPIEvents.ConnectorInformation)
+            closed = client.closed
+            await client.close()
+            return server, heard, closed
+
+    server, heard, closed = run(body())
+    notice = next(d for n, d in heard.events if n == RealtimeAPIEvents.ConnectorInformation)
+    assert notice["kind"] == "reconnected" and notice["expired"] and notice["code"] == 1001
+    assert not closed and len(server.connections) == 2
+    assert [e["type"] for e in client_events(server, 1)] == ["session.update"]
