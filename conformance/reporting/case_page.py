@@ -60,12 +60,21 @@ def _measurements(case: CaseRecord) -> str:
     return table(["measurement", "value"], rows)
 
 
+def _files(case: CaseRecord) -> str:
+    recording = case.get("recording")
+    if not isinstance(recording, str):
+        return ""
+    link = f'<a href="../{esc(recording)}">{esc(recording)}</a>'
+    return f'<p class="muted">Recording (both wires, JSONL): {link}</p>'
+
+
 def case_page(case: CaseRecord, recording: CaseRecording | None) -> str:
     failures = case.get("failures") or []
     title = f"{case['node_id']} {case['title']}"
     parts = [
         '<p><a href="../index.html">← all cases</a></p>',
         f"<h1>{esc(title)}</h1>",
+        _files(case),
         _summary(case),
         f"<h2>Failures ({len(failures)})</h2>",
         "".join(_failure(case, f) for f in failures) or '<p class="muted">None.</p>',

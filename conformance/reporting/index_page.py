@@ -65,6 +65,8 @@ def index_page(run: ReportRun, coverage: dict[str, Any]) -> str:
     body = [
         f"<h1>Conformance run {esc(run.run.get('id', ''))}</h1>",
         f"<p>{esc(run.run.get('client', ''))}: <b>{esc(outcome)}</b></p>",
+        '<p class="muted">Machine-readable: <a href="results.json">results.json</a> · '
+        '<a href="junit.xml">junit.xml</a> · <a href="ctrf.json">ctrf.json</a> · recordings/</p>',
         "<h2>Totals</h2>",
         totals_html(columns),
         "<h2>Cases</h2>",

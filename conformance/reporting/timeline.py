@@ -134,6 +134,8 @@ def timeline_svg(
 ) -> str:
     line = timeline_of(recording)
     lanes, rules = lanes_of(recording, line)
+    lanes = [lane for lane in lanes if lane.spans or lane.ticks] or lanes[:1]  # a text case
+    # has no call: its audio lanes would be empty rows
     notes = notes_of(recording, line, failures, measurements)
     rules += [Rule(n.start, n.text.split(":")[0], "truncate") for n in notes if n.is_truncate]
     scale = Scale(line.end_ms)
