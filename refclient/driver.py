@@ -18,7 +18,8 @@ The command form reads one JSON object per line on stdin and answers each on std
     {"id": 2, "ok": false, "error": "DriverStepError: ..."}
 
 Methods and their params: start (the Endpoints fields), configure {"session"}, send_text
-{"text"}, set_tool_outputs {"outputs"}, stream_call, cancel, close (then the process exits).
+{"text"}, set_tool_outputs {"outputs"}, send_event {"event"}, stream_call, cancel, close (then
+the process exits).
 The first line out is `{"driver": NAME, "capabilities": [...]}`; the client's own events come
 as `{"report": NAME, "data": {...}}` lines between replies.
 """
@@ -41,6 +42,18 @@ from rtproto.client import ClientProtocol
 
 log = logging.getLogger(__name__)
 REPORTED = (Events.WebSocketMediaStarted, Events.WebSocketMediaEnded)
+CLIENT_METHODS = {  # client event type -> the RealtimeAPIClient method that sends it
+    "session.update": "session_update",
+    "response.create": "response_create",
+    "response.cancel": "response_cancel",
+    "conversation.item.create": "conversation_item_create",
+    "conversation.item.delete": "conversation_item_delete",
+    "conversation.item.retrieve": "conversation_item_retrieve",
+    "conversation.item.truncate": "conversation_item_truncate",
+    "input_audio_buffer.append": "input_audio_buffer_append",
+    "input_audio_buffer.commit": "input_audio_buffer_commit",
+    "input_audio_buffer.clear": "input_audio_buffer_clear",
+}
 
 
 class DriverStepError(RuntimeError):
@@ -130,6 +143,16 @@ class ReferenceDriver:
     async def set_tool_outputs(self, outputs: Mapping[str, str]) -> None:
         self._client().set_tool_outputs(outputs)
 
+    async def send_event(self, event: Mapping[str, Any]) -> None:
+        """Have the client send one GA client event through the method that sends it
+        (`response.create` -> response_create, ...): checked and ruled like any call. Not in
+        the driver interface yet: the step commit / clear / delete / retrieve / truncate /
+        bare response.create cases need."""
+        method = CLIENT_METHODS.get(str(event.get("type")))
+        if method is None:
+            raise DriverStepError(f"the reference client has no method for {event.get('type')!r}")
+        await getattr(self._client(), method)(dict(event))
+
     async def cancel(self) -> None:
         """Send `response.cancel` (naming the active response when the client knows it): even
         when the client thinks nothing is active, since a cancel may race a response's end."""
@@ -186,6 +209,8 @@ async def perform(
         await driver.send_text(str(params["text"]))
     elif method == "set_tool_outputs":
         await driver.set_tool_outputs(dict(params.get("outputs") or {}))
+    elif method == "send_event":
+        await driver.send_event(params.get("event") or {})
     elif method in ("stream_call", "cancel", "close"):
         await getattr(driver, method)()
     else:
