@@ -186,3 +186,4 @@ def print_summary(config: pytest.Config, records: list[dict[str, Any]], reporter
     output = config.stash[OUTPUT]
     reporter.line(f"results: {output / 'results.json'}")
     reporter.line(f"junit:   {output / 'junit.xml'}")
+    reporter.line(f"report:  {output / 'index.html'}")
