@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.loop_lag import LoopLag
 from conformance.run_options import DEFAULT_CONCURRENCY
 from mockserver.app import RunningServer, running_server
 from mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
@@ -61,6 +62,7 @@ class OpenAISide:
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
     _counted: dict[str, _Counted] = field(default_factory=dict)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DEFAULT_CONCURRENCY))
+    lag: LoopLag = field(default_factory=LoopLag)
     _streams: int = 0
     _quiet: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -190,4 +192,8 @@ async def openai_side() -> AsyncIterator[OpenAISide]:
     options = ServerOptions(behaviour_factory=fallback, connections_kept=100_000)
     async with running_server(options) as server:
         side = OpenAISide(server)
-        yield side
+        watching = asyncio.create_task(side.lag.watch())
+        try:
+            yield side
+        finally:
+            watching.cancel()

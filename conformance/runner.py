@@ -107,6 +107,7 @@ class CaseRun:
     log: DriverLog = field(init=False)
     failures: list[Failure] = field(default_factory=list)
     current: str = "start"
+    live_until: float | None = None  # when the live part ended (monotonic)
 
     def __post_init__(self) -> None:
         self.log = DriverLog(self.origin)
@@ -310,6 +311,7 @@ async def _live(run: CaseRun) -> None:
             run.call = await stack.enter_async_context(call)
         await _drive(run)
         await _close(run)
+    run.live_until = time.monotonic()
 
 
 async def run_case(
@@ -340,6 +342,8 @@ async def run_case(
 
 def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations) -> CaseResult:
     checked, measurements, unavailable = judge(run, recording)
+    lag = run.side.lag.worst(run.origin, run.live_until or time.monotonic())
+    measurements["harness.max_loop_lag_ms"] = lag
     failures = run.failures + checked
     case = run.case
     verdict = grade(
