@@ -21,6 +21,7 @@ WIDTH, LABEL_W, RIGHT = 1100, 180, 20
 PLOT_W = WIDTH - LABEL_W - RIGHT
 AXIS_Y, LANE_TOP, LANE_H, NOTE_H = 22, 34, 24, 18
 NOTE_CHAR_W = 6.0  # px per character of an 11 px note, a little over the average
+LABEL_CHAR_W = 4.5  # and of a 9 px span label
 STEPS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000)
 FILL = {"main": "#4f8fd6", "alt": "#f08a6c", "dropped": "#d0d0d0"}
 LANE_FILL = {
@@ -32,25 +33,28 @@ RULE_STROKE = {"clear": "#cf222e", "truncate": "#8250df"}
 
 
 class Scale:
-    def __init__(self, end_ms: float) -> None:
-        self.end_ms = max(end_ms, 1.0)
+    """Case time (ms) to x. The picture starts at the step before the recording's first line:
+    cases running many at once may start their first exchange a second or more in."""
+
+    def __init__(self, first_ms: float, end_ms: float) -> None:
+        self.end_ms = max(end_ms, first_ms + 1.0)
+        self.step = next((s for s in STEPS_MS if (self.end_ms - first_ms) / s <= 12), STEPS_MS[-1])
+        self.start_ms = max(0.0, first_ms // self.step * self.step)
 
     def x(self, t_ms: float) -> float:
-        return round(LABEL_W + max(0.0, min(t_ms, self.end_ms)) / self.end_ms * PLOT_W, 1)
-
-    def step_ms(self) -> int:
-        return next((s for s in STEPS_MS if self.end_ms / s <= 12), STEPS_MS[-1])
+        inside = max(self.start_ms, min(t_ms, self.end_ms)) - self.start_ms
+        return round(LABEL_W + inside / (self.end_ms - self.start_ms) * PLOT_W, 1)
 
 
 def _axis(scale: Scale, bottom: float) -> list[str]:
-    parts, step, t = [], scale.step_ms(), 0
+    parts, t = [], int(scale.start_ms)
     while t <= scale.end_ms:
         x = scale.x(t)
         parts.append(
             f'<line x1="{x}" y1="{AXIS_Y}" x2="{x}" y2="{bottom}" stroke="#eaeef2"/>'
             f'<text x="{x}" y="{AXIS_Y - 6}" font-size="10" text-anchor="middle">{t} ms</text>'
         )
-        t += step
+        t += scale.step
     return parts
 
 
@@ -68,7 +72,7 @@ def _lane(lane: Lane, y: float, scale: Scale) -> list[str]:
             f'<rect x="{x0}" y="{y + 4}" width="{max(x1 - x0, 1.5)}" height="{LANE_H - 8}" '
             f'fill="{fill}"><title>{esc(title)}{span.start:.0f}–{span.end:.0f} ms</title></rect>'
         )
-        if span.label:
+        if span.label and (x1 - x0) >= len(span.label) * LABEL_CHAR_W:  # else: in its title
             parts.append(f'<text x="{x0 + 2}" y="{y + 15}" font-size="9">{esc(span.label)}</text>')
     for tick in lane.ticks:
         parts.append(_tick(tick.t, tick.label, tick.tone, y, scale))
@@ -138,7 +142,8 @@ def timeline_svg(
     # has no call: its audio lanes would be empty rows
     notes = notes_of(recording, line, failures, measurements)
     rules += [Rule(n.start, n.text.split(":")[0], "truncate") for n in notes if n.is_truncate]
-    scale = Scale(line.end_ms)
+    times = [entry.t_ms for entry in recording if entry.t_ms is not None]
+    scale = Scale(min(times, default=0.0), line.end_ms)
     lanes_bottom = LANE_TOP + LANE_H * len(lanes)
     height = lanes_bottom + 10 + NOTE_H * len(notes) + 8
     parts = _axis(scale, lanes_bottom)
