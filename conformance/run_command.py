@@ -71,12 +71,20 @@ def summary(records: Sequence[dict[str, object]], out: TextIO) -> None:
         print(f"{record['verdict']:<{width}} {record['node_id']:<12} {why}", file=out)
 
 
+LAG_NOTED_MS = 50  # a media failure with the harness this late is worth a second look
+
+
 def _first_actual(record: dict[str, object]) -> str:
     failures = record.get("failures")
-    if isinstance(failures, list) and failures:
-        first = failures[0]
-        return f"[{first['check']}] {first['actual']}"[:200]
-    return ""
+    if not isinstance(failures, list) or not failures:
+        return ""
+    first = failures[0]
+    text = f"[{first['check']}] {first['actual']}"[:200]
+    measured = record.get("measurements")
+    lag = measured.get("harness.max_loop_lag_ms", 0.0) if isinstance(measured, dict) else 0.0
+    if first.get("concern") == "media" and lag >= LAG_NOTED_MS:
+        text += f" (the harness's own loop lagged up to {lag:.0f} ms: a busy machine?)"
+    return text
 
 
 def _list(chosen: Plan, out: TextIO) -> int:
