@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rtproto.catalogue import Api
-from rtproto.transcript import TranscriptLine, api_of_event, dialect_from_handshake, parse_lines
+from rtproto.transcript import (
+    TranscriptLine,
+    api_of_event,
+    api_of_path,
+    dialect_from_handshake,
+    parse_lines,
+)
 
 Wire = Literal["openai", "call", "driver"]
 WIRES: tuple[Wire, ...] = ("openai", "call", "driver")
@@ -84,13 +90,6 @@ def _wire_of(record: Mapping[str, Any], number: int) -> Wire:
     if wire not in WIRES:
         raise RecordingError(f"line {number}: unknown wire {wire!r}; expected one of {WIRES}")
     return wire  # type: ignore[no-any-return]
-
-
-def api_of_path(path: Any) -> Api:
-    """The API of a WebSocket by its path: the Responses WebSocket mode, or Realtime."""
-    if isinstance(path, str) and path.rstrip("/").endswith("/responses"):
-        return "responses"
-    return "realtime"
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def create_app(options: ServerOptions, state: MockState | None = None) -> web.Ap
 
 
 def _connection_info(
-    hs_request: HandshakeRequest, decision: Handshake, connection_id: str
+    hs_request: HandshakeRequest, decision: Handshake, connection_id: str, seed: int
 ) -> ConnectionInfo:
     return ConnectionInfo(
         connection_id=connection_id,
@@ -60,6 +60,7 @@ def _connection_info(
         path=hs_request.path,
         query=dict(hs_request.query),
         headers=redacted_headers(hs_request),
+        seed=seed,
     )
 
 
@@ -79,10 +80,12 @@ async def realtime_handler(request: web.Request) -> web.StreamResponse:
         timeout=options.close_timeout_s,
     )
     if not ws.can_prepare(request).ok:
+        state.refuse(request.path, 426, "not a WebSocket upgrade")
         return guard.error_response(ApiError(426, UPGRADE_REQUIRED), {"Upgrade": "websocket"})
-    info = _connection_info(hs_request, decision, state.new_connection_id())
+    info = _connection_info(hs_request, decision, state.new_connection_id(), state.seed)
     refusal = state.scenario_refusal(info) if decision.rejection is None else None
     if refusal is not None:  # the mock's own parameter: refused before the upgrade
+        state.refuse(request.path, 400, refusal.message)
         return web.json_response(refusal.body(), status=400)
     record = state.open_connection(info, _rejection_label(decision.rejection))
     ws.headers[CONNECTION_ID_HEADER] = info.connection_id
@@ -121,6 +124,7 @@ def _record_handshake_meta(
             "dialect": info.dialect,
             "connection_id": info.connection_id,
             "compression": bool(ws.compress),
+            "seed": info.seed,  # `serve --seed N` replays this connection's ids and text
         },
     )
 

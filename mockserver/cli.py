@@ -4,22 +4,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
+import os
 import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rtproto.server.realtime.timing import AudioDelivery, Timing
+
+MAX_PORT = 65535
+EXIT_USAGE = 2
 
 if TYPE_CHECKING:  # the server itself is imported when `serve` runs: `--help` stays fast
     from mockserver.app import RunningServer
     from mockserver.options import ServerOptions
 
 
+class UsageParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line on stderr (exit status 2), naming what
+    is wrong and pointing at --help, instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument(
+        "--port", type=port_number, default=0, help="port (default 0: any free port)"
+    )
     parser.add_argument(
         "--tls", action="store_true", help="serve wss:// with a self-signed certificate"
     )
@@ -28,9 +45,28 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--scenario",
-        metavar="ID",
-        help="play this catalogue scenario on every connection (default: the simulated model; "
-        "a connection may also ask with ?scenario=ID)",
+        metavar="ID|PATH.yaml",
+        help="play this scenario on every connection: a catalogue id, an id from --scenarios, "
+        "or your own scenario file (default: the simulated model; a connection may also ask "
+        "with ?scenario=ID)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        dest="scenario_dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="your own scenarios (every *.yaml below DIR), alongside the catalogue: a "
+        "connection names one with ?scenario=ID; an id the catalogue has too is yours; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--seed",
+        type=non_negative(int),
+        metavar="N",
+        help="seed of every id and text the server makes (default: a fresh one, shown in the "
+        "ready line and each transcript's handshake line; give it back to replay a run)",
     )
     parser.add_argument(
         "--retired-beta",
@@ -47,7 +83,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ping-interval",
-        type=float,
+        type=non_negative(float),
         default=20.0,
         metavar="SECONDS",
         help="server PING interval (default 20, as the real API; 0: no pings)",
@@ -63,7 +99,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     simulated.add_argument(
         "--session-limit",
-        type=float,
+        type=non_negative(float),
         default=3600.0,
         metavar="SECONDS",
         help="session length before `session_expired` and close 1001 (default 3600, as the API)",
@@ -141,6 +177,33 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0 to 65535 (argparse type)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, not {text!r}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{port} is no port: give 0 to {MAX_PORT} (0: any free)")
+    return port
+
+
+def non_negative(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """An argparse type: a number of `kind` that is 0 or more."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, not {text!r}") from None
+        if not value >= 0:  # also NaN
+            raise argparse.ArgumentTypeError(f"{text} is negative: give 0 or more")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
 def audio_delivery(text: str) -> AudioDelivery:
     """`burst`, `burst:4`, `realtime` or `rate:0.8` (argparse type)."""
     mode, _, factor = text.partition(":")
@@ -159,6 +222,7 @@ def audio_delivery(text: str) -> AudioDelivery:
 def options_from_args(args: argparse.Namespace) -> ServerOptions:
     from mockserver.options import ServerOptions, SimulatedModel  # noqa: PLC0415 (lazy: --help)
 
+    scenario_id, scenario_files = chosen_scenario(args.scenario)
     return ServerOptions(
         behaviour_factory=SimulatedModel(
             timing=Timing.instant() if args.timing == "instant" else Timing.realistic(),
@@ -173,11 +237,82 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         retired_beta=args.retired_beta,
         ping_interval_s=args.ping_interval or None,
         record_dir=args.record,
-        scenario=args.scenario,
+        scenario=scenario_id,
+        extra_scenarios=(*args.scenario_dirs, *scenario_files),
+        seed=args.seed,
         transcripts_in_memory=args.transcripts_in_memory,
         validate_events=args.validate_events,
         **limits_from_args(args),
     )
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: one message, exit status 2."""
+
+
+def chosen_scenario(given: str | None) -> tuple[str | None, tuple[Path, ...]]:
+    """`--scenario`: an id, or a scenario file (its id, and the file to add to the library)."""
+    if given is None or not given.endswith((".yaml", ".yml")):
+        return given, ()
+    from rtproto.scenario import ScenarioError, load_scenario  # noqa: PLC0415 (lazy: --help)
+
+    path = Path(given)
+    try:
+        return load_scenario(path).id, (path,)
+    except OSError as error:
+        raise UsageError(f"cannot read scenario file {given}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"scenario file {given} is not UTF-8 text") from None
+    except ScenarioError as error:
+        raise UsageError(f"scenario file {given} has problems:\n{error}") from None
+
+
+def check_record_dir(path: Path | None) -> None:
+    """`--record DIR`: a directory we can write (made when missing), or a UsageError."""
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--record {path} is a file: give a directory (made when missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--record {path}: cannot make the directory ({error.strerror}): give a writable one"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--record {path} is not writable: give a directory you can write")
+
+
+def check_scenarios(options: ServerOptions) -> None:
+    """The user's scenarios load, and the chosen one exists (else a UsageError that says so)."""
+    from mockserver.scenarios import ScenarioLibrary  # noqa: PLC0415 (lazy: --help)
+    from rtproto.scenario import ScenarioError  # noqa: PLC0415
+
+    for path in options.extra_scenarios:
+        if not path.exists():
+            raise UsageError(f"--scenarios {path}: no such directory")
+    library = ScenarioLibrary(options.scenarios_dir, options.extra_scenarios)
+    try:
+        refusal = library.unknown(options.scenario) if options.scenario else None
+    except ScenarioError as error:
+        raise UsageError(f"your scenarios have problems:\n{error}") from None
+    if refusal is not None:
+        raise UsageError(refusal.message)
+
+
+def start_failure(options: ServerOptions, error: OSError) -> str:
+    """Why the server could not listen, and what to do about it."""
+    where = f"{options.host}:{options.port}"
+    if error.errno == errno.EADDRINUSE:
+        return f"port {options.port} is in use on {options.host}: choose another --port (0: any)"
+    if error.errno == errno.EACCES:
+        return f"not allowed to listen on {where}: choose a port above 1023 (0: any free port)"
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot listen on {options.host}: not an address of this machine; "
+            "give a local one such as 127.0.0.1 (0.0.0.0: every interface)"
+        )
+    return f"cannot listen on {where}: {error.strerror or error}"
 
 
 def limits_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -194,43 +329,52 @@ def limits_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ready_line(server: RunningServer) -> str:
-    """One line a harness can parse: `url=...` and, with TLS, `cert=...`."""
+    """One line a harness can parse: `url=...`, `seed=...` and, with TLS, `cert=...`."""
     line = f"mock server ready: url={server.url} control={server.http_url}/_mock/"
     if server.cert_path is not None:
         line += f" cert={server.cert_path}"
+    line += f" seed={server.state.seed}"
     return line
 
 
 async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
-    from mockserver.app import running_server, settle_heap  # noqa: PLC0415 (lazy: --help)
+    from mockserver.activity import ActivityLog  # noqa: PLC0415 (lazy: --help)
+    from mockserver.app import running_server, settle_heap  # noqa: PLC0415
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    async with running_server(options) as server:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            server = await stack.enter_async_context(running_server(options))
+        except OSError as error:
+            print(f"realtime-conformance serve: {start_failure(options, error)}", file=err)
+            return EXIT_USAGE
+        activity = ActivityLog(server.state, err)
+        server.state.watchers.append(activity)
         settle_heap()
         print(ready_line(server), file=out, flush=True)
         await stop.wait()
         if server.invalid_events:  # each was logged as it was sent
             print(f"{len(server.invalid_events)} invalid server event(s) were sent", file=err)
+    print(activity.summary(), file=err, flush=True)  # after the last connections closed
     return 0
 
 
 def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    from mockserver.scenarios import ScenarioLibrary  # noqa: PLC0415 (lazy: --help)
-
-    options = options_from_args(args)
-    if options.scenario is not None:
-        refusal = ScenarioLibrary(options.scenarios_dir).unknown(options.scenario)
-        if refusal is not None:
-            print(f"realtime-conformance serve: {refusal.message}", file=err)
-            return 2
+    try:
+        options = options_from_args(args)
+        check_record_dir(options.record_dir)
+        check_scenarios(options)
+    except UsageError as error:
+        print(f"realtime-conformance serve: {error}", file=err)
+        return EXIT_USAGE
     return asyncio.run(serve(options, out, err))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="python -m mockserver",
         description="Run the mock OpenAI Realtime server until SIGINT or SIGTERM.",
     )

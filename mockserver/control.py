@@ -2,7 +2,10 @@
 
 GET    /_mock/health                          {"ok": true}
 GET    /_mock/connections                     recent connections (a scenario's with the client
-                                              judged from the transcript: scenario_summary)
+                                              judged from the transcript: scenario_summary, and
+                                              its verdict: pass | fail; null without a scenario)
+GET    /_mock/refused                         refused handshakes: after the upgrade (the API's
+                                              error and close) and before it (HTTP 400/426)
 GET    /_mock/connections/{id}/transcript     one connection's transcript, JSONL
 GET    /_mock/scenarios                       the scenario catalogue
 GET    /_mock/scenario                        the scenario new connections get (or null)
@@ -12,13 +15,31 @@ DELETE /_mock/scenario                        back to the simulated model
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from mockserver.scenario_summary import scenario_summary
-from mockserver.state import MockState
+from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError, parse_json_body
 
 PREFIX = "/_mock"
+
+
+def connection_summary(state: MockState, record: ConnectionRecord) -> dict[str, Any]:
+    """What the control API says of one connection, with its verdict under a scenario."""
+    summary = {**record.summary(), **scenario_summary(state, record)}
+    return {**summary, "verdict": verdict(summary)}
+
+
+def verdict(summary: dict[str, Any]) -> str | None:
+    """`pass` when the client met the scenario (every rule with a count, nothing unexpected,
+    no expression that found nothing), `fail` otherwise; None when no scenario played. While
+    the connection is open it is the verdict so far."""
+    if summary.get("scenario") is None:
+        return None
+    failed = summary.get("unmatched") or summary.get("unmet") or summary.get("problems")
+    return "fail" if failed else "pass"
 
 
 def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
@@ -27,11 +48,11 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
 
     async def connections(request: web.Request) -> web.Response:
         state = request.app[state_key]
-        summaries = [
-            {**record.summary(), **scenario_summary(state, record)}
-            for record in state.connections.values()
-        ]
+        summaries = [connection_summary(state, record) for record in state.connections.values()]
         return web.json_response({"connections": summaries})
+
+    async def refused(request: web.Request) -> web.Response:
+        return web.json_response({"refused": request.app[state_key].refused_handshakes()})
 
     async def transcript(request: web.Request) -> web.Response:
         """One connection's transcript as JSONL, from memory (also when no file is written)."""
@@ -72,4 +93,5 @@ def add_routes(app: web.Application, state_key: web.AppKey[MockState]) -> None:
     app.router.add_delete(f"{PREFIX}/scenario", deselect)
     app.router.add_get(f"{PREFIX}/health", health)
     app.router.add_get(f"{PREFIX}/connections", connections)
+    app.router.add_get(f"{PREFIX}/refused", refused)
     app.router.add_get(f"{PREFIX}/connections/{{connection_id}}/transcript", transcript)

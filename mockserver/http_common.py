@@ -61,6 +61,7 @@ def open_exchange(request: web.Request, state: MockState, body: dict[str, Any]) 
         path=request.path,
         query=dict(request.query),
         headers=redacted_header_map(request.headers.items()),
+        seed=state.seed,
     )
     record = state.open_connection(info, None)
     record.recording.meta(
@@ -72,6 +73,7 @@ def open_exchange(request: web.Request, state: MockState, body: dict[str, Any]) 
             "query": request.query_string,
             "request_headers": dict(info.headers),
             "body": body,
+            "seed": state.seed,
         },
     )
     return record

@@ -36,6 +36,7 @@ class ConnectionInfo:
     path: str = "/v1/realtime"
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # secrets redacted
+    seed: int = 0  # the server's seed: with the connection's number, it seeds ids and text
 
 
 BehaviourFactory = Callable[[ConnectionInfo], Behaviour]
@@ -55,7 +56,7 @@ class SimulatedModel:
     def __call__(self, info: ConnectionInfo) -> Behaviour:
         options = SessionOptions(
             model=info.model or SessionOptions.model,
-            seed=info.connection_id.rsplit("-", 1)[0],  # "conn-0003": the same on every run
+            seed=f"{info.seed}:{info.connection_id.rsplit('-', 1)[0]}",  # seed:conn-0003
             timing=self.timing,
             intent="transcription" if info.intent == "transcription" else "realtime",
             limits=SessionLimits(max_duration_s=self.session_limit_s),
@@ -83,7 +84,12 @@ class ServerOptions:
     behaviour_factory: BehaviourFactory = field(default_factory=SimulatedModel)  # no scenario
     scenario: str | None = None  # a scenario id for every connection (else the query's, if any)
     scenarios_dir: Path = SCENARIOS_ROOT
-    seed: int = 0  # seeds the Responses and Chat models (requests are seeded from it and the body)
+    # The user's scenario files and directories, alongside the catalogue (same id: theirs wins).
+    extra_scenarios: tuple[Path, ...] = ()
+    # Seeds every connection's ids and text, and the Responses and Chat models (requests are
+    # seeded from it and the body). None: a fresh seed per server (MockState.seed says which),
+    # so two servers never hand out the same ids; give one to replay a run exactly.
+    seed: int | None = None
     http_pacing: Pacing = field(default_factory=Pacing)  # how long Responses/Chat streams take
     rate_limits: RateLimits | None = None  # None: never 429; else x-ratelimit-* headers and 429s
     # Limits (mockserver.guard). The real API documents 15 MiB of audio per append (20 MiB once

@@ -2,21 +2,28 @@
 
 A scenario is chosen per connection by the `scenario` query parameter, or for every new
 connection by the control API (`PUT /_mock/scenario`) or `serve --scenario ID`. Only scenarios
-of the catalogue can be named, so a typo is refused (HTTP 400, with suggestions) before the
-upgrade rather than silently falling back to the simulated model.
+of the library can be named, so a typo is refused (HTTP 400, with suggestions) before the
+upgrade rather than silently falling back to the simulated model. The library is the catalogue
+plus the user's own files (`serve --scenarios DIR`, `--scenario PATH.yaml`, the pytest fixture):
+alongside the catalogue, a user's scenario replacing a catalogue one of the same id.
+
+Under a served scenario a client event no rule takes is answered with an `error` event naming
+what the rules expected, unless the scenario says `unexpected: ignore`; the conformance suite
+builds its own players and stays silent.
 """
 
 from __future__ import annotations
 
 import difflib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from fixtures import SCENARIOS_ROOT
 from mockserver.options import BehaviourFactory, ConnectionInfo
-from rtproto.scenario import Scenario, load_scenarios
+from rtproto.scenario import Scenario, load_scenario, load_scenarios
 from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.behaviour import Behaviour
 
@@ -41,14 +48,21 @@ class ScenarioRefusal:
 
 
 class ScenarioLibrary:
-    """Every scenario below a directory, loaded on first use."""
+    """Every scenario below a directory, and the user's own files and directories (`extra`),
+    loaded on first use; `add` puts one more in (the pytest fixture's inline scenarios)."""
 
-    def __init__(self, directory: Path = SCENARIOS_ROOT) -> None:
+    def __init__(self, directory: Path = SCENARIOS_ROOT, extra: Sequence[Path] = ()) -> None:
         self.directory = directory
+        self.extra = tuple(extra)
 
     @cached_property
     def by_id(self) -> dict[str, Scenario]:
-        return {scenario.id: scenario for scenario in load_scenarios(self.directory)}
+        library = {scenario.id: scenario for scenario in load_scenarios(self.directory)}
+        library.update((scenario.id, scenario) for scenario in load_user_scenarios(self.extra))
+        return library
+
+    def add(self, scenario: Scenario) -> None:
+        self.by_id[scenario.id] = scenario
 
     def unknown(self, scenario_id: str) -> ScenarioRefusal | None:
         """None when the catalogue has `scenario_id`; else a refusal with suggestions."""
@@ -85,6 +99,15 @@ class ScenarioLibrary:
         ]
 
 
+def load_user_scenarios(paths: Sequence[Path]) -> list[Scenario]:
+    """Scenario files, and every `*.yaml` below directories (rtproto.scenario.ScenarioError with
+    file:line:col problems when any is wrong)."""
+    scenarios: list[Scenario] = []
+    for path in paths:
+        scenarios += load_scenarios(path) if Path(path).is_dir() else [load_scenario(path)]
+    return scenarios
+
+
 def requested_scenario(info: ConnectionInfo, selected: str | None) -> str | None:
     """The scenario a connection asked for (its query wins over the server-wide choice)."""
     return info.query.get(SCENARIO_PARAMETER) or selected
@@ -99,10 +122,16 @@ def scenario_factory(
         scenario_id = requested_scenario(info, selected)
         if scenario_id is None:
             return fallback(info)
-        seed = int(info.connection_id.split("-")[1])  # "conn-0003-…": the same on every run
+        # The server's seed and the connection's number ("conn-0003-…"): the same on a replay.
+        seed = info.seed * 100_000 + int(info.connection_id.split("-")[1])
         model = info.model or "gpt-realtime"
+        scenario = library.by_id[scenario_id]
         return ScenarioPlayer(
-            library.by_id[scenario_id], seed=seed, model=model, epoch_s=int(time.time())
+            scenario,
+            seed=seed,
+            model=model,
+            epoch_s=int(time.time()),
+            answer_unmatched=scenario.unexpected == "error",
         )
 
     return make

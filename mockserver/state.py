@@ -8,7 +8,7 @@ import itertools
 import logging
 import secrets
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,6 +34,28 @@ from rtproto.server.responses.service import ResponsesService
 from rtproto.validation import EventValidator, Problem
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request refused before any connection was opened for it (a scenario it may not have,
+    a plain GET of the WebSocket endpoint): the control API lists them with refused handshakes."""
+
+    path: str
+    status: int
+    reason: str
+    at: float = field(default_factory=time.time)  # wall clock, for the reader
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status, "reason": self.reason, "at": self.at}
+
+
+class Watcher(Protocol):
+    """Told of each connection as it ends and each refusal (`serve`'s log on stderr)."""
+
+    def closed(self, record: ConnectionRecord) -> None: ...
+
+    def refused(self, refusal: Refusal) -> None: ...
 
 
 class LiveConnection(Protocol):
@@ -97,20 +119,31 @@ class ConnectionRecord:
         }  # the control API adds the scenario's judgement (mockserver.scenario_summary)
 
 
+SEED_RANGE = 1_000_000  # short enough to read off a log line and type back
+
+
+def fresh_seed() -> int:
+    """A server's seed when none is given (shown in the ready line and every transcript)."""
+    return secrets.randbelow(SEED_RANGE)
+
+
 class MockState:
     """Shared by every connection of one server."""
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
+        self.seed = options.seed if options.seed is not None else fresh_seed()
         # What plays a connection that names no scenario; tests may replace it.
         self.behaviour_factory: BehaviourFactory = options.behaviour_factory
-        self.scenarios = ScenarioLibrary(options.scenarios_dir)
+        self.scenarios = ScenarioLibrary(options.scenarios_dir, options.extra_scenarios)
         self.selected_scenario: str | None = options.scenario  # set by the control API
-        self.responses = ResponsesService(options.seed, options.http_pacing)
-        self.chat = ChatService(options.seed, options.http_pacing)
+        self.responses = ResponsesService(self.seed, options.http_pacing)
+        self.chat = ChatService(self.seed, options.http_pacing)
         self.rate_limits = RateLimitPolicy(options.rate_limits) if options.rate_limits else None
         self._http_players: dict[str, HttpScenario] = {}
         self.connections: OrderedDict[str, ConnectionRecord] = OrderedDict()
+        self.refusals: deque[Refusal] = deque(maxlen=options.connections_kept)
+        self.watchers: list[Watcher] = []
         self.live: set[LiveConnection] = set()
         self.invalid_events: list[InvalidEvent] = []
         self.cert_path: str | None = None
@@ -146,7 +179,7 @@ class MockState:
         """The player of an HTTP scenario, kept while the scenario stays chosen."""
         player = self._http_players.get(scenario.id)
         if player is None:
-            player = HttpScenario(scenario, seed=self.options.seed, epoch_s=int(time.time()))
+            player = HttpScenario(scenario, seed=self.seed, epoch_s=int(time.time()))
             self._http_players[scenario.id] = player
         return player
 
@@ -174,6 +207,33 @@ class MockState:
         record.behaviour = None
         record.recording.finish()
         record.done.set()
+        for watcher in self.watchers:
+            watcher.closed(record)
+
+    def refuse(self, path: str, status: int, reason: str) -> None:
+        """Keep a refusal made before any connection was opened (see Refusal)."""
+        refusal = Refusal(path, status, reason)
+        self.refusals.append(refusal)
+        for watcher in self.watchers:
+            watcher.refused(refusal)
+
+    def refused_handshakes(self) -> list[dict[str, Any]]:
+        """Handshakes refused after the upgrade (the API's error and close) and requests refused
+        before it, oldest first within each kind."""
+        upgraded = [
+            {"id": r.connection_id, "path": r.info.path, "status": 101, "reason": r.rejected}
+            for r in self.connections.values()
+            if r.rejected is not None
+        ]
+        return upgraded + [refusal.as_dict() for refusal in self.refusals]
+
+    def forget(self) -> None:
+        """Drop what was kept of finished connections and refusals, and the scenario choice
+        (the pytest fixture, between tests); open connections go on."""
+        for key in [key for key, record in self.connections.items() if record.done.is_set()]:
+            del self.connections[key]
+        self.refusals.clear()
+        self.select_scenario(None)
 
     def event_check(
         self, connection_id: str, dialect: str, api: Api = "realtime"

@@ -88,6 +88,14 @@ def api_of_event(event: dict[str, Any]) -> Api:
     return "realtime"
 
 
+def api_of_path(path: Any) -> Api:
+    """The API of a WebSocket by its handshake's path: the Responses WebSocket mode, or
+    Realtime."""
+    if isinstance(path, str) and path.rstrip("/").endswith("/responses"):
+        return "responses"
+    return "realtime"
+
+
 def dialect_from_handshake(meta: dict[str, Any]) -> Dialect | None:
     """'beta' or 'ga' by the handshake rules (`rtproto.handshake.dialect_of`) applied to the
     recorded request headers; None when the line is no handshake or records no headers."""

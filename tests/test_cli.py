@@ -82,7 +82,9 @@ def test_client_event_recorded_as_server_event_is_flagged(tmp_path: Path) -> Non
 def test_json_format(tmp_path: Path) -> None:
     trace = write_lines(tmp_path / "t.jsonl", GOOD_DELTA | {"output_index": "zero"})
     status, out, _ = run("validate", "--format", "json", str(trace))
-    [report] = json.loads(out)
+    document = json.loads(out)
+    [report] = document["transcripts"]
+    assert document["totals"]["problems"] == 1 and document["harness_version"]
     assert status == EXIT_INVALID and report["ok"] is False
     assert report["problems"][0] | {"event": None} == {
         "line": 1,

@@ -21,7 +21,9 @@ from mockserver.options import SimulatedModel
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.mock_behaviours import run
 
-READY = re.compile(r"url=(?P<url>\S+) control=(?P<control>\S+)(?: cert=(?P<cert>\S+))?$")
+READY = re.compile(
+    r"url=(?P<url>\S+) control=(?P<control>\S+)(?: cert=(?P<cert>\S+))? seed=(?P<seed>\d+)$"
+)
 
 
 def parse(*argv: str) -> argparse.Namespace:

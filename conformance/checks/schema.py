@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rtproto.catalogue import Api, Catalogue
-from rtproto.transcript import TranscriptLine, api_of_event, dialect_from_handshake
+from rtproto.transcript import TranscriptLine, api_of_event, api_of_path, dialect_from_handshake
 from rtproto.validation import EventValidator, Problem
 
 
@@ -63,6 +63,25 @@ def detect_dialect(lines: list[TranscriptLine], catalogue: Catalogue) -> str:
     return dialect_from_event_names(lines, catalogue) or "ga"
 
 
+def _api_of(event: object, socket_api: Api) -> Api:
+    """An HTTP stream's event by its shape; else the API of the WebSocket it came on."""
+    shaped = api_of_event(event) if isinstance(event, dict) else "realtime"
+    return shaped if shaped != "realtime" else socket_api
+
+
+DIRECTIONS = ("client", "server", "meta")
+
+
+def _malformed(line: TranscriptLine) -> Problem | None:
+    """A line that is no transcript record: not JSON, or a record with an unknown `dir`."""
+    if line.syntax_error is not None:
+        return Problem("transcript line", "$", "other", "one JSON object", line.syntax_error)
+    if "dir" in line.record and line.record["dir"] not in DIRECTIONS:
+        expected = " or ".join(map(repr, DIRECTIONS))
+        return Problem("transcript record", "$.dir", "value", expected, repr(line.record["dir"]))
+    return None
+
+
 def _skip_reason(line: TranscriptLine) -> str | None:
     if line.syntax_error is not None:
         return None
@@ -97,18 +116,19 @@ def check_schema(
     lines = list(lines)
     report = SchemaReport(source)
     report.dialect = dialect or detect_dialect(lines, validator.catalogue)
+    socket_api: Api = "realtime"  # a WebSocket's API, by its handshake's path
     for line in lines:
-        if line.syntax_error is not None:
-            problem = Problem("transcript line", "$", "other", "one JSON object", line.syntax_error)
-            report.problems.append(LineProblem(line.number, problem))
+        malformed = _malformed(line)
+        if malformed is not None:
+            report.problems.append(LineProblem(line.number, malformed))
             continue
+        if line.meta is not None and line.meta.get("kind") == "handshake":
+            socket_api = api_of_path(line.meta.get("path"))
         reason = _skip_reason(line)
         if reason is not None:
             report.skipped[reason] += 1
             continue
-        event_api = api or (
-            api_of_event(line.event) if isinstance(line.event, dict) else "realtime"
-        )
+        event_api = api or _api_of(line.event, socket_api)
         report.apis.add(event_api)
         event_dialect = report.dialect if event_api == "realtime" else ""
         report.events_checked += 1

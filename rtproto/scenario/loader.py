@@ -303,6 +303,7 @@ def build(data: dict[str, Any], file: str) -> Scenario:
         on_start=_steps(data.get("on_start"), file),
         faults=tuple(_fault(i, spec) for i, spec in enumerate(data.get("faults", []))),
         ignore=tuple(data.get("ignore", [])),
+        unexpected=data.get("unexpected", "error"),
         strict=data.get("strict", False),
         ordered=data.get("ordered", False),
         pace_ms=data.get("pace_ms", 0),

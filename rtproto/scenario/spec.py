@@ -293,6 +293,7 @@ class Scenario:
     on_start: tuple[Step, ...] = ()
     faults: tuple[Fault, ...] = ()
     ignore: tuple[str, ...] = ()
+    unexpected: str = "error"  # "error" | "ignore": what the mock answers an unmatched event
     strict: bool = False
     ordered: bool = False
     pace_ms: int = 0
