@@ -197,13 +197,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput[WORKER_KEY] = json.dumps(config.stash[RECORDS])  # type: ignore[attr-defined]
         return
-    from conformance import plugin_session
+    if _ran_cases(config):
+        from conformance import plugin_session
 
-    plugin_session.write_run(config, config.stash[RECORDS])
+        plugin_session.write_run(config, config.stash[RECORDS])
+
+
+def _ran_cases(config: pytest.Config) -> bool:
+    """Whether this session ran the suite (not `--collect-only`, not stopped by a usage error)."""
+    return not config.option.collectonly and RECORDS in config.stash
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if config.stash.get(ACTIVE, False) and not _is_worker(config):
+    if config.stash.get(ACTIVE, False) and not _is_worker(config) and _ran_cases(config):
         from conformance import plugin_session
 
         plugin_session.print_summary(config, config.stash[RECORDS], terminalreporter)
