@@ -125,7 +125,8 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     directory = args.output or REPORTS_DIR / run_id
     path = results_io.write_results(directory, document)
     results_io.write_recordings(directory, done)
-    index = write_reports(directory)  # HTML, ctrf.json; coverage into results.json
+    held = {result.node_id: result.recording for result in done}
+    index = write_reports(directory, held)  # HTML, ctrf.json; coverage into results.json
     summary(document["cases"], out)
     print(f"\n{len(done)} case runs in {time.monotonic() - started:.1f} s", file=out)
     print(f"results: {path}\njunit:   {directory / 'junit.xml'}\nreport:  {index}", file=out)

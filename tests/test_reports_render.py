@@ -17,7 +17,7 @@ from conformance.reporting.render import write_reports
 from conformance.reporting.wirelog import elide
 from conformance.verdicts import Verdict
 from schemas import SCHEMA_ROOT
-from tests.support.report_runs import EVIL, every_verdict_records, write_run
+from tests.support.report_runs import EVIL, every_verdict_records, recordings_for, write_run
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -125,3 +125,15 @@ def test_rendering_again_gives_the_same_pages(run_dir: Path) -> None:
     write_reports(run_dir)
     assert {p.name: p.read_bytes() for p in (run_dir / "cases").glob("*.html")} == before
     assert (run_dir / "index.html").read_bytes() == index
+
+
+def test_recordings_the_caller_still_holds_are_not_read_back(tmp_path: Path) -> None:
+    """`run` passes the recordings it holds; the pages are the same as from the files."""
+    records = every_verdict_records()
+    directory = write_run(tmp_path / "run", records)
+    held = recordings_for(records)
+    write_reports(directory)
+    from_files = (directory / page_name("5.4.2[ga]")).read_bytes()
+    (directory / "recordings" / "5.4.2-ga.jsonl").unlink()
+    write_reports(directory, held)
+    assert (directory / page_name("5.4.2[ga]")).read_bytes() == from_files

@@ -7,6 +7,7 @@ report DIR` re-renders exactly what `run` rendered, and a run can be rendered on
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -74,6 +75,9 @@ class ReportRun:
         seen = [column_of(case) for case in self.cases]
         ordered = [d for d in self.run.get("dialects", []) if d in seen]
         return ordered + sorted(set(seen) - set(ordered))
+
+    def preload(self, recordings: Mapping[str, CaseRecording | None]) -> None:
+        self._recordings.update(recordings)
 
     def recording(self, case: CaseRecord) -> CaseRecording | None:
         """The case's two-sided recording, or None when it has none or it cannot be read

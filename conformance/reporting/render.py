@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
+from conformance.recording import CaseRecording
 from conformance.reporting.case_page import case_page
 from conformance.reporting.coverage import run_coverage
 from conformance.reporting.ctrf import ctrf_document
@@ -18,11 +20,16 @@ def _dump(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_reports(directory: Path) -> Path:
-    """Render every report of the run in `directory`; returns the index.html path."""
+def write_reports(
+    directory: Path, recordings: Mapping[str, CaseRecording | None] | None = None
+) -> Path:
+    """Render every report of the run in `directory`; returns the index.html path.
+    `recordings` (node id -> recording) spares reading back what the caller still holds (the
+    same recordings it wrote there); any other is read from the directory."""
     from conformance.results import junit_xml  # noqa: PLC0415 - results imports the runner
 
     run = load_run(directory)
+    run.preload(recordings or {})
     coverage = run_coverage(run)
     run.document["coverage"] = coverage
     (directory / RESULTS_FILE).write_text(_dump(run.document), encoding="utf-8")
