@@ -22,7 +22,13 @@ from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
 from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
 from rtproto.api_errors import ApiError
 from rtproto.events import EventBuilder
-from rtproto.handshake import Handshake, HandshakeRequest, Rejection, redacted_headers
+from rtproto.handshake import (
+    Handshake,
+    HandshakeRequest,
+    Rejection,
+    redacted_headers,
+    redacted_query_string,
+)
 from rtproto.ids import IdFactory
 
 log = logging.getLogger(__name__)
@@ -118,7 +124,7 @@ def _record_handshake_meta(
             "kind": "handshake",
             "http_status": 101,
             "path": request.path,
-            "query": request.query_string,
+            "query": redacted_query_string(request.query_string),
             "request_headers": dict(info.headers),
             "subprotocol": ws.ws_protocol,
             "dialect": info.dialect,

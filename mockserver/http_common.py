@@ -24,7 +24,7 @@ from mockserver.pump import EventCheck
 from mockserver.state import ConnectionRecord, MockState
 from rtproto.api_errors import ApiError, parse_json_body
 from rtproto.catalogue import Api
-from rtproto.handshake import redacted_header_map
+from rtproto.handshake import redacted_header_map, redacted_query_string
 from rtproto.server.pacing import PlannedEvent
 
 NO_KEY_MESSAGE = (
@@ -70,7 +70,7 @@ def open_exchange(request: web.Request, state: MockState, body: dict[str, Any]) 
             "kind": "http_request",
             "method": request.method,
             "path": request.path,
-            "query": request.query_string,
+            "query": redacted_query_string(request.query_string),
             "request_headers": dict(info.headers),
             "body": body,
             "seed": state.seed,

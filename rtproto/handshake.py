@@ -15,6 +15,7 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import unquote_plus
 
 from rtproto.events import RealtimeError
 
@@ -54,6 +55,21 @@ ALLOWED_HEADERS = frozenset(
 )
 ALLOWED_HEADER_PREFIXES = ("x-stainless-",)  # the openai SDKs' platform and retry headers
 AUTH_SCHEMES = frozenset({"bearer", "basic"})
+# Query parameters shown as sent; any other's value is replaced (Azure's `api-key` may be one).
+ALLOWED_QUERY_PARAMETERS = frozenset(
+    {
+        "api-version",
+        "call_id",
+        "deployment",
+        "include",
+        "include_obfuscation",
+        "intent",
+        "model",
+        "scenario",
+        "starting_after",
+        "stream",
+    }
+)
 MAX_HEADER_VALUE_CHARS = 512
 # Glob patterns (fnmatch) of the model names the real API accepts in realtime mode.
 DEFAULT_SUPPORTED_MODELS = (
@@ -276,3 +292,14 @@ def redacted_header_map(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def redacted_headers(request: HandshakeRequest) -> dict[str, str]:
     return redacted_header_map(request.headers.items())
+
+
+def redacted_query_string(query_string: str) -> str:
+    """A raw query string fit for a transcript: allowed parameters kept as spelled, the value of
+    any other replaced (its name kept, so a check can still see that it was sent)."""
+    parts = []
+    for part in query_string.split("&") if query_string else []:
+        name = part.partition("=")[0]
+        allowed = unquote_plus(name).lower() in ALLOWED_QUERY_PARAMETERS
+        parts.append(part if allowed else f"{name}={REDACTED}")
+    return "&".join(parts)

@@ -12,7 +12,7 @@ import pytest
 
 from mockserver import RunningServer, ServerOptions, running_server
 from mockserver.options import SimulatedModel
-from rtproto.handshake import ALLOWED_HEADERS, REDACTED, redact_header
+from rtproto.handshake import ALLOWED_HEADERS, REDACTED, redact_header, redacted_query_string
 from rtproto.server.realtime.timing import Timing
 from tests.support.mock_behaviours import run
 
@@ -27,12 +27,16 @@ SECRET_HEADERS = {
     "OpenAI-Project": "proj_PROJECTSECRET",
     "X-Vendor-Token": "VENDORSECRET",
 }
-SECRETS = ["KEYSECRET", *(value.split("=")[-1].split(" ")[-1] for value in SECRET_HEADERS.values())]
+SECRETS = [
+    "KEYSECRET",
+    "QUERYSECRET",
+    *(value.split("=")[-1].split(" ")[-1] for value in SECRET_HEADERS.values()),
+]
 HEADERS = {"Authorization": f"Bearer {KEY}", "User-Agent": "robust-test/1.0", **SECRET_HEADERS}
 
 
 async def realtime_session(server: RunningServer, session: aiohttp.ClientSession) -> None:
-    url = f"{server.url}/realtime?model=gpt-realtime"
+    url = f"{server.url}/realtime?model=gpt-realtime&api-key=QUERYSECRET"
     protocols = ("realtime", f"openai-insecure-api-key.{KEY}")
     async with session.ws_connect(url, headers=HEADERS, protocols=protocols) as ws:
         await ws.receive()
@@ -50,7 +54,7 @@ async def responses_socket(server: RunningServer, session: aiohttp.ClientSession
 
 async def http_requests(server: RunningServer, session: aiohttp.ClientSession) -> None:
     bodies = [
-        ("/v1/responses", {"model": "gpt-5", "input": "hi", "stream": True}),
+        ("/v1/responses?api-key=QUERYSECRET", {"model": "gpt-5", "input": "hi", "stream": True}),
         ("/v1/responses", {"model": "gpt-5", "input": "hi"}),
         (
             "/v1/chat/completions",
@@ -102,6 +106,22 @@ def test_no_header_outside_the_allow_list_reaches_a_transcript_or_a_log(
         assert secret not in caplog.text, secret
     assert "robust-test/1.0" in files  # an allowed header is kept as sent
     assert '"Bearer <redacted>"' in files and '"X-Vendor-Token":"<redacted>"' in files
+    assert '"query":"model=gpt-realtime&api-key=<redacted>"' in files
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("stream=true&starting_after=7", "stream=true&starting_after=7"),
+        (
+            "model=gpt-realtime&api-key=sk-1&Token=x",
+            "model=gpt-realtime&api-key=<redacted>&Token=<redacted>",
+        ),
+        ("", ""),
+    ],
+)
+def test_query_parameters_outside_the_allow_list_lose_their_value(query: str, shown: str) -> None:
+    assert redacted_query_string(query) == shown
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED_HEADERS - {"sec-websocket-protocol"}))
