@@ -82,3 +82,13 @@ def test_extra_reports_fail() -> None:
     assert [f.actual for f in failures] == [
         "WebSocketMediaStarted at 7000 ms, one more than the runs of heard audio (2)"
     ]
+
+
+def test_a_report_made_early_for_a_run_due_at_the_recordings_end_matches_that_run() -> None:
+    # Ended for run 2 is due at 7530; the client says it 100 ms early and the recording stops
+    # at 7600, inside the 300 ms tolerance after the due time: the report belongs to run 2
+    # (it was flagged as "one more than the runs" when such runs were left out of matching).
+    reports = [*CORRECT[:3], (7430, "WebSocketMediaEnded")]
+    every = {"media_reports": "every_run"}
+    assert judge(two_runs(reports, end_ms=7600), CHECK, expect=every) == []
+    assert judge(two_runs(reports, end_ms=7600), CHECK) == []
