@@ -142,8 +142,8 @@ def timeline_svg(
     # has no call: its audio lanes would be empty rows
     notes = notes_of(recording, line, failures, measurements)
     rules += [Rule(n.start, n.text.split(":")[0], "truncate") for n in notes if n.is_truncate]
-    times = [entry.t_ms for entry in recording if entry.t_ms is not None]
-    scale = Scale(min(times, default=0.0), line.end_ms)
+    first = next((e.t_ms for e in recording if e.t_ms is not None), 0.0)  # lines are in time order
+    scale = Scale(first, line.end_ms)
     lanes_bottom = LANE_TOP + LANE_H * len(lanes)
     height = lanes_bottom + 10 + NOTE_H * len(notes) + 8
     parts = _axis(scale, lanes_bottom)

@@ -108,18 +108,21 @@ def _row(entry: Entry) -> str:
 
 def audio_frame(entry: Entry) -> tuple[str, int] | None:
     """(kind, bytes) when the line only carries audio (an append, an audio delta, a call media
-    frame or a binary frame): such lines are shown as runs (see `AudioRun`)."""
-    event = entry.event
-    if event is not None:
-        kind = str(event.get("type", event.get("event")))
-        if kind in AUDIO_EVENTS.get(entry.wire, ()):
-            payload = event.get(AUDIO_EVENTS[entry.wire][kind])
-            if kind == "media":
-                payload = (payload or {}).get("payload") if isinstance(payload, dict) else None
-            return str(kind), base64_bytes(payload) if isinstance(payload, str) else 0
-        return None
-    frame = entry.frame
-    if entry.wire == "call" and frame is not None and frame.get("opcode") == "BINARY":
+    frame or a binary frame): such lines are shown as runs (see `AudioRun`). Reads the raw
+    record: a call has thousands of these lines."""
+    record = entry.record
+    event = record.get("event")
+    if isinstance(event, dict):
+        kinds = AUDIO_EVENTS.get(entry.wire, {})
+        kind = event.get("type", event.get("event"))
+        if kind not in kinds:
+            return None
+        payload = event.get(kinds[kind])
+        if kind == "media":
+            payload = payload.get("payload") if isinstance(payload, dict) else None
+        return str(kind), base64_bytes(payload) if isinstance(payload, str) else 0
+    frame = record.get("frame")
+    if entry.wire == "call" and isinstance(frame, dict) and frame.get("opcode") == "BINARY":
         return "BINARY frame", int(frame.get("size_bytes", 0))
     return None
 
@@ -131,13 +134,14 @@ class AudioRun:
     frame's time is in the timeline and in the recording."""
 
     def __init__(self) -> None:
-        self.groups: dict[
-            tuple[str, str, str], list[Any]
-        ] = {}  # key: [first, last, n, bytes, entry]
+        # (wire, direction, kind): [first t, last t, frames, bytes, the first entry]
+        self.groups: dict[tuple[str, str, str], list[Any]] = {}
 
     def add(self, entry: Entry, kind: str, size: int) -> None:
-        key = (entry.wire, str(entry.direction), kind)
-        t = entry.t_ms if entry.t_ms is not None else 0.0
+        record = entry.record
+        key = (entry.wire, str(record.get("dir")), kind)
+        t = record.get("t_ms")
+        t = float(t) if isinstance(t, int | float) else 0.0
         group = self.groups.setdefault(key, [t, t, 0, 0, entry])
         group[1], group[2], group[3] = t, group[2] + 1, group[3] + size
 
