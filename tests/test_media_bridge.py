@@ -22,8 +22,8 @@ from rtproto.audio.formats import G711_ULAW, PCM16
 from rtproto.audio.synth import speech
 from rtproto.telephony import silence
 
-LATE_MS = 100.0
-TYPICAL_LATE_MS = 15.0
+TYPICAL_LATE_MS = 15.0  # the median frame: a few stalls of a busy machine do not move it
+STALL_S = 1.0  # what a busy machine may add to a timer (bounds that only catch gross bugs)
 TEST_TIMEOUT_S = 10.0
 
 
@@ -38,6 +38,19 @@ async def until(condition: Callable[[], bool]) -> None:
 
 def broken(value: object) -> None:
     raise RuntimeError(f"a handler that raises on {type(value).__name__}")
+
+
+def far_end_ends(sent: list[float]) -> list[float]:
+    """When each 20 ms frame ended at the far end: from max(sent, previous end), as carriers
+    play (conformance.call.playout states the same rule)."""
+    ends: list[float] = []
+    for at in sent:
+        ends.append(max(at, ends[-1] if ends else at) + FRAME_S)
+    return ends
+
+
+def heard_ms_at(sent: list[float], t: float) -> float:
+    return sum(max(0.0, min(end, t) - (end - FRAME_S)) for end in far_end_ends(sent)) * 1000
 
 
 class Observed:
@@ -73,14 +86,15 @@ def test_frames_go_out_on_absolute_deadlines_and_media_events_follow_them() -> N
         expected = [first + max(0.0, k * FRAME_S - lead) for k in range(20)]
         assert [d for d, _ in timing] == pytest.approx(expected)
         lateness_ms = [(sent - deadline) * 1000 for deadline, sent in timing]
-        assert min(lateness_ms) >= 0 and max(lateness_ms) < LATE_MS
+        assert min(lateness_ms) >= 0  # never early
         assert statistics.median(lateness_ms) < TYPICAL_LATE_MS
         (started_at, started), (ended_at, ended) = seen.started[0], seen.ended[0]
         assert started.encoding == "audio/pcmu" and started.tag == "memory"
         assert 0 <= started_at - played[0][0] < 0.05  # Started when the first frame plays
-        last_end = max(played[-1][0], played[0][0] + 19 * FRAME_S) + FRAME_S
-        assert ENDED_AFTER_S <= ended_at - last_end < ENDED_AFTER_S + LATE_MS / 1000
-        assert ended.frames == 20 and 400 <= ended.duration_ms < 400 + LATE_MS
+        last_end = far_end_ends([at for at, _ in played])[-1]
+        assert ENDED_AFTER_S <= ended_at - last_end < ENDED_AFTER_S + STALL_S
+        assert ended.frames == 20
+        assert ended.duration_ms == pytest.approx((last_end - played[0][0]) * 1000, abs=1)
         assert seen.bridge.played("a").played_ms == 400  # type: ignore[union-attr]
 
     run(body())
@@ -109,9 +123,11 @@ def test_clear_stops_playout_at_once_and_drops_the_cleared_items_late_audio() ->
         sent_before = len(seen.unit.played)
         cleared_at = time.monotonic()
         (stopped,) = seen.bridge.clear()
+        cleared_by = time.monotonic()
         assert stopped.item_id == "a"
-        by_clock_ms = (cleared_at - seen.unit.played[0][0]) * 1000
-        assert by_clock_ms - 20 <= stopped.played_ms <= min(by_clock_ms, sent_before * 20)
+        sent = [at for at, _ in seen.unit.played]  # what the far end heard, by its rule
+        heard = (heard_ms_at(sent, cleared_at), heard_ms_at(sent, cleared_by))
+        assert heard[0] - 1 <= stopped.played_ms <= heard[1]
         seen.bridge.enqueue("a", 0, speech(200, seed=1))  # the cancelled response's tail
         await seen.until_ended()
         assert len(seen.unit.played) == sent_before  # not one frame after the clear
@@ -152,8 +168,8 @@ def test_an_underrun_re_anchors_the_deadlines_where_the_audio_arrived() -> None:
         await seen.bridge.start()
         seen.bridge.enqueue("a", 0, speech(40, seed=1))
         await until(lambda: len(seen.unit.played) == 2)
-        played_out = seen.unit.played[0][0] + 2 * FRAME_S  # the far end has run dry
-        await until(lambda: time.monotonic() > played_out + FRAME_S)
+        played_out = far_end_ends([at for at, _ in seen.unit.played])[-1]
+        await until(lambda: time.monotonic() > played_out + 0.005)  # the far end has run dry
         arrived = time.monotonic()
         seen.bridge.enqueue("a", 0, speech(40, seed=1))
         await seen.until_ended()

@@ -55,12 +55,14 @@ def test_marks_bound_the_clock_when_the_far_end_lags() -> None:
         ledger.sent(k * 0.02, [("a", FRAME)], FRAME)
         if k == 1:
             ledger.mark_sent("after-40ms")
-    # by the clock 90 ms are heard, but the mark after 40 ms has not come back: at most 40
+    # by the clock 90 ms are heard, but the mark after 40 ms is 50 ms overdue: at most 40
     assert ledger.played("a", 0.09).played_ms == 40  # type: ignore[union-attr]
     ledger.mark_echoed("after-40ms")
     assert ledger.played("a", 0.09).played_ms == 90  # type: ignore[union-attr]
     # an echoed mark is a floor even when the clock says less (the far end was quicker)
     ledger.mark_sent("after-100ms")
+    assert ledger.played("a", 0.11).played_ms == 100  # type: ignore[union-attr]
+    # in flight but not overdue: the clock is trusted
     ledger.mark_echoed("after-100ms")
     assert ledger.played("a", 0.01).played_ms == 100  # type: ignore[union-attr]
 

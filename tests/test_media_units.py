@@ -94,19 +94,27 @@ async def barge_in(fmt: CallFormat, dial: bool) -> None:
     # clear: nothing sent after it; the caller heard what the bridge says was played, to within
     # one frame plus the time the clear took to reach the call
     (clear,) = client_events(records, "clear")
+    media = client_events(records, "media")
     assert all(r["t_ms"] <= clear["t_ms"] for r in client_events(records, "media"))
     assert "item_a" not in stopped and 0 < stopped["item_b"] < 2000
+    # the call's clock runs behind the bridge's by how late the call read each message; the
+    # bridge may count up to a frame less while a mark is overdue (ledger.MARK_SLACK_S)
     delay_ms = clear["t_ms"] - (cleared_at - origin) * 1000
+    sent_ms = [(sent - origin) * 1000 for _, sent in bridge.timing]
+    read_late_ms = max(r["t_ms"] - s for r, s in zip(media, sent_ms, strict=True))
     heard_ms = call.playout().heard_ms()
-    assert -FRAME_MS - 1 <= heard_ms - (100 + stopped["item_b"]) <= FRAME_MS + 1 + delay_ms
+    assert (
+        -FRAME_MS - 1 - read_late_ms
+        <= heard_ms - (100 + stopped["item_b"])
+        <= delay_ms + FRAME_MS + 1
+    )
 
     # WebSocketMediaStarted/Ended: tag and parameters from `start`, frames as sent
-    media = client_events(records, "media")
     (start_event,) = [e for _, e in started]
     assert start_event.custom_parameters == {"k": "v"}
     assert start_event.encoding == bridge.unit.audio_format.ga_type
     assert ended[0][1].frames == len(media)
-    assert 1000 <= (ended[0][0] - origin) * 1000 - (media[-1]["t_ms"] + FRAME_MS) < 1300
+    assert 1000 <= (ended[0][0] - origin) * 1000 - (media[-1]["t_ms"] + FRAME_MS) < 2000
 
     # marks went out and the call echoed them (when heard, or at the clear)
     assert client_events(records, "mark")

@@ -7,8 +7,10 @@ same rule for the harness). So at time t:
 
 - by the clock, the heard stream position is the playing frame's offset plus what of it has
   elapsed;
-- an echoed mark proves everything before it was heard (a floor), and a pending one proves
-  nothing after it was (a ceiling): on a carrier that lags, the marks win over the clock.
+- an echoed mark proves everything before it was heard (a floor), and a mark overdue by more
+  than a frame (its audio should have played by the clock) proves the far end lags: nothing
+  after it was heard (a ceiling). A mark merely in flight caps nothing, or the echo's latency
+  would be taken off every figure.
 
 An item's played ms is its stream bytes below that position, never more than was received.
 `clear` freezes every item at what it had played then; later audio for a frozen item is dropped.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from refclient.media.base import PlayedAudio
 from rtproto.audio.formats import AudioFormat
 
+MARK_SLACK_S = 0.02  # a mark later than this past its audio's end means the far end lags
 ROUNDING = 1e-6  # bytes: so 0.09 s - 0.08 s counts as 10 ms, not 9.999...
 
 
@@ -48,7 +51,7 @@ class PlayoutLedger:
         self.position = 0  # stream bytes sent so far
         self._frames: deque[SentFrame] = deque(maxlen=64)  # recent frames: enough for "now"
         self._heard_base = 0  # everything before this was decided (heard or dropped)
-        self._pending_marks: deque[tuple[str, int]] = deque()
+        self._pending_marks: deque[tuple[str, int, float]] = deque()  # name, position, due
         self._floor = 0
 
     def received(self, item_id: str, content_index: int, session_ms: float) -> bool:
@@ -82,13 +85,16 @@ class PlayoutLedger:
         return frame.size / self.fmt.bytes_per_ms / 1000
 
     def mark_sent(self, name: str) -> None:
-        self._pending_marks.append((name, self.position))
+        """A mark after the frames sent so far: due when the last of them has played."""
+        last = self._frames[-1] if self._frames else None
+        due_s = last.start_s + self._duration_s(last) if last else float("-inf")
+        self._pending_marks.append((name, self.position, due_s))
 
     def mark_echoed(self, name: str) -> None:
         """A mark came back: its audio was heard. Unknown names (voided by a clear) are
         ignored."""
         while self._pending_marks:
-            pending, position = self._pending_marks.popleft()
+            pending, position, _ = self._pending_marks.popleft()
             self._floor = max(self._floor, position)
             if pending == name:
                 return
@@ -100,7 +106,9 @@ class PlayoutLedger:
                 elapsed = int((now_s - frame.start_s) * 1000 * self.fmt.bytes_per_ms + ROUNDING)
                 by_clock = frame.offset + min(frame.size, elapsed)
                 break
-        ceiling = self._pending_marks[0][1] if self._pending_marks else self.position
+        ceiling = self.position
+        if self._pending_marks and now_s > self._pending_marks[0][2] + MARK_SLACK_S:
+            ceiling = self._pending_marks[0][1]  # overdue: the far end lags behind the clock
         return max(self._heard_base, min(max(by_clock, self._floor), ceiling))
 
     def played(self, item_id: str, now_s: float) -> PlayedAudio | None:
