@@ -10,7 +10,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp import web
 
 from conformance.call.playout import playout_of_records
