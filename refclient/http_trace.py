@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from refclient.privacy import redact
 from refclient.trace import TraceWriter
+from rtproto.handshake import redacted_header_map
 from rtproto.sse import SseMessage
 
 
@@ -18,9 +19,7 @@ class HttpTrace(TraceWriter):
 
     def request(self, method: str, url: str, headers: dict[str, str], body: Any) -> None:
         parts = urlsplit(url)
-        shown = {
-            name: "<redacted>" if name == "Authorization" else v for name, v in headers.items()
-        }
+        shown = redacted_header_map(headers.items())  # the one allow-list (rtproto.handshake)
         fields: dict[str, Any] = {"kind": "http_request", "method": method, "path": parts.path}
         fields |= {"query": parts.query, "request_headers": shown}
         fields["body"] = redact(body) if self.privacy else body

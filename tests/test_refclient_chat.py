@@ -123,7 +123,7 @@ def test_a_text_turn_streams_chunks_and_the_derived_events(tmp_path: Path) -> No
     assert stats["first_delta_latency"]["count"] == 1
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     assert lines[0]["meta"]["kind"] == "http_request" and lines[0]["meta"]["body"]["stream"]
-    assert lines[0]["meta"]["request_headers"]["Authorization"] == "<redacted>"
+    assert lines[0]["meta"]["request_headers"]["Authorization"] == "Bearer <redacted>"
     assert lines[-1] == {"t_ms": lines[-1]["t_ms"], "dir": "server", "done": True}
     assert sum(1 for line in lines if "event" in line) == names.count(Chat.Chunk)
 
