@@ -20,7 +20,7 @@ def environment_html(run: dict[str, Any]) -> str:
         ("client", run.get("client")),
         ("dialects", ", ".join(run.get("dialects", []))),
         ("harness version", run.get("harness_version")),
-        ("seed", run.get("seed", "not recorded")),
+        ("seed", run.get("seed", "per case, derived from its node id (the same every run)")),
         ("date", run.get("started_at")),
         ("duration", f"{run.get('duration_s', 0)} s"),
         ("strict (SHOULD cases too)", "yes" if run.get("strict") else "no"),
