@@ -79,7 +79,7 @@ async def barge_in(fmt: CallFormat, dial: bool) -> None:
         bridge.on_caller_audio(heard_by_client.append)
         bridge.enqueue("item_a", 0, speech(100, seed=1))
         bridge.enqueue("item_b", 0, speech(2000, seed=2))
-        await asyncio.sleep(0.3)  # the caller talks over item_b: barge-in
+        await _until(lambda: played_ms(bridge, "item_b") >= 100)  # barge-in during item_b
         cleared_at = time.monotonic()
         stopped = {played.item_id: played.played_ms for played in bridge.clear()}
         bridge.enqueue("item_b", 0, speech(100, seed=2))  # late audio of the cleared item
@@ -124,6 +124,11 @@ async def barge_in(fmt: CallFormat, dial: bool) -> None:
     caller_frames = [r for r in records if r["dir"] == "server" and is_media(r)]
     assert len(heard_by_client) == len(caller_frames) == CALLER_MS // FRAME_MS
     assert {len(chunk) for chunk in heard_by_client} == {PCM16.bytes_for_ms(FRAME_MS)}
+
+
+def played_ms(bridge: PlayoutBridge, item_id: str) -> int:
+    played = bridge.played(item_id)
+    return 0 if played is None else played.played_ms
 
 
 async def _until(condition: Any) -> None:
