@@ -27,7 +27,9 @@ def test_every_catalogue_scenario_is_a_case_in_id_order_with_the_simulated_model
     simulated = [s.id for s in load_scenarios(CASES_ROOT)]
     assert simulated and not set(simulated) & set(catalogue)
     assert sorted(c.id for c in cases) == sorted(catalogue + simulated)
-    assert [c.id for c in cases] == sorted((c.id for c in cases), key=lambda i: [int(p) for p in i.split(".")])
+    assert [c.id for c in cases] == sorted(
+        (c.id for c in cases), key=lambda i: [int(p) for p in i.split(".")]
+    )
     assert all(c.simulated is not None for c in cases if c.id in simulated)
     assert all(c.steps and c.steps[0].action == "configure" for c in cases)
     assert {c.level for c in cases} == {"MUST", "SHOULD"}
