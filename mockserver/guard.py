@@ -44,9 +44,11 @@ TOO_MANY_CONNECTIONS = "Too many concurrent connections: the limit is {limit}."
 
 def api_error(status: int, options: ServerOptions, text: str | None = None) -> ApiError:
     """The API-shaped error for an HTTP status aiohttp (or the mock) chose."""
-    template = STATUS_MESSAGES.get(status) or text or "The request was refused."
+    message = STATUS_MESSAGES.get(status) or (text or "").strip() or "The request was refused."
+    if status == 413:
+        message = message.format(limit=options.max_body_bytes)
     error_type = "server_error" if status >= 500 else "invalid_request_error"
-    return ApiError(status, template.format(limit=options.max_body_bytes), type=error_type)
+    return ApiError(status, message, type=error_type)
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
