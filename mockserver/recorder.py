@@ -3,6 +3,10 @@ rtproto.transcript (shared/traces/README.md), kept in memory and written to a fi
 
 Lines are pure ASCII (non-ASCII escaped) because readers split on `str.splitlines()`, which
 also breaks at U+2028 and other separators that JSON may carry unescaped.
+
+The lines kept in memory stop at `cap_bytes` (ServerOptions.transcript_cap_bytes): the first
+line past it is replaced by a `transcript_truncated` meta line stating the cap, and the rest
+goes to the file only, so one client sending megabytes of rejected frames cannot fill memory.
 """
 
 from __future__ import annotations
