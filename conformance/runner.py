@@ -117,6 +117,12 @@ class CaseRun:
     def now_ms(self) -> float:
         return round((time.monotonic() - self.origin) * 1000, 1)
 
+    def live_ms(self) -> float:
+        """How long the case was live (start to closed): its duration, without the wait to be
+        judged and the judging."""
+        end = self.live_until or time.monotonic()
+        return round((end - self.origin) * 1000, 1)
+
     def endpoints(self) -> Endpoints:
         scenario = None if self.case.simulated is not None else self.case.id
         return Endpoints(
@@ -356,7 +362,7 @@ def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations)
         verdict,
         failures,
         reason,
-        duration_ms=run.now_ms(),
+        duration_ms=run.live_ms(),
         measurements=measurements,
         unavailable_checks=unavailable,
         recording=recording,
