@@ -32,6 +32,7 @@ from conformance.checks.registry import (
     run_checks,
 )
 from conformance.drivers.base import ClientDriver, Endpoints
+from conformance.drivers.methods import call_method, server_events
 from conformance.harness import API_KEY, MODEL, OpenAISide
 from conformance.recording import CaseRecording
 from conformance.run_options import DEFAULT_CONCURRENCY
@@ -144,9 +145,19 @@ class CaseRun:
             return False
         if wait.rules_met and not self.side.rules_met(self.token, self.case.scenario):
             return False
+        if wait.rules and any(
+            r.index in wait.rules for r in self.side.unmet_rules(self.token, self.case.scenario)
+        ):
+            return False
         return not (
             wait.ms is not None and not wait.event and time.monotonic() - since < wait.ms / 1000
         )
+
+    def sent_events(self) -> list[dict[str, Any]]:
+        """The server events the mock has sent on the run's connections so far."""
+        return [
+            e for c in self.side.connections(self.token) for e in server_events(c.recording.lines)
+        ]
 
     async def wait(self, wait: Wait) -> None:
         since = time.monotonic()
@@ -178,6 +189,8 @@ class CaseRun:
             await self.driver.set_tool_outputs(dict(args or {}))
         elif action == "cancel":
             await self.driver.cancel()
+        elif action == "call_method":
+            await call_method(self.driver, args, self.sent_events)
         elif action == "close":
             await self.driver.close()
         else:

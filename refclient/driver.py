@@ -18,8 +18,9 @@ The command form reads one JSON object per line on stdin and answers each on std
     {"id": 2, "ok": false, "error": "DriverStepError: ..."}
 
 Methods and their params: start (the Endpoints fields), configure {"session"}, send_text
-{"text"}, set_tool_outputs {"outputs"}, send_event {"event"}, stream_call, cancel, close (then
-the process exits).
+{"text"}, set_tool_outputs {"outputs"}, call_method {"name", "args"} (one of the client's event
+methods, rtproto.client.methods, with its parameters), stream_call, cancel, close (then the
+process exits).
 The first line out is `{"driver": NAME, "capabilities": [...]}`; the client's own events come
 as `{"report": NAME, "data": {...}}` lines between replies.
 """
@@ -39,21 +40,10 @@ from refclient.events import Events
 from refclient.media.base import MediaUnit
 from refclient.realtime import RealtimeAPIClient, create_realtime_api_client
 from rtproto.client import ClientProtocol
+from rtproto.client.methods import CLIENT_METHODS
 
 log = logging.getLogger(__name__)
 REPORTED = (Events.WebSocketMediaStarted, Events.WebSocketMediaEnded)
-CLIENT_METHODS = {  # client event type -> the RealtimeAPIClient method that sends it
-    "session.update": "session_update",
-    "response.create": "response_create",
-    "response.cancel": "response_cancel",
-    "conversation.item.create": "conversation_item_create",
-    "conversation.item.delete": "conversation_item_delete",
-    "conversation.item.retrieve": "conversation_item_retrieve",
-    "conversation.item.truncate": "conversation_item_truncate",
-    "input_audio_buffer.append": "input_audio_buffer_append",
-    "input_audio_buffer.commit": "input_audio_buffer_commit",
-    "input_audio_buffer.clear": "input_audio_buffer_clear",
-}
 
 
 class DriverStepError(RuntimeError):
@@ -89,7 +79,7 @@ class ReferenceDriver:
     """One reference client per case."""
 
     name = "reference"
-    capabilities = frozenset({"text", "audio", "telephony", "tools", "truncation"})
+    capabilities = frozenset({"text", "audio", "telephony", "tools", "truncation", "methods"})
 
     def __init__(
         self, protocol_factory: Callable[[], ClientProtocol] | None = None, name: str = "reference"
@@ -143,15 +133,13 @@ class ReferenceDriver:
     async def set_tool_outputs(self, outputs: Mapping[str, str]) -> None:
         self._client().set_tool_outputs(outputs)
 
-    async def send_event(self, event: Mapping[str, Any]) -> None:
-        """Have the client send one GA client event through the method that sends it
-        (`response.create` -> response_create, ...): checked and ruled like any call. Not in
-        the driver interface yet: the step commit / clear / delete / retrieve / truncate /
-        bare response.create cases need."""
-        method = CLIENT_METHODS.get(str(event.get("type")))
-        if method is None:
-            raise DriverStepError(f"the reference client has no method for {event.get('type')!r}")
-        await getattr(self._client(), method)(dict(event))
+    async def call_method(self, name: str, args: Mapping[str, Any]) -> None:
+        """Call the client's event method `name` (rtproto.client.methods: conversation_item_delete,
+        input_audio_buffer_commit, ...) with its parameters: the client checks, rules (a
+        response.create while one is active is queued) and translates for its dialect."""
+        if name not in CLIENT_METHODS:
+            raise DriverStepError(f"the reference client has no event method {name!r}")
+        await getattr(self._client(), name)(dict(args))
 
     async def cancel(self) -> None:
         """Send `response.cancel` (naming the active response when the client knows it): even
@@ -209,8 +197,8 @@ async def perform(
         await driver.send_text(str(params["text"]))
     elif method == "set_tool_outputs":
         await driver.set_tool_outputs(dict(params.get("outputs") or {}))
-    elif method == "send_event":
-        await driver.send_event(params.get("event") or {})
+    elif method == "call_method":
+        await driver.call_method(str(params.get("name")), params.get("args") or {})
     elif method in ("stream_call", "cancel", "close"):
         await getattr(driver, method)()
     else:

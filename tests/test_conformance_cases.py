@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.case_defaults import Wait
+from conformance.case_defaults import Step, Wait
 from conformance.cases import CASES_ROOT, UnknownCase, case_of, check_patterns, load_cases, select
 from conformance.verdicts import DeviationsError, Verdict, grade, parse_deviations
 from fixtures import SCENARIOS_ROOT
@@ -43,10 +43,22 @@ def test_a_text_turn_is_derived_as_send_text_and_a_wait_for_its_response() -> No
     assert case.until == Wait(rules_met=True, closed=True)
 
 
-def test_a_required_event_no_driver_call_makes_leaves_the_case_unrunnable() -> None:
-    rules = TEXT_RULES + "  - when: {type: conversation.item.delete}\n    times: once\n"
+def test_a_required_event_only_a_client_method_sends_is_a_call_method_step() -> None:
+    rules = TEXT_RULES + (
+        "  - when: {type: conversation.item.delete, item_id: '${last.item.id}'}\n    times: once\n"
+    )
     case = case_of(parse_scenario(HEADER + rules))
-    assert case.unrunnable == "no driver call makes a client send: conversation.item.delete"
+    assert case.unrunnable is None and "methods" in case.needs
+    assert case.steps[-1] == Step(
+        "call_method",
+        {"name": "conversation_item_delete", "args": {"item_id": "${last.item.id}"}},
+    )
+
+
+def test_an_event_no_client_method_sends_leaves_the_case_unrunnable() -> None:
+    case = case_of(parse_scenario(HEADER + TEXT_RULES + "  - when: {}\n    times: once\n"))
+    assert case.unrunnable is not None
+    assert case.unrunnable.startswith("no client method sends: an event of a type the API")
 
 
 def test_caller_audio_makes_a_realtime_case_that_streams_the_call() -> None:

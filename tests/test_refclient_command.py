@@ -55,8 +55,8 @@ def test_commands_in_process_with_replies_for_bad_lines() -> None:
                 yield command(3, "configure", session={"output_modalities": ["text"]})
                 yield command(4, "send_text", text="Hello")
                 await answered(server)
-                yield command(5, "send_event", event={"type": "input_audio_buffer.clear"})
-                yield command(6, "send_event", event={"type": "output_audio_buffer.clear"})
+                yield command(5, "call_method", name="input_audio_buffer_clear", args={})
+                yield command(6, "call_method", name="output_audio_buffer_clear", args={})
                 yield command(7, "close")
 
             await asyncio.wait_for(serve(lines(), out), 10)
@@ -70,7 +70,7 @@ def test_commands_in_process_with_replies_for_bad_lines() -> None:
     assert replies[2]["ok"] is False and "bad command line" in replies[2]["error"]
     assert replies[3] == {"id": 2, "ok": False, "error": "DriverStepError: unknown method 'dance'"}
     assert [r["ok"] for r in replies[4:]] == [True, True, True, False, True]
-    assert "no method for 'output_audio_buffer.clear'" in replies[7]["error"]
+    assert "no event method 'output_audio_buffer_clear'" in replies[7]["error"]
     sent = [e["type"] for e in client_events(server)]
     assert sent == [
         "session.update",

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from rtproto.client.methods import CLIENT_METHODS  # call_method's names (one home)
+
 Dialect = Literal["ga", "beta"]
 MediaFormat = Literal["twilio", "pcm16"]
 
@@ -43,6 +45,7 @@ CAPABILITIES = frozenset(
         "reconnect",  # reconnect after a drop or session expiry
         "responses",  # the Responses API client
         "chat",  # the Chat Completions client
+        "methods",  # call_method: the VoxEngine Realtime client's event methods, by name
     }
 )
 
@@ -70,6 +73,14 @@ class ClientReports(Protocol):
 
 class DriverError(Exception):
     """A step the client could not perform: the message goes into the FAIL as it is."""
+
+
+def method_event(name: str) -> str:
+    """The client event a `call_method` name sends; DriverError for a name not in the list."""
+    event_type = CLIENT_METHODS.get(name)
+    if event_type is None:
+        raise DriverError(f"no client method {name!r} (known: {', '.join(CLIENT_METHODS)})")
+    return event_type
 
 
 @runtime_checkable
@@ -104,6 +115,16 @@ class ClientDriver(Protocol):
 
     async def cancel(self) -> None:
         """Cancel the active response, if any."""
+
+    async def call_method(self, name: str, args: Mapping[str, Any]) -> None:
+        """Call one of the client's event methods (`CLIENT_METHODS`: `conversation_item_delete`,
+        `input_audio_buffer_commit`, ...) with its parameters as the method takes them: the
+        GA client event's fields without `type` (`{"item_id": "item_..."}`), ids already filled
+        in by the suite from what the server sent. The client builds, checks, translates for
+        its dialect and sends the event itself, under its own rules (a correct client queues a
+        `response.create` while a response is active): this is the application calling the
+        client, not a raw send. Capability "methods"; a client may refuse an event its checks
+        reject (raise DriverError)."""
 
     async def close(self) -> None:
         """Close everything the client opened. Must not raise after a failure."""

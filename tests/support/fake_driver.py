@@ -109,6 +109,9 @@ class FakeTextDriver:
     async def cancel(self) -> None:
         await self._send({"type": "response.cancel"})
 
+    async def call_method(self, name: str, args: Mapping[str, Any]) -> None:
+        raise DriverError(f"this fake client has no event methods ({name})")
+
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
