@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from conformance.record.command import add_record_arguments
 from conformance.reporting.options import add_report_arguments
 from conformance.run_options import add_run_arguments
 from conformance.scenario_command import add_scenario_arguments
@@ -61,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_report_arguments(report)
+    record = commands.add_parser(
+        "record",
+        help="record a client and a server through a proxy, or make a scenario of a transcript",
+        description=(
+            "With --upstream URL: a recording proxy between a client and a Realtime, Responses "
+            "or Chat server (WebSocket and HTTP/SSE), one transcript per connection in --output "
+            "(secrets redacted); stop it with SIGINT. With --to-scenario TRANSCRIPT: print a "
+            "replay scenario of that transcript (YAML)."
+        ),
+    )
+    add_record_arguments(record)
     scenario = commands.add_parser(
         "scenario",
         help="work with scenario files: lint",
@@ -82,6 +94,10 @@ def main(
         from conformance.run_command import run_run  # noqa: PLC0415 - keeps --help light
 
         return run_run(args, out, err)
+    if args.command == "record":
+        from conformance.record.command import run_record  # noqa: PLC0415 - as for run
+
+        return run_record(args, out, err)
     if args.command == "scenario":
         from conformance.scenario_command import run_scenario  # noqa: PLC0415 - as for run
 

@@ -100,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist = "loadgroup"  # each worker gets whole batches (see the docstring)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist too
 def pytest_configure_node(node: Any) -> None:
     """xdist (controller): tell each worker where the recordings go."""
     config = node.config
@@ -179,6 +180,7 @@ def pytest_collection_modifyitems(
         plugin_session.deal_into_groups(config, [i for i in items if isinstance(i, CaseItem)])
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist too
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist (controller): a worker's case records."""
     config = node.config
