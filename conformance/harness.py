@@ -36,6 +36,7 @@ from rtproto.server.realtime.timing import AudioDelivery, Timing
 RUN_PARAMETER = "conformance_run"
 API_KEY = "sk-conformance-suite"
 MODEL = "gpt-realtime"
+CASE_SEEDS = 10_000  # case seeds (conformance.runner) are below this; the run's seed above
 RULE_NOTE = f'"kind":"{notes.RULE}"'
 
 
@@ -97,6 +98,7 @@ class OpenAISide:
         """A token for one case run. Its connections are seeded from the case, not from their
         order on this mock, so ids are the same whichever worker runs the case and when."""
         token = f"r{next(self._tokens):04d}-{secrets.token_hex(3)}"
+        seed += CASE_SEEDS * self.server.state.seed  # the run's seed (results.json run.seed)
         if simulated is not None:
             model = simulated_model(simulated)
             self.plays[token] = lambda info: model(replace(info, connection_id=f"conn-{seed}"))
@@ -181,15 +183,16 @@ class _Counted:
 
 
 @asynccontextmanager
-async def openai_side() -> AsyncIterator[OpenAISide]:
-    """A mock on 127.0.0.1, port 0, for as long as the block runs."""
+async def openai_side(seed: int = 0) -> AsyncIterator[OpenAISide]:
+    """A mock on 127.0.0.1, port 0, for as long as the block runs; `seed` is the run's (ids
+    and text of every case are seeded from it and the case: `run --seed N` replays a run)."""
     side: OpenAISide | None = None
 
     def fallback(info: ConnectionInfo) -> Behaviour:
         assert side is not None
         return side.behaviour(info)
 
-    options = ServerOptions(behaviour_factory=fallback, connections_kept=100_000)
+    options = ServerOptions(behaviour_factory=fallback, connections_kept=100_000, seed=seed)
     async with running_server(options) as server:
         side = OpenAISide(server)
         watching = asyncio.create_task(side.lag.watch())

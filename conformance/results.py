@@ -101,6 +101,7 @@ class RunInfo:
     selection: list[str]
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     workers: int = 1
+    seed: int | None = None  # the mock's seed (`run --seed N` replays the run's ids and text)
 
     def as_dict(self, finished_at: datetime) -> dict[str, Any]:
         return {
@@ -117,6 +118,7 @@ class RunInfo:
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": finished_at.isoformat(timespec="seconds"),
             "duration_s": round((finished_at - self.started_at).total_seconds(), 2),
+            **({"seed": self.seed} if self.seed is not None else {}),
         }
 
 

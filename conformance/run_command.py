@@ -21,6 +21,7 @@ from conformance.run_options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, REPORTS_DI
 from conformance.runner import CaseResult
 from conformance.suite import Plan, UsageError, plan, run_selection
 from conformance.verdicts import DeviationsError, Verdict, load_deviations
+from mockserver.state import fresh_seed
 
 
 def new_run_id() -> str:
@@ -109,15 +110,19 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.list:
         return _list(chosen, out)
     run_id = new_run_id()
+    seed = args.seed if args.seed is not None else fresh_seed()
     info = results_io.RunInfo(
         run_id, f"{chosen.client_name} ({chosen.client_spec})", sorted(chosen.capabilities),
-        list(chosen.dialects), chosen.strict, list(chosen.patterns),
+        list(chosen.dialects), chosen.strict, list(chosen.patterns), seed=seed,
     )  # fmt: skip
     print(f"run {run_id}: {len(chosen.selection)} case runs, client {info.client}", file=out)
+    print(f"seed {seed} (replay: --seed {seed})", file=out)
     progress = Progress(len(chosen.selection), out)
     started = time.monotonic()
     done = asyncio.run(
-        run_selection(chosen.selection, chosen.factory, deviations, args.concurrency, progress)
+        run_selection(
+            chosen.selection, chosen.factory, deviations, args.concurrency, progress, seed=seed
+        )
     )
     progress.finish()
     records = [results_io.case_record(result) for result in done]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mockserver.cli import non_negative
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORTS_DIR = Path("reports")
 DEFAULT_CONCURRENCY = 16  # cases at once in one loop: real-time cases mostly wait
@@ -37,3 +39,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"cases run at once in one event loop (default {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument("--list", action="store_true", help="list the chosen cases; run nothing")
+    parser.add_argument(
+        "--seed",
+        type=non_negative(int),
+        metavar="N",
+        help="seed of the mock's ids and text (default: a fresh one, in results.json's run.seed; "
+        "give it back to replay a run)",
+    )

@@ -94,9 +94,11 @@ async def run_selection(
     deviations: KnownDeviations | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[CaseResult], None] | None = None,
+    *,
+    seed: int = 0,
 ) -> list[CaseResult]:
-    """The chosen runs against a mock of their own, all in this event loop."""
-    async with openai_side() as side:
+    """The chosen runs against a mock of their own (seeded with `seed`), all in this loop."""
+    async with openai_side(seed) as side:
         return await run_cases(
             selection,
             side,

@@ -3,6 +3,7 @@ ready line and in each transcript; the same seed gives the same ids."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from mockserver.cli import ready_line
 from mockserver.options import ServerOptions
 from tests.support.mock_behaviours import aiohttp_client, next_event, run
 
+WALL_CLOCK_FIELDS = ("created_at", "expires_at")
 Ids = tuple[str, str, int]  # session id, a response's id, the server's seed
 
 
@@ -68,3 +70,28 @@ def test_http_exchanges_record_the_seed() -> None:
 
     meta = run(body())
     assert meta["kind"] == "http_request" and meta["seed"] == 7
+
+
+def server_events_of_a_run(seed: int) -> list[dict[str, Any]]:
+    """The server events of one case run by the reference client, on a mock seeded `seed`."""
+    from conformance.suite import plan, run_selection
+
+    chosen = plan(None, ["4.1.1"], strict=False, dialect="ga")
+    [result] = asyncio.run(run_selection(chosen.selection, chosen.factory, seed=seed))
+    assert result.recording is not None
+    return [without_clock(entry.event) for entry in result.recording.server_events()]
+
+
+def without_clock(value: Any) -> Any:
+    """The value without the wall-clock fields (`created_at`, `expires_at`), which no seed sets."""
+    if isinstance(value, dict):
+        return {k: without_clock(v) for k, v in value.items() if k not in WALL_CLOCK_FIELDS}
+    if isinstance(value, list):
+        return [without_clock(item) for item in value]
+    return value
+
+
+def test_run_seed_replays_a_run() -> None:
+    first, again, other = (server_events_of_a_run(seed) for seed in (11, 11, 12))
+    assert first and first == again
+    assert [event.get("event_id") for event in other] != [event.get("event_id") for event in first]
