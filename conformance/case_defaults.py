@@ -21,6 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from conformance.case_checks import (
+    BARGE_IN_CHECKS,
+    ORDERING_CHECKS,
+    REALTIME_CHECKS,
+    resilience_checks,
+)
 from conformance.case_methods import (
     expects_second_create,
     method_for,
@@ -106,33 +112,6 @@ class Derived:
     timeout_s: float
     checks: tuple[str, ...]
     unrunnable: str | None = None
-
-
-# Checks every case runs, those that judge media at the call, and those of barge-in. Names of
-# the registry (conformance.checks); a name the registry does not know is reported, not run.
-ORDERING_CHECKS = (
-    "payload.client_events",
-    "order.session_before_use",
-    "order.one_response_at_a_time",
-    "order.tool_output_before_response",
-    "order.ids_exist",
-    "order.truncate_delivered_audio",
-    "order.unique_event_ids",
-    "scenario.rules",
-)
-REALTIME_CHECKS = (
-    "media.input_format",
-    "media.input_pacing",
-    "media.playout_cadence",
-    "media.playout_backlog",
-    "media.first_audio_latency",
-    "media.media_reports",
-)
-BARGE_IN_CHECKS = (
-    "media.clear_on_barge_in",
-    "media.truncate_on_barge_in",
-    "media.truncate_at_heard_audio",
-)
 
 
 def _rule_type(rule: Rule) -> str | None:
@@ -327,6 +306,7 @@ def derive(scenario: Scenario) -> Derived:
     checks = ORDERING_CHECKS + (REALTIME_CHECKS if streams else ())
     if streams and "truncation" in walk.needs:
         checks += BARGE_IN_CHECKS
+    checks += resilience_checks(scenario, walk.needs)
     until = Wait(rules_met=True, closed=True)
     return Derived(
         tuple(walk.steps), until, frozenset(walk.needs), timing, timeout, checks, unrunnable
