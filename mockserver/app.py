@@ -185,9 +185,15 @@ def settle_heap() -> None:
     """For a server process that runs for long: what start-up made (catalogue, schemas, imports)
     lives as long as the process, so it is moved out of the garbage collector's reach; full
     collections then no longer pause every session for 40-65 ms (bench/README.md). Not done by
-    `running_server` itself, which tests start by the hundred in one process."""
+    `running_server` itself, which tests start by the hundred in one process.
+
+    The collection after the freeze resets the collector's count of long-lived objects (else
+    still the whole start-up heap): full collections are due when a quarter as many again have
+    been promoted, so with the stale count closed sessions (kept alive by reference cycles such
+    as Faker's) piled up by the hundred before one ran (bench/bench_soak.py)."""
     gc.collect()
     gc.freeze()
+    gc.collect()
 
 
 def url_host(host: str) -> str:

@@ -3,8 +3,8 @@
 Hypothesis (derandomized: the same inputs on every run) makes three kinds of input: random JSON
 values, mutations of a valid client event of every type the catalogue lists, and random bytes.
 Each goes over a real socket to one mock server: the Realtime WebSocket, the Responses
-WebSocket mode, and the Responses and Chat HTTP bodies. Meanwhile a well-behaved Realtime
-session keeps doing text turns on the same server. After each frame a probe (an unknown event
+WebSocket mode, the Responses and Chat HTTP bodies, and (bytes) a raw TCP connection.
+Meanwhile a well-behaved Realtime session keeps doing text turns on the same server. After each frame a probe (an unknown event
 type) is sent: the server must answer everything before it with events (errors in the API's
 shape) and keep the connection open, or close it with a documented code. Logging is captured:
 no ERROR and no traceback may appear.
@@ -326,6 +326,37 @@ def fuzz_http(server: ServerThread, path: str, bodies: list[dict[str, Any]]) -> 
     requests()
 
 
+async def raw_bytes(server: ServerThread, data: bytes) -> None:
+    """Random bytes as the start of an HTTP connection, then end of input: the server closes,
+    or answers a status below 500 (in the API's shape when it is an error)."""
+    assert server.server is not None
+    server.tally.count("raw TCP")
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.server.port)
+    writer.write(data)
+    writer.write_eof()
+    answer = await asyncio.wait_for(reader.read(-1), ANSWER_TIMEOUT_S)
+    writer.close()
+    if not answer:
+        return
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    shaped = status < 400 or api_shaped_error(json.loads(body) if body.startswith(b"{") else {})
+    if not 0 < status < 500 or not shaped:
+        server.tally.bad_answers.append(f"raw TCP: {answer[:200]!r}")
+
+
+REQUEST_STARTS = [b"", b"GET / HTTP/1.1\r\n", b"POST /v1/responses HTTP/1.1\r\nHost: x\r\n"]
+
+
+def fuzz_raw(server: ServerThread) -> None:
+    @FUZZ
+    @given(st.sampled_from(REQUEST_STARTS), st.binary(max_size=200))
+    def connections(start: bytes, data: bytes) -> None:
+        server.call(raw_bytes(server, start + data))
+
+    connections()
+
+
 RESPONSES_BODY = {"model": "gpt-5", "input": "hi", "stream": True}
 CHAT_BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
 
@@ -350,10 +381,11 @@ def test_fuzzed_input_gets_api_shaped_answers_and_spares_the_neighbour(problems:
         fuzz_channel(server, "/v1/responses", valid_client_events("responses", ""))
         fuzz_http(server, "/v1/responses", [RESPONSES_BODY])
         fuzz_http(server, "/v1/chat/completions", [CHAT_BODY])
+        fuzz_raw(server)
     print(f"fuzz inputs {tally.inputs}, closes {tally.closes}, neighbour turns {tally.turns}")
     tracebacks = [f"{r.name}: {r.getMessage()}" for r in problems.records]
     assert tracebacks == []
     assert tally.bad_answers == []
     assert tally.lost_turns == []
     assert tally.turns > 0
-    assert sum(tally.inputs.values()) >= 8 * EXAMPLES
+    assert sum(tally.inputs.values()) >= 9 * EXAMPLES
