@@ -4,10 +4,10 @@ Hypothesis (derandomized: the same inputs on every run) makes three kinds of inp
 values, mutations of a valid client event of every type the catalogue lists, and random bytes.
 Each goes over a real socket to one mock server: the Realtime WebSocket, the Responses
 WebSocket mode, the Responses and Chat HTTP bodies, and (bytes) a raw TCP connection.
-Meanwhile a well-behaved Realtime session keeps doing text turns on the same server. After each frame a probe (an unknown event
-type) is sent: the server must answer everything before it with events (errors in the API's
-shape) and keep the connection open, or close it with a documented code. Logging is captured:
-no ERROR and no traceback may appear.
+Meanwhile a well-behaved Realtime session keeps doing text turns on the same server. After each
+frame a probe (an unknown event type) is sent: the server must answer everything before it with
+events (errors in the API's shape) and keep the connection open, or close it with a documented
+code. Logging is captured: no ERROR and no traceback may appear.
 
 The server runs in its own thread and event loop, so Hypothesis drives a plain function.
 """
