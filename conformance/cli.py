@@ -12,7 +12,8 @@ from conformance.reporting.options import add_report_arguments
 from conformance.run_options import add_run_arguments
 from conformance.scenario_command import add_scenario_arguments
 from conformance.validate_command import add_validate_arguments, run_validate
-from mockserver.cli import UsageParser, add_serve_arguments, run_serve
+from mockserver.cli import add_serve_arguments, run_serve
+from mockserver.cli_checks import UsageParser
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mockserver.cli import non_negative
+from mockserver.cli_checks import non_negative
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORTS_DIR = Path("reports")

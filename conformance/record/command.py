@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from mockserver.cli import port_number
+from mockserver.cli_checks import port_number, start_failure
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PROG = "realtime-conformance record"
@@ -78,7 +78,6 @@ async def record(
     upstream: str, host: str, port: int, output: Path, *, out: TextIO, err: TextIO
 ) -> int:
     from conformance.record.proxy import ProxyOptions, running_proxy  # noqa: PLC0415 (lazy)
-    from mockserver.cli import start_failure  # noqa: PLC0415
     from mockserver.options import ServerOptions  # noqa: PLC0415
 
     stop = asyncio.Event()
