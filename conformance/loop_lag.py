@@ -9,6 +9,7 @@ it. Each case's results carry the worst lag during its live part
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 
@@ -20,6 +21,7 @@ KEPT = 100_000  # samples kept (about 15 minutes of a lagging loop)
 class LoopLag:
     def __init__(self) -> None:
         self.samples: deque[tuple[float, float]] = deque(maxlen=KEPT)  # (monotonic s, lag ms)
+        self._lock = threading.Lock()  # worst() runs in judging threads while the loop appends
 
     async def watch(self) -> None:
         """Run until cancelled."""
@@ -29,10 +31,17 @@ class LoopLag:
             now = time.monotonic()
             lag_ms = (now - before - STEP_S) * 1000
             if lag_ms >= NOTED_MS:
-                self.samples.append((now, lag_ms))
+                self.note(now, lag_ms)
+
+    def note(self, at: float, lag_ms: float) -> None:
+        with self._lock:
+            self.samples.append((at, lag_ms))
 
     def worst(self, start: float, end: float) -> float:
         """The largest lag noted between two monotonic times (0 when none was). Safe from
-        another thread: the samples are copied in one step (C code, under the GIL) first."""
-        samples = tuple(self.samples)
+        another thread: the samples are copied under the lock. (A bare `tuple(self.samples)`
+        is not: allocating the tuple may run the garbage collector, whose finalizers may let
+        the loop's thread append mid-copy: "deque mutated during iteration".)"""
+        with self._lock:
+            samples = tuple(self.samples)
         return round(max((lag for t, lag in samples if start <= t <= end), default=0.0), 1)
