@@ -11,8 +11,6 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from rtproto.scenario import ScenarioError, parse_scenario
-
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -36,6 +34,8 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def lint_file(path: Path, out: TextIO, err: TextIO) -> int:
+    from rtproto.scenario import ScenarioError, parse_scenario  # noqa: PLC0415 - --help stays light
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:

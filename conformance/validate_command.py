@@ -12,13 +12,14 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from conformance.checks.schema import SchemaReport, check_schema
 from conformance.validate_formats import FORMATS, NOTHING_CHECKED, Outcome, Unreadable
 from fixtures import EXAMPLE_TRANSCRIPT
-from rtproto.transcript import parse_lines
-from rtproto.validation import EventValidator
+
+if TYPE_CHECKING:  # loaded when validate runs: `realtime-conformance --help` stays light
+    from conformance.checks.schema import SchemaReport
+    from rtproto.validation import EventValidator
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 STDIN = "-"
@@ -87,6 +88,9 @@ def check_source(
         return Unreadable(source.name, str(error.strerror or error))
     except ValueError as error:
         return Unreadable(source.name, str(error))
+    from conformance.checks.schema import check_schema  # noqa: PLC0415 - see the imports
+    from rtproto.transcript import parse_lines  # noqa: PLC0415
+
     lines = parse_lines(text.splitlines())
     return check_schema(lines, validator, source=source.name, api=args.api, dialect=args.dialect)
 
@@ -106,6 +110,9 @@ def sources(args: argparse.Namespace, err: TextIO) -> list[Source]:
 def run_validate(
     args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None = None
 ) -> int:
+    from conformance.checks.schema import SchemaReport  # noqa: PLC0415 - see the imports
+    from rtproto.validation import EventValidator  # noqa: PLC0415
+
     validator = EventValidator()
     stdin = stdin if stdin is not None else sys.stdin.buffer
     results = [check_source(source, args, validator, stdin) for source in sources(args, err)]

@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from conformance.checks.schema import LineProblem, SchemaReport
+if TYPE_CHECKING:  # `realtime-conformance --help` does not load the schema machinery
+    from conformance.checks.schema import LineProblem, SchemaReport
 
 JSON_FORMAT = "realtime-conformance/validate/1"
 NOTHING_CHECKED = "nothing checked: no event line (pass --allow-empty if that is expected)"
