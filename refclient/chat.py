@@ -24,6 +24,7 @@ from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ChatCompletionsAPIEvents
 from refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MAX_RETRIES,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,
@@ -143,6 +144,8 @@ async def create_chat_completions_api_client(
     privacy: bool = False,
     ssl: ssl_module.SSLContext | None = None,
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ChatCompletionsAPIClient:
     """A Chat Completions client (seed 001 `createChatCompletionsAPIClient`).
 
@@ -152,10 +155,21 @@ async def create_chat_completions_api_client(
     transcript format). `statistics`: frames, bytes, latencies (`statistics()`). `privacy`:
     redact text from the trace and logs. `project`: the `OpenAI-Project` header.
     `idle_timeout_s`: the longest silence tolerated while connecting or reading; a stalled
-    stream then ends with `ChatCompletionsAPIError`.
+    stream then ends with `ChatCompletionsAPIError`. `max_retries`: a refused request (429, 5xx)
+    is retried as the official SDK does (refclient.http_retry); `extra_headers`: sent with
+    every request.
     """
     options = HttpOptions(
-        api_key, base_url, project, statistics, trace, privacy, ssl, idle_timeout_s
+        api_key,
+        base_url,
+        project,
+        statistics,
+        trace,
+        privacy,
+        ssl,
+        idle_timeout_s,
+        max_retries,
+        dict(extra_headers or {}),
     )
     context = None
     if store_context:

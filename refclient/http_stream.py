@@ -9,6 +9,7 @@ a closed client (`ClientClosedError`), arguments that are not a request body (`T
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -24,6 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import aiohttp
 
 from refclient.endpoint import DEFAULT_BASE_URL
+from refclient.http_retry import DEFAULT_MAX_RETRIES, retry_delay_s
 from refclient.http_trace import HttpTrace
 from refclient.listeners import EventListeners, Handler
 from refclient.realtime_options import ClientClosedError
@@ -50,6 +52,9 @@ class HttpOptions:
     # The longest silence tolerated while connecting or reading (a stalled server is a cut
     # stream, never a hang). Generous: a reasoning model may think for a while between events.
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    # Retries of a refused request (429, 5xx), as the official SDK: refclient.http_retry.
+    max_retries: int = DEFAULT_MAX_RETRIES
+    extra_headers: Mapping[str, str] = field(default_factory=dict)  # sent with every request
 
     def timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
@@ -200,7 +205,8 @@ class HttpStreamClient:
         return Path(trace)
 
     def headers(self) -> dict[str, str]:
-        return request_headers(self.options.api_key, self.options.project)
+        return {**request_headers(self.options.api_key, self.options.project),
+                **self.options.extra_headers}  # fmt: skip
 
     def _sent(self, method: str, url: str, body: Any) -> None:
         if self.trace:
@@ -212,32 +218,68 @@ class HttpStreamClient:
         self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None
     ) -> AsyncIterator[tuple[SseMessage, Any]]:
         """Each message of a Server-Sent Events answer with its parsed JSON (None when it is
-        not JSON). Raises HttpStreamError for an error answer or a failed connection."""
+        not JSON). A refused request (429, 5xx) is retried as the official SDK retries it
+        (refclient.http_retry), each retry reported as ConnectorInformation `{kind:
+        "retrying", status, retry_in_s}`. Raises HttpStreamError for an error answer or a
+        failed connection."""
+        retries = 0
+        while True:
+            refused = await self._refused_or_streamed(method, path, body, query)
+            if isinstance(refused, AsyncIterator):
+                async for item in refused:
+                    yield item
+                return
+            error, headers = refused
+            status = error.data["status"]
+            delay = retry_delay_s(status, headers, retries, self.options.max_retries)
+            if delay is None:
+                raise error
+            retries += 1
+            self.emit(self.info_event, {"kind": "retrying", "status": status,
+                                        "retry_in_s": round(delay, 3)})  # fmt: skip
+            await asyncio.sleep(delay)
+
+    async def _refused_or_streamed(
+        self, method: str, path: str, body: Any, query: Mapping[str, str] | None
+    ) -> tuple[HttpStreamError, Mapping[str, str]] | AsyncIterator[tuple[SseMessage, Any]]:
+        """An error answer with its headers, or the answer's messages (read lazily)."""
         http, url = self.ensure_open(), api_url(self.options.base_url, path, query)
         headers = {**self.headers(), "Accept": "text/event-stream"}
         self._sent(method, url, body)
-        answered = False  # a failure after the answer began is a cut stream
         try:
-            async with http.request(
+            context = http.request(
                 method,
                 url,
                 json=body,
                 headers=headers,
                 ssl=self.options.ssl or True,
                 timeout=self.options.timeout(),
-            ) as answer:
-                if answer.status >= 400 or "event-stream" not in answer.content_type:
-                    raise await self._error_answer(answer)
-                answered = True
-                self._answers.add(answer)
-                try:
-                    async for message, event in self._messages(answer):
-                        yield message, event
-                finally:
-                    self._answers.discard(answer)
+            )
+            answer = await context.__aenter__()
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            kind = "stream_cut" if answered else "connection_error"
-            raise HttpStreamError(None, local_error(kind, error)) from error
+            raise HttpStreamError(None, local_error("connection_error", error)) from error
+        if answer.status >= 400 or "event-stream" not in answer.content_type:
+            try:
+                return await self._error_answer(answer), dict(answer.headers)
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                raise HttpStreamError(None, local_error("connection_error", error)) from error
+            finally:
+                await context.__aexit__(None, None, None)
+        return self._streamed(context, answer)
+
+    async def _streamed(
+        self, context: Any, answer: aiohttp.ClientResponse
+    ) -> AsyncIterator[tuple[SseMessage, Any]]:
+        """The messages of an answer that began (a failure now is a cut stream)."""
+        self._answers.add(answer)
+        try:
+            async for message, event in self._messages(answer):
+                yield message, event
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise HttpStreamError(None, local_error("stream_cut", error)) from error
+        finally:
+            self._answers.discard(answer)
+            await context.__aexit__(None, None, None)
 
     async def _messages(
         self, answer: aiohttp.ClientResponse

@@ -38,6 +38,7 @@ from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ResponsesAPIEvents
 from refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MAX_RETRIES,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,
@@ -228,13 +229,26 @@ async def create_responses_api_client(
     privacy: bool = False,
     ssl: ssl_module.SSLContext | None = None,
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> ResponsesAPIClient:
     """A Responses client (seed 001 `createResponsesAPIClient`). `transport`: "sse" or
     "websocket" (the Responses WebSocket mode; the socket opens here). `trace`, `statistics`,
     `privacy`, `project`, `idle_timeout_s`: as for the Chat client (refclient.chat); a stream
-    stalled longer than `idle_timeout_s` is a cut stream (resumed over SSE)."""
+    stalled longer than `idle_timeout_s` is a cut stream (resumed over SSE). `max_retries`: a
+    refused request (429, 5xx) is retried as the official SDK does (refclient.http_retry);
+    `extra_headers`: sent with every request."""
     options = HttpOptions(
-        api_key, base_url, project, statistics, trace, privacy, ssl, idle_timeout_s
+        api_key,
+        base_url,
+        project,
+        statistics,
+        trace,
+        privacy,
+        ssl,
+        idle_timeout_s,
+        max_retries,
+        dict(extra_headers or {}),
     )
     client = ResponsesAPIClient(options, transport, store_context, resume_attempts)
     if client.socket is not None:

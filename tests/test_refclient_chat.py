@@ -304,7 +304,11 @@ def test_a_refused_connection_is_an_error_event() -> None:
 def test_an_http_error_answer_is_an_error_event(status: int, kind: str) -> None:
     async def body() -> Heard:
         async with stream_server(api_error(status, "no", kind)) as server:
-            client = await create_chat_completions_api_client(api_key=KEY, base_url=server.base_url)
+            client = await create_chat_completions_api_client(
+                api_key=KEY,
+                base_url=server.base_url,
+                max_retries=0,  # retries: test_conformance_http
+            )
             heard = Heard(client)
             assert await client.create_chat_completions(ask("hello")) is None
             await client.close()
@@ -320,7 +324,9 @@ def test_the_mocks_own_refusals_are_error_events() -> None:
     """A missing model (400), a key the server refuses (401), the rate limit (429)."""
 
     async def statuses(server: RunningServer, key: str, request: dict[str, Any]) -> list[Any]:
-        client = await create_chat_completions_api_client(api_key=key, base_url=server.http_url)
+        client = await create_chat_completions_api_client(
+            api_key=key, base_url=server.http_url, max_retries=0
+        )
         heard = Heard(client)
         await client.create_chat_completions(request)
         await client.create_chat_completions(request)

@@ -268,7 +268,11 @@ def test_misuse_raises_at_once() -> None:
 def test_an_http_error_answer_is_an_error_event(status: int) -> None:
     async def body() -> Heard:
         async with stream_server(api_error(status, "nope")) as server:
-            client = await create_responses_api_client(api_key=KEY, base_url=server.base_url)
+            client = await create_responses_api_client(
+                api_key=KEY,
+                base_url=server.base_url,
+                max_retries=0,  # retries: test_conformance_http
+            )
             heard = Heard(client)
             assert await client.create_responses(ASK) is None
             await client.close()
