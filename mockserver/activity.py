@@ -24,7 +24,11 @@ class ActivityLog:
         self.counts: Counter[str] = Counter()
 
     def closed(self, record: ConnectionRecord) -> None:
-        print(self.line(record), file=self.err, flush=True)
+        try:
+            line = self.line(record)
+        except Exception as error:  # a log line must never break the connection's end
+            line = f"{record.connection_id}: not judged ({type(error).__name__}: {error})"
+        print(line, file=self.err, flush=True)
 
     def refused(self, refusal: Refusal) -> None:
         self.counts["refused before the upgrade"] += 1
