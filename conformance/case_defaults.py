@@ -27,6 +27,7 @@ from conformance.case_checks import (
     REALTIME_CHECKS,
     resilience_checks,
 )
+from conformance.case_http import HTTP_TIMEOUT_S, http_case
 from conformance.case_methods import (
     expects_second_create,
     method_for,
@@ -283,6 +284,11 @@ class _Walk:
 
 def derive(scenario: Scenario) -> Derived:
     """Every part of the case, from the scenario alone."""
+    if scenario.api != "realtime":  # Responses and Chat: one streamed request
+        steps, needs, checks = http_case(scenario)
+        until = Wait(rules_met=True, closed=True)
+        http_steps = tuple(Step(action, args) for action, args in steps)
+        return Derived(http_steps, until, needs, "ordering", HTTP_TIMEOUT_S, checks)
     rules = scenario.rules
     streams = scenario.caller is not None or any(_rule_type(r) in AUDIO_TYPES for r in rules)
     walk = _Walk([Step("configure", session_for(None, scenario))], set(), [], scenario, streams)

@@ -135,8 +135,7 @@ def _catalogue(directories: tuple[Path, ...]) -> tuple[Case, ...]:
         first = seen.setdefault(scenario.id, scenario.source)
         if first != scenario.source:
             raise ValueError(f"case id {scenario.id} twice: {first} and {scenario.source}")
-    realtime = sorted((s for s in scenarios if s.api == "realtime"), key=_id_order)
-    return tuple(case_of(scenario) for scenario in realtime)
+    return tuple(case_of(scenario) for scenario in sorted(scenarios, key=_id_order))
 
 
 def _id_order(scenario: Scenario) -> list[int]:
@@ -144,8 +143,8 @@ def _id_order(scenario: Scenario) -> list[int]:
 
 
 def load_cases(*directories: Path | str) -> tuple[Case, ...]:
-    """Every Realtime scenario below the directories as a case, in id order (default: the
-    scenario catalogue and fixtures/cases/)."""
+    """Every scenario below the directories as a case, in id order (default: the scenario
+    catalogue and fixtures/cases/); a Responses or Chat one runs once, as `ID[ga]`."""
     chosen = directories or (SCENARIOS_ROOT, CASES_ROOT)
     return _catalogue(tuple(Path(d) for d in chosen))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.harness_http import forget_http_run, of_http_run, register_http_run
 from conformance.loop_lag import LoopLag
 from conformance.run_options import DEFAULT_CONCURRENCY
 from mockserver.app import RunningServer, running_server
@@ -94,12 +95,21 @@ class OpenAISide:
         play = self.plays.get(info.query.get(RUN_PARAMETER, ""))
         return play(info) if play is not None else SimulatedModel()(info)
 
-    def new_run(self, scenario: Scenario, simulated: Mapping[str, Any] | None, seed: int) -> str:
+    def new_run(
+        self,
+        scenario: Scenario,
+        simulated: Mapping[str, Any] | None,
+        seed: int,
+        expect: Mapping[str, Any] | None = None,
+    ) -> str:
         """A token for one case run. Its connections are seeded from the case, not from their
-        order on this mock, so ids are the same whichever worker runs the case and when."""
+        order on this mock, so ids are the same whichever worker runs the case and when.
+        An HTTP case's requests name the token in a header (conformance.harness_http)."""
         token = f"r{next(self._tokens):04d}-{secrets.token_hex(3)}"
         seed += CASE_SEEDS * self.server.state.seed  # the run's seed (results.json run.seed)
-        if simulated is not None:
+        if scenario.api != "realtime":
+            register_http_run(self.server.state, token, scenario, seed, expect or {})
+        elif simulated is not None:
             model = simulated_model(simulated)
             self.plays[token] = lambda info: model(replace(info, connection_id=f"conn-{seed}"))
         else:
@@ -117,7 +127,11 @@ class OpenAISide:
         return f"{self.server.http_url}/v1"
 
     def connections(self, token: str) -> list[ConnectionRecord]:
-        return [c for c in self.server.connections if c.info.query.get(RUN_PARAMETER) == token]
+        return [
+            c
+            for c in self.server.connections
+            if c.info.query.get(RUN_PARAMETER) == token or of_http_run(c, token)
+        ]
 
     def rules_met(self, token: str, scenario: Scenario) -> bool:
         return bool(self.connections(token)) and not self.unmet_rules(token, scenario)
@@ -156,6 +170,7 @@ class OpenAISide:
     def forget(self, token: str) -> None:
         """Drop what the mock keeps of a finished run (transcripts are in the results)."""
         self.plays.pop(token, None)
+        forget_http_run(self.server.state, token)
         for record in self.connections(token):
             self._counted.pop(record.connection_id, None)
             self.server.state.connections.pop(record.connection_id, None)

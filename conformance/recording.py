@@ -151,8 +151,8 @@ class CaseRecording:
         socket_api: Api = "realtime"
         for entry in self.on("openai"):
             meta = entry.meta or {}
-            if meta.get("kind") == "handshake":
-                socket_api = api_of_path(meta.get("path"))
+            if meta.get("kind") in ("handshake", "http_request"):  # the mock records the
+                socket_api = api_of_path(meta.get("path"))  # Responses WebSocket's as a request
             api = socket_api
             if entry.event is not None and api_of_event(entry.event) != "realtime":
                 api = api_of_event(entry.event)

@@ -34,6 +34,7 @@ from conformance.checks.registry import (
 from conformance.drivers.base import ClientDriver, Endpoints
 from conformance.drivers.methods import call_method, server_events
 from conformance.harness import API_KEY, MODEL, OpenAISide
+from conformance.harness_http import http_hints
 from conformance.recording import CaseRecording
 from conformance.run_options import DEFAULT_CONCURRENCY
 from conformance.verdicts import KnownDeviations, Verdict, grade
@@ -113,7 +114,8 @@ class CaseRun:
     def __post_init__(self) -> None:
         self.log = DriverLog(self.origin)
         seed = zlib.crc32(self.case.node_id(self.dialect).encode()) % 10_000
-        self.token = self.side.new_run(self.case.played(), self.case.simulated, seed)
+        played = self.case.played()
+        self.token = self.side.new_run(played, self.case.simulated, seed, self.case.expect)
 
     def now_ms(self) -> float:
         return round((time.monotonic() - self.origin) * 1000, 1)
@@ -134,7 +136,11 @@ class CaseRun:
             model=MODEL,
             media_url=self.call.url if self.call else None,
             media_format=self.case.media,  # type: ignore[arg-type]
-            extra={"case": self.case.id, "scenario": scenario or ""},
+            extra={
+                "case": self.case.id,
+                "scenario": scenario or "",
+                **http_hints(self.case, self.token),
+            },
         )
 
     def reached(self, wait: Wait, since: float) -> bool:

@@ -22,9 +22,9 @@ from refclient.chat_accumulator import ChatStreamAccumulator, FinishReasonError
 from refclient.chat_context import DEFAULT_SUMMARY_MODEL, DEFAULT_SUMMARY_PROMPT, ChatContext
 from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ChatCompletionsAPIEvents
+from refclient.http_retry import DEFAULT_MAX_RETRIES
 from refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
-    DEFAULT_MAX_RETRIES,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,

@@ -36,6 +36,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO, cast
 
+from refclient.driver_http import HttpTurns, http_api
 from refclient.events import Events
 from refclient.media.base import MediaUnit
 from refclient.realtime import RealtimeAPIClient, create_realtime_api_client
@@ -79,13 +80,20 @@ class ReferenceDriver:
     """One reference client per case."""
 
     name = "reference"
-    capabilities = frozenset({"text", "audio", "telephony", "tools", "truncation", "methods"})
+    capabilities = frozenset(
+        {"text", "audio", "telephony", "tools", "truncation", "methods", "responses", "chat"}
+    )
 
     def __init__(
-        self, protocol_factory: Callable[[], ClientProtocol] | None = None, name: str = "reference"
+        self,
+        protocol_factory: Callable[[], ClientProtocol] | None = None,
+        name: str = "reference",
+        http: Callable[[], HttpTurns] | None = None,
     ) -> None:
         self.name = name
         self.protocol_factory = protocol_factory or ClientProtocol
+        self.http_factory = http or HttpTurns  # Responses and Chat cases (refclient.driver_http)
+        self.http: HttpTurns | None = None
         self.client: RealtimeAPIClient | None = None
         self.endpoints: Any = None  # conformance.drivers.base.Endpoints, or CallEndpoints
         self.reports: Reports | None = None
@@ -93,6 +101,10 @@ class ReferenceDriver:
 
     async def start(self, endpoints: Any, reports: Reports) -> None:
         self.endpoints, self.reports = endpoints, reports
+        if (api := http_api(endpoints)) is not None:
+            self.http = self.http_factory()
+            await self.http.start(endpoints, api, reports)
+            return
         self.client = await create_realtime_api_client(
             api_key=endpoints.api_key,
             model=endpoints.model,
@@ -118,9 +130,15 @@ class ReferenceDriver:
         return self.client
 
     async def configure(self, session: Mapping[str, Any]) -> None:
+        if self.http is not None:  # request defaults: model, tools, instructions...
+            self.http.configure(session)
+            return
         await self._client().session_update({"session": {"type": "realtime", **session}})
 
     async def send_text(self, text: str) -> None:
+        if self.http is not None:  # one streamed request, until the client is done with it
+            await self.http.send_text(text)
+            return
         item = {
             "type": "message",
             "role": "user",
@@ -156,6 +174,9 @@ class ReferenceDriver:
         await self._client().send_media_to(self.unit)
 
     async def close(self) -> None:
+        if self.http is not None:
+            with contextlib.suppress(Exception):
+                await self.http.close()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.close()

@@ -36,9 +36,9 @@ from typing import Any, Literal
 
 from refclient.endpoint import DEFAULT_BASE_URL
 from refclient.events import ResponsesAPIEvents
+from refclient.http_retry import DEFAULT_MAX_RETRIES
 from refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
-    DEFAULT_MAX_RETRIES,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,
