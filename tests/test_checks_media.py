@@ -243,3 +243,15 @@ def test_harness_lateness_is_read_from_the_calls_own_schedule() -> None:
     assert lateness.between(150, 200) == 70
     assert lateness.excuse(100, 150, 200) == 30
     assert HarnessLateness([]).excuse(100, 0, 1000) == 100  # no call: nothing excused
+
+
+def test_an_item_the_application_already_cut_needs_no_second_truncate() -> None:
+    """clear_media_buffer cut the answer at 1400 (truncated at what was heard); the caller
+    speaks later, while the cut item still has unheard audio: nothing more to truncate."""
+    b = answer(RecordingBuilder()).at(1020).play(380)
+    b.at(1400).clear()
+    b.at(1410).client(
+        "conversation.item.truncate", item_id="item_a1", content_index=0, audio_end_ms=380
+    )
+    b.at(2500).server("input_audio_buffer.speech_started", audio_start_ms=5000, item_id="u2")
+    assert judge(b, OUTPUT_CHECKS) == []

@@ -98,11 +98,10 @@ def truncate_on_barge_in(bound: BoundCheck) -> Iterator[Violation]:
     edits += openai_events(bound.recording, "client", "conversation.item.delete")
     within = bound.tolerance["truncate_within_ms"]
     for t_ms, item in _barge_ins(line, bound.tolerance["playing_min_ms"]):
-        times = [
-            (e.t_ms or 0.0) - t_ms
-            for e in edits
-            if (e.event or {}).get("item_id") == item.item_id and (e.t_ms or 0.0) >= t_ms
-        ]
+        of_item = [e.t_ms or 0.0 for e in edits if (e.event or {}).get("item_id") == item.item_id]
+        if any(t < t_ms for t in of_item):
+            continue  # already cut (clear_media_buffer, an earlier barge-in): nothing to undo
+        times = [t - t_ms for t in of_item if t >= t_ms]
         if not times or line.harness.excuse(times[0], t_ms, t_ms + times[0]) > within:
             late = f"it came {times[0]:.0f} ms after speech_started" if times else "timeout"
             yield Violation(
