@@ -128,6 +128,7 @@ class HttpStreamClient:
     kind = "http"
     error_event: StrEnum
     info_event: StrEnum
+    retry_delay = staticmethod(retry_delay_s)  # the SDK's retry rule (replaceable in tests)
 
     def __init__(self, options: HttpOptions) -> None:
         request_headers(options.api_key, options.project)  # refuse a missing key at once
@@ -231,7 +232,7 @@ class HttpStreamClient:
                 return
             error, headers = refused
             status = error.data["status"]
-            delay = retry_delay_s(status, headers, retries, self.options.max_retries)
+            delay = self.retry_delay(status, headers, retries, self.options.max_retries)
             if delay is None:
                 raise error
             retries += 1
