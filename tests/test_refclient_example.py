@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mockserver import ServerOptions, running_server
+from mockserver.options import SimulatedModel
 from refclient.examples import caller_wav, voice_agent
 from rtproto.audio.formats import PCM16
+from rtproto.server.realtime.timing import Timing
 from tests.support.refclient import client_events, mock
 
 BOUND_S = 60.0
@@ -108,3 +111,23 @@ def test_an_unreachable_server_gives_no_traceback_from_the_shell(tmp_path: Path)
     )
     assert (status, out) == (2, "")
     assert err.startswith("voice_agent: cannot connect to") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("limit_s", [1.0, 4.0], ids=["while-configuring", "mid-call"])
+def test_a_session_the_server_ends_is_exit_1_with_one_line(limit_s: float, tmp_path: Path) -> None:
+    caller, heard = tmp_path / "in.wav", tmp_path / "heard.wav"
+    caller_wav.write_wav(caller, caller_wav.script(turns=3, speech_ms=1000, pause_ms=2000).pcm)
+    model = SimulatedModel(timing=Timing.instant(), session_limit_s=limit_s)
+
+    async def body() -> tuple[int, str, str]:
+        options = ServerOptions(behaviour_factory=model, ping_interval_s=None)
+        async with running_server(options) as server:
+            return await run_example("--base-url", server.url, "--caller", str(caller),
+                                     "--out", str(heard))  # fmt: skip
+
+    status, out, err = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    assert (status, out) == (1, "")
+    assert err.startswith("voice_agent: the connection was lost during the call: closed by")
+    assert "session expired" in err and err.count("\n") == 1
+    if limit_s > 2:  # the call had begun: what was heard so far is kept
+        assert frame_levels(heard)[0] == PCM16.sample_rate

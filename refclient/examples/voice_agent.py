@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from refclient.realtime_options import ClientClosedError
 from rtproto.audio.formats import PCM16
 
 USAGE_ERROR = 2
+SESSION_UPDATED_S = 10.0
 QUIET_S = 1.5  # the model is done: no response, nothing played, for this long
 SESSION = {
     "type": "realtime",
@@ -57,22 +57,37 @@ class BadInput(Exception):
     """Something the user gave cannot be used: one line, exit status 2."""
 
 
+class CallFailed(Exception):
+    """The call could not go on (the server closed the connection, did not answer): one line,
+    exit status 1."""
+
+
 @dataclass
 class Tally:
     """What the summary reports, counted from the client's events and the bridge."""
 
     turns: int = 0  # responses done
     speech_started: int = 0
+    speech_stopped: int = 0
     barge_ins: int = 0  # playout stopped with audio cut short
     truncates: int = 0  # conversation.item.truncated: the server confirmed each
     bridges: list[PlayoutBridge] = field(default_factory=list)
     media_runs: int = 0  # WebSocketMediaStarted
     last_activity: float = field(default_factory=time.monotonic)
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)  # the server closed the socket
+    close_facts: dict[str, Any] = field(default_factory=dict)
+
+    def on_close(self, facts: dict[str, Any]) -> None:
+        """on_web_socket_close: a close we did not ask for ends the call."""
+        if facts.get("by") == "server":
+            self.close_facts = facts
+            self.dropped.set()
 
     def listen(self, client: RealtimeAPIClient) -> None:
         counted = {
             RealtimeAPIEvents.ResponseDone: "turns",
             RealtimeAPIEvents.InputAudioBufferSpeechStarted: "speech_started",
+            RealtimeAPIEvents.InputAudioBufferSpeechStopped: "speech_stopped",
             RealtimeAPIEvents.ConversationItemTruncated: "truncates",
             Events.WebSocketMediaStarted: "media_runs",
         }
@@ -141,6 +156,7 @@ async def connect(args: argparse.Namespace, tally: Tally) -> RealtimeAPIClient:
         return await create_realtime_api_client(
             api_key=args.api_key, model=args.model, base_url=args.base_url,
             dialect=args.dialect, statistics=True, bridge_factory=tally.bridge_factory,
+            on_web_socket_close=tally.on_close,
         )  # fmt: skip
     except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
         reason = str(error) or type(error).__name__
@@ -152,20 +168,40 @@ async def configure(client: RealtimeAPIClient) -> None:
     updated = asyncio.Event()
     client.add_event_listener(RealtimeAPIEvents.SessionUpdated, lambda _c, _d: updated.set())
     await client.session_update({"session": SESSION})
-    await asyncio.wait_for(updated.wait(), 10.0)
+    try:
+        await asyncio.wait_for(updated.wait(), SESSION_UPDATED_S)
+    except TimeoutError:
+        raise CallFailed(f"no session.updated within {SESSION_UPDATED_S:g} s") from None
 
 
 async def until_quiet(client: RealtimeAPIClient, line: CallerLine, tally: Tally) -> None:
-    """The caller's file has been spoken and the model has said nothing for QUIET_S."""
+    """The caller's file has been spoken, the caller is not mid-turn, and the model has said
+    nothing for QUIET_S (a response follows a turn's speech_stopped well within that)."""
     await line.caller_done.wait()
     while True:
         bridge = tally.bridges[-1] if tally.bridges else None
-        busy = client.protocol.response_active or (bridge and bridge.playing_item)
+        talking = tally.speech_started > tally.speech_stopped
+        busy = talking or client.protocol.response_active or (bridge and bridge.playing_item)
         if busy:
             tally.last_activity = time.monotonic()
         elif time.monotonic() - tally.last_activity >= QUIET_S:
             return
         await asyncio.sleep(0.05)
+
+
+async def unless_dropped(tally: Tally, work: Awaitable[None], timeout_s: float | None) -> None:
+    """`work` until it is done or `timeout_s` has passed; CallFailed if the server closes the
+    connection first (the client's own close callback says so)."""
+    task, dropped = asyncio.ensure_future(work), asyncio.create_task(tally.dropped.wait())
+    await asyncio.wait({task, dropped}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in (task, dropped):
+        waiting.cancel()
+    if tally.dropped.is_set():
+        facts = tally.close_facts
+        expired = ", session expired" if facts.get("expired") else ""
+        raise CallFailed(f"closed by the server (code {facts.get('code')}{expired})")
+    if task.done() and not task.cancelled():
+        task.result()  # its error, if any
 
 
 async def call(args: argparse.Namespace) -> dict[str, Any]:
@@ -175,10 +211,9 @@ async def call(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     try:
         tally.listen(client)
-        await configure(client)
+        await unless_dropped(tally, configure(client), None)
         await client.send_media_to(line)
-        with contextlib.suppress(TimeoutError):  # --seconds: hang up
-            await asyncio.wait_for(until_quiet(client, line, tally), args.seconds)
+        await unless_dropped(tally, until_quiet(client, line, tally), args.seconds)
     finally:
         await client.close()
         await line.close()
@@ -207,7 +242,7 @@ def report(figures: dict[str, Any], out: Path) -> str:
         f"{figures['truncates']} truncate(s)\n"
         f"audio: caller -> model {figures['caller_audio_ms']} ms, "
         f"model -> caller {figures['model_audio_ms']} ms received, "
-        f"{figures['played_ms']} ms played\n"
+        f"{figures['played_ms']} ms played into the call (20 ms frames)\n"
         f"heard: {out}"
     )
 
@@ -222,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as error:
         print(f"voice_agent: {error}", file=sys.stderr)
         return USAGE_ERROR
-    except ClientClosedError as error:
-        print(f"voice_agent: the connection failed during the call: {error}", file=sys.stderr)
+    except (CallFailed, ClientClosedError) as error:
+        print(f"voice_agent: the connection was lost during the call: {error}", file=sys.stderr)
         return 1
     print(report(figures, args.out))
     return 0
