@@ -24,9 +24,8 @@ EXPECTED: dict[str, dict[str, str]] = {  # variant -> case id -> the check namin
     "never_retries": {"9.1.5": "resilience.retry_after", "9.2.5": "resilience.retry_after"},
     "ignores_retry_after": {"9.1.5": "resilience.retry_after", "9.2.5": "resilience.retry_after"},
     "never_resumes": {"9.1.3": "resilience.resumes_stream"},
-    "silent_on_failure": dict.fromkeys(
-        ("9.1.3", "9.1.4", "9.2.3", "9.2.4"), "http.reports_outcome"
-    ),
+    "silent_on_failure": dict.fromkeys(FAILED_ANSWERS, "http.reports_outcome"),
+    "dies_on_unfamiliar_events": dict.fromkeys(("9.1.7", "9.2.6"), "http.reports_outcome"),
 }
 
 

@@ -1,7 +1,7 @@
 """How a Responses or Chat request ended, and whether the client told its application so.
 
-The outcome is read from the OpenAI wire after the case's last HTTP request (a retry or a
-resume is the last one): the answer completed (`response.completed` or `response.incomplete`,
+The outcome of each HTTP request is read from the OpenAI wire up to the next request (a retry
+or a resume is the next one): the answer completed (`response.completed` or `response.incomplete`,
 Chat's `[DONE]` after no error chunk) or it did not (an error answer, a mid-stream `error`,
 `response.failed`, Chat's `{"error": ...}` chunk, a stream that just stopped). The client's
 error events are the driver's reports named `...Error` (conformance.drivers.base: a driver
@@ -36,9 +36,18 @@ def _outcome(lines: list[Entry]) -> str | None:
     return ending or "a stream that stopped before its end"
 
 
-def _last_request(recording: CaseRecording) -> Entry | None:
+def _answers(recording: CaseRecording) -> list[tuple[Entry, list[Entry], float]]:
+    """Each HTTP request with the OpenAI-wire lines of its answer and when the next request
+    began (requests of one case run one after another)."""
     requests = recording.openai_meta("http_request")
-    return requests[-1] if requests else None
+    ends = [r.t_ms or 0.0 for r in requests[1:]] + [float("inf")]
+    wire = recording.on("openai")
+    answers = []
+    for request, end in zip(requests, ends, strict=True):
+        start = request.t_ms or 0.0
+        lines = [e for e in wire if start <= (e.t_ms or 0.0) < end and e is not request]
+        answers.append((request, lines, end))
+    return answers
 
 
 def _error_reports(recording: CaseRecording, after_ms: float) -> list[Entry]:
@@ -61,19 +70,19 @@ def _error_reports(recording: CaseRecording, after_ms: float) -> list[Entry]:
     "complete is a wrong answer given to the caller.",
 )
 def reports_outcome(bound: BoundCheck) -> Iterator[Violation]:
-    recording = bound.recording
-    last = _last_request(recording)
-    if last is None:
-        return
-    start = last.t_ms or 0.0
-    lines = [e for e in recording.on("openai") if (e.t_ms or 0.0) >= start and e is not last]
-    outcome = _outcome(lines)
-    errors = _error_reports(recording, start)
-    if outcome == "completed" and errors:
-        meta = errors[0].meta or {}
-        actual = f"the client reported {meta.get('name')}"
-        detail = str(meta.get("data"))[:200]
-        expected = ("no error event: the answer completed",)
-        yield Violation(expected, actual, errors[0].t_ms, detail=detail)
-    elif outcome != "completed" and not errors:
-        yield Violation((f"an error event after {outcome}",), "no error event reported", start)
+    """Every completed answer: no error event before the next request. The last answer, when it
+    did not complete: an error event after it (an earlier one was followed by the client's
+    retry or resume, which other checks judge)."""
+    answers = _answers(bound.recording)
+    for number, (request, lines, end) in enumerate(answers, 1):
+        start = request.t_ms or 0.0
+        outcome = _outcome(lines)
+        errors = [e for e in _error_reports(bound.recording, start) if (e.t_ms or 0.0) < end]
+        if outcome == "completed" and errors:
+            meta = errors[0].meta or {}
+            actual = f"the client reported {meta.get('name')}: {str(meta.get('data'))[:200]}"
+            expected = ("no error event: the answer completed",)
+            yield Violation(expected, actual, errors[0].t_ms, detail=f"request {number}")
+        elif outcome != "completed" and not errors and number == len(answers):
+            expected = (f"an error event after {outcome}",)
+            yield Violation(expected, "no error event reported", start, detail=f"request {number}")
