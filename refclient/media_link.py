@@ -25,7 +25,7 @@ from rtproto.audio.formats import AudioFormat
 from rtproto.client import PlayAudio
 
 if TYPE_CHECKING:
-    from refclient.realtime import RealtimeAPIClient
+    from rtproto.client import ClientProtocol
 
 log = logging.getLogger("refclient")
 
@@ -60,10 +60,22 @@ async def _maybe_await(value: Any) -> None:
         await value
 
 
+class LinkedClient(Protocol):
+    """What a media link needs of its Realtime client (a protocol, so this module does not
+    import the client that imports it)."""
+
+    @property
+    def protocol(self) -> ClientProtocol: ...
+
+    async def input_audio_buffer_append(self, parameters: Mapping[str, Any] | bytes) -> None: ...
+
+    def emit(self, name: str, data: Any) -> None: ...
+
+
 class MediaLink:
     """At most one bridge at a time, to one media unit."""
 
-    def __init__(self, client: RealtimeAPIClient, factory: BridgeFactory | None) -> None:
+    def __init__(self, client: LinkedClient, factory: BridgeFactory | None) -> None:
         self.client = client
         self.factory = factory
         self.bridge: MediaBridge | None = None
