@@ -1,11 +1,11 @@
 """When the HTTP clients retry a request the API refused, as the official `openai` package does
-(its `_base_client`: `max_retries` 2 by default).
+(3.60, `_base_client`: `max_retries` 2 by default).
 
-Retried: 429 (rate limited) and 5xx answers, before any of the answer's stream was read (a
-stream cut later is resumed or reported, never re-requested). The wait is the answer's
-`retry-after-ms`, else `retry-after` (seconds, or an HTTP date), when it lies in (0, 60] s;
-otherwise an exponential backoff of 0.5 s doubling up to 8 s, less up to 25 % jitter. The SDK
-also honours `x-should-retry: true|false`; so does this.
+Retried: 408, 409, 429 and 5xx answers, before any of the answer's stream was read (a stream
+cut later is resumed or reported, never re-requested), unless `x-should-retry` says otherwise or
+the server asks for a wait over 120 s. The wait is the answer's `retry-after-ms`, else
+`retry-after` (seconds, or an HTTP date), when it lies in (0, 120] s; otherwise an exponential
+backoff of 0.5 s doubling up to 8 s, less up to 25 % jitter.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 DEFAULT_MAX_RETRIES = 2
 INITIAL_DELAY_S = 0.5
 MAX_DELAY_S = 8.0
-MAX_RETRY_AFTER_S = 60.0
+MAX_RETRY_AFTER_S = 120.0
 RETRIED_STATUSES = frozenset({408, 409, 429})
 
 
@@ -41,6 +41,9 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
 
 
 def should_retry(status: int, headers: Mapping[str, str]) -> bool:
+    stated = retry_after_s(headers)
+    if stated is not None and stated > MAX_RETRY_AFTER_S:
+        return False  # the server asks for longer than a caller would wait
     verdict = {name.lower(): value for name, value in headers.items()}.get("x-should-retry")
     if verdict in ("true", "false"):
         return verdict == "true"

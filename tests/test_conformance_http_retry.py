@@ -1,5 +1,6 @@
 """The reference HTTP clients' retry rule (refclient.http_retry), the official SDK's: which
-answers are retried, how long the wait is, and how many times."""
+answers are retried, how long the wait is, and how many times; and the rule against the
+installed `openai` package's own retry decisions on the same answers."""
 
 from __future__ import annotations
 
@@ -39,16 +40,18 @@ def test_the_stated_wait_is_read_from_retry_after_ms_first_then_retry_after() ->
         (404, {}, False),
         (429, {"x-should-retry": "false"}, False),
         (400, {"x-should-retry": "true"}, True),
+        (429, {"retry-after": "121"}, False),
     ],
 )
 def test_which_answers_are_retried(status: int, headers: dict[str, str], retried: bool) -> None:
     assert should_retry(status, headers) is retried
 
 
-def test_a_stated_wait_up_to_60_s_is_honoured_else_the_backoff() -> None:
+def test_a_stated_wait_up_to_120_s_is_honoured_else_the_backoff() -> None:
     assert retry_delay_s(429, {"retry-after": "1"}, 0, DEFAULT_MAX_RETRIES) == 1.0
-    assert retry_delay_s(429, {"retry-after-ms": "60000"}, 0, 2) == 60.0
-    for stated in ({"retry-after": "61"}, {"retry-after": "0"}, {}):
+    assert retry_delay_s(429, {"retry-after-ms": "120000"}, 0, 2) == 120.0
+    assert retry_delay_s(429, {"retry-after": "121"}, 0, 2) is None
+    for stated in ({"retry-after": "0"}, {"retry-after-ms": "x"}, {}):
         first = retry_delay_s(429, stated, 0, 2)
         second = retry_delay_s(429, stated, 1, 2)
         assert first is not None and 0.375 <= first <= 0.5  # 0.5 s less up to 25 % jitter
@@ -61,3 +64,28 @@ def test_retries_stop_after_max_retries_as_the_sdk_default_of_two() -> None:
     assert retry_delay_s(429, {"retry-after": "1"}, 1, 2) == 1.0
     assert retry_delay_s(429, {"retry-after": "1"}, 2, 2) is None
     assert retry_delay_s(429, {"retry-after": "1"}, 0, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (429, {"retry-after": "1"}),
+        (429, {"retry-after-ms": "250"}),
+        (429, {"retry-after": "121"}),
+        (503, {}),
+        (400, {}),
+        (400, {"x-should-retry": "true"}),
+        (429, {"x-should-retry": "false"}),
+    ],
+)
+def test_the_rule_decides_as_the_installed_openai_package(
+    status: int, headers: dict[str, str]
+) -> None:
+    httpx = pytest.importorskip("httpx")
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
+    response = httpx.Response(status, headers=headers, request=httpx.Request("POST", "http://x"))
+    sdk_retries = client._should_retry(response)
+    assert should_retry(status, headers) is sdk_retries
+    stated = client._parse_retry_after_header(response.headers)
+    assert retry_after_s(headers) == stated
