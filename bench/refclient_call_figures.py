@@ -89,6 +89,17 @@ def report_offsets(due: list[float], reports: list[float]) -> list[float]:
     return [t - min(due, key=lambda d: abs(d - t)) for t in reports if due]
 
 
+def ended_after_sent(playout: Playout, reports: list[float]) -> list[float]:
+    """Each WebSocketMediaEnded minus the end the last frame sent before it would have had
+    uncut (a clear cuts the playing frame and drops the queued one: the bridge's own view)."""
+    offsets = []
+    for t_ms in reports:
+        sent = [f for f in playout.frames if f.arrival_ms < t_ms]
+        if sent:
+            offsets.append(t_ms - (sent[-1].start_ms + sent[-1].duration_ms))
+    return offsets
+
+
 def truncate_errors(line: Timeline, recording: CaseRecording) -> list[float]:
     """audio_end_ms of each truncate minus what the caller heard of the item in the end."""
     errors = []
@@ -123,6 +134,7 @@ def figures(data: CallData) -> dict[str, Any]:
         },
         "started_ms": spread(report_offsets(starts, _reports(recording, STARTED))),
         "ended_ms": spread(report_offsets(ends, _reports(recording, ENDED))),
+        "ended_after_sent_ms": spread(ended_after_sent(line.playout, _reports(recording, ENDED))),
         "stop_after_speech_started_ms": spread([b for b in barge if b is not None]),
         "stop_after_clear_ms": spread([c for c in cleared if c is not None]),
         "truncate_error_ms": spread(truncate_errors(line, recording)),
