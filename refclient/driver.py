@@ -17,7 +17,8 @@ The command form reads one JSON object per line on stdin and answers each on std
     {"id": 2, "method": "send_text", "params": {"text": "Hello"}}
     {"id": 2, "ok": false, "error": "DriverStepError: ..."}
 
-Methods and their params: start (the Endpoints fields), configure {"session"}, send_text
+Methods and their params: start (the Endpoints fields; a Responses or Chat case's include
+http_base_url and extra), configure {"session"}, send_text
 {"text"}, set_tool_outputs {"outputs"}, call_method {"name", "args"} (one of the client's event
 methods, rtproto.client.methods, with its parameters), stream_call, cancel, close (then the
 process exits).
@@ -33,7 +34,7 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO, cast
 
 from refclient.driver_http import HttpTurns, http_api
@@ -65,6 +66,8 @@ class CallEndpoints:
     model: str = "gpt-realtime"
     media_url: str | None = None
     media_format: str = "twilio"
+    http_base_url: str = ""  # Responses and Chat cases (refclient.driver_http)
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def dial_unit(url: str, media_format: str) -> MediaUnit:

@@ -6,7 +6,9 @@ case's clock. All runs share one mock and one event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import io
+import json
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -15,8 +17,10 @@ from conformance.clients import broken_http
 from conformance.drivers.base import ClientDriver
 from conformance.drivers.reference import reference
 from conformance.harness import openai_side
+from conformance.harness_http import http_hints
 from conformance.runner import CaseResult, run_cases
 from conformance.verdicts import Verdict
+from refclient.driver import serve
 
 BOUND_S = 60.0  # the slowest case waits 1 s for its retry-after; a run takes ~3 s
 FAILED_ANSWERS = ("9.1.3", "9.1.4", "9.2.3", "9.2.4")  # cut, failed mid-stream, resume refused
@@ -110,3 +114,41 @@ def test_the_recordings_hold_the_exchanges_on_the_case_clock(
     assert socket is not None
     assert [e.meta["path"] for e in socket.openai_meta("http_request")] == ["/v1/responses"]  # type: ignore[index]
     assert any(e.type == "response.completed" for e in socket.server_events())
+
+
+def test_the_command_form_drives_an_http_case() -> None:
+    """`python -m refclient.driver`'s lines: start with http_base_url and extra, configure the
+    model, one streamed Chat request on the run's scenario."""
+
+    async def body() -> tuple[list[dict[str, object]], int]:
+        case = next(c for c in load_cases() if c.id == "9.2.1")
+        async with openai_side() as side:
+            token = side.new_run(case.scenario, None, 1)
+            start = {
+                "realtime_url": "ws://unused",
+                "api_key": "sk-test",
+                "http_base_url": side.http_base_url,
+                "extra": http_hints(case, token),
+            }
+            commands = [
+                {"id": 1, "method": "start", "params": start},
+                {"id": 2, "method": "configure", "params": {"session": {"model": "gpt-4o"}}},
+                {"id": 3, "method": "send_text", "params": {"text": "Hello"}},
+                {"id": 4, "method": "close"},
+            ]
+
+            async def lines() -> AsyncIterator[str]:
+                for command in commands:
+                    yield json.dumps(command)
+
+            out = io.StringIO()
+            await serve(lines(), out)
+            return [json.loads(line) for line in out.getvalue().splitlines()], len(
+                side.connections(token)
+            )
+
+    replies, exchanges = asyncio.run(body())
+    assert "chat" in replies[0]["capabilities"]  # type: ignore[operator]
+    assert [r for r in replies if "report" in r] == []  # no error event
+    assert [r.get("ok") for r in replies if "id" in r] == [True] * 4
+    assert exchanges == 1

@@ -61,7 +61,11 @@ class Endpoints:
     model: str
     media_url: str | None = None  # the virtual call's media WebSocket, when the client dials it
     media_format: MediaFormat = "twilio"
-    extra: Mapping[str, str] = field(default_factory=dict)  # per-case hints (scenario id, ...)
+    # Per-case hints (scenario id, ...). A Responses or Chat case adds "api" ("responses" or
+    # "chat"), "transport" ("sse" or "websocket": the Responses WebSocket mode) and
+    # "x-mock-scenario": a header every HTTP request of the case MUST carry (it names the run;
+    # with the openai SDK: `default_headers`). conformance.harness_http.
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -104,7 +108,9 @@ class ClientDriver(Protocol):
 
     async def send_text(self, text: str) -> None:
         """Say `text` as the user and ask for an answer (Realtime: a user message item, then
-        `response.create`; Responses/Chat: one streamed request)."""
+        `response.create`; Responses/Chat: one streamed request, returning when the client is
+        done with it: answered, retried, resumed or failed). An HTTP client reports each of its
+        error events as a report named `...Error` (check http.reports_outcome)."""
 
     async def stream_call(self) -> None:
         """Bridge the call: connect to `endpoints.media_url` (or accept the call) and from then
