@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mockserver.cli_checks import (
     EXIT_USAGE,
@@ -22,6 +22,7 @@ from mockserver.cli_checks import (
     port_number,
     start_failure,
 )
+from mockserver.cli_limits import add_limit_arguments, limits_from_args
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 
 if TYPE_CHECKING:  # the server itself is imported when `serve` runs: `--help` stays fast
@@ -131,49 +132,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
-    """What one client may cost the server (defaults: mockserver.options.ServerOptions)."""
-    limits = parser.add_argument_group("limits (UNVERIFIED where the real API's are unpublished)")
-    limits.add_argument(
-        "--max-frame-bytes",
-        type=int,
-        metavar="N",
-        help="largest WebSocket message; a bigger one is closed with 1009 (default 32 MiB: "
-        "the real API's 15 MiB of audio per append, base64'd, fits)",
-    )
-    limits.add_argument(
-        "--max-body-bytes",
-        type=int,
-        metavar="N",
-        help="largest HTTP request body; a bigger one gets a 413 (default 32 MiB)",
-    )
-    limits.add_argument(
-        "--max-connections",
-        type=int,
-        metavar="N",
-        help="requests and WebSocket connections served at once; more get a 429 (default 1000)",
-    )
-    limits.add_argument(
-        "--header-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="close a connection that has not sent a complete request by then (default 60)",
-    )
-    limits.add_argument(
-        "--records-kept",
-        type=int,
-        metavar="N",
-        help="records of recent connections kept for the control API (default 1000)",
-    )
-    limits.add_argument(
-        "--transcript-cap-bytes",
-        type=int,
-        metavar="N",
-        help="in-memory transcript size per connection; past it a meta line marks the cut and "
-        "the rest goes to the --record file only (default 16 MiB, ~3 minutes of audio call)",
-    )
-
-
 def audio_delivery(text: str) -> AudioDelivery:
     """`burst`, `burst:4`, `realtime` or `rate:0.8` (argparse type)."""
     mode, _, factor = text.partition(":")
@@ -214,19 +172,6 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         validate_events=args.validate_events,
         **limits_from_args(args),
     )
-
-
-def limits_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The limits given on the command line (the rest keep ServerOptions' defaults)."""
-    given = {
-        "max_message_bytes": args.max_frame_bytes,
-        "max_body_bytes": args.max_body_bytes,
-        "max_connections": args.max_connections,
-        "header_timeout_s": args.header_timeout,
-        "connections_kept": args.records_kept,
-        "transcript_cap_bytes": args.transcript_cap_bytes,
-    }
-    return {name: value for name, value in given.items() if value is not None}
 
 
 def ready_line(server: RunningServer) -> str:
