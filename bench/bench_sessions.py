@@ -13,8 +13,9 @@ anchor is the session's most punctual event (bench/session_client.py), over a wi
 `--window` seconds once every session streams. A step passes when p99 lateness <
 `--threshold-ms` and no event due in the window went missing.
 
-The baseline is a raw aiohttp server sending the same events (pre-built from the same scenario,
-`send_str(json.dumps(event))`), one every 20 ms per session on absolute deadlines. Each server's
+The baselines are raw aiohttp servers sending the same events (pre-built from the same scenario),
+one every 20 ms per session on absolute deadlines: "raw aiohttp" sends them pre-encoded (the
+fair ceiling), "raw same-encoding" calls `send_str(json.dumps(event))` per event. Each server's
 ramp stops at its first failing N (unless --keep-going); its figure is the largest N passed
 before that, and ratio = N_mock / N_baseline. The mock ramps first; the baseline's ramp starts
 at the mock's figure (a raw server passes what the mock passes) to spend the time budget where
@@ -48,7 +49,13 @@ CLIENT_SCRIPT = BENCH_DIR / "session_client.py"
 SETTLE_S = 0.5  # after the last session's first event, before the window opens
 MIN_CLEAN_S = 1.0  # with less clean time than this, the whole window is measured
 STEP_TIMEOUT_S = 120.0
-SERVERS = {"raw aiohttp": "raw-paced", "mock": "mock"}
+# name -> servers.py arguments; "raw aiohttp" is the fair ceiling (pre-encoded frames)
+SERVERS = {
+    "raw aiohttp": ["raw-paced"],
+    "raw same-encoding": ["raw-paced", "--same-encoding"],
+    "mock": ["mock"],
+}
+BASELINES = ("raw aiohttp", "raw same-encoding")
 
 
 @dataclass
@@ -152,7 +159,7 @@ def summarize(measured: Measured, threshold_ms: float) -> Row:
 
 
 async def step_once(kind: str, n: int, args: argparse.Namespace) -> Row:
-    server_args = [SERVERS[kind], "--scenarios-dir", str(args.scenarios)]
+    server_args = [*SERVERS[kind], "--scenarios-dir", str(args.scenarios)]
     with (
         tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp,
         ServerProcess([*server_args, "--pace-ms", str(args.pace_ms)]) as server,
@@ -236,7 +243,8 @@ def parse_args() -> argparse.Namespace:
     add("--clients", type=int, default=1, help="client processes (all on core 1)")
     add("--client-loop", choices=["asyncio", "uvloop"], default=default_client_loop(),
         help="the clients' loop (uvloop, if installed, halves their CPU)")  # fmt: skip
-    add("--servers", default="mock,raw aiohttp", help="which servers to ramp, in order")
+    add("--servers", default="mock,raw aiohttp,raw same-encoding",
+        help="which servers to ramp, in order (raw aiohttp: pre-encoded, the ceiling)")  # fmt: skip
     add("--keep-going", action="store_true", help="ramp on past a failure")
     add("--max-other", type=float, default=20.0, help="%% of a core others may use in a step")
     add("--retries", type=int, default=1, help="runs again of a step others disturbed")
@@ -272,8 +280,9 @@ async def main_async(args: argparse.Namespace) -> None:
     for kind, kind_rows in rows.items():
         if all(row["pass"] for row in kind_rows):  # the ramp ended before the server did
             summary[f"largest N {kind}"] = f">= {best[kind]} (no failure in the ramp)"
-    if "mock" in best and "raw aiohttp" in best:
-        summary["ratio mock / raw aiohttp"] = ratio(best["mock"], best["raw aiohttp"])
+    for baseline in BASELINES:
+        if "mock" in best and baseline in best:
+            summary[f"ratio mock / {baseline}"] = ratio(best["mock"], best[baseline])
     table = [row for kind_rows in rows.values() for row in kind_rows]
     columns = ["server", "sessions", "events", "missing", "p50 ms", "p99 ms", "max ms", "pass"]
     columns += ["clean s", "server cpu %", "client cpu %", "others % (core 0, 1)", "tries"]

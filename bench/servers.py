@@ -2,9 +2,14 @@
 
   mock        the mock server (mockserver.app.running_server) playing one scenario
   raw-burst   a raw aiohttp WebSocket server: on each client message, the scenario's reply as
-              fast as it can, `send_str(json.dumps(event))` per pre-built event
+              fast as it can
   raw-paced   a raw aiohttp WebSocket server: after the first client message, the scenario's
               reply over and over, one event every `--pace-ms` on absolute deadlines
+
+The raw servers send pre-encoded frames (each event's UTF-8 JSON built once before serving and
+sent with `send_frame`): what an aiohttp process can do at best, the fair ceiling. With
+`--same-encoding` they encode each event as they send it, as the mock does
+(`send_str(json.dumps(event))`): the second, "same-encoding" baseline.
 
 The raw servers read their events from `--scenarios-dir`/events.json (workloads.py writes it)
 and import nothing of the project, so their process is aiohttp and the standard library only,
@@ -58,42 +63,62 @@ async def serve_mock(
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def raw_handler(hello: list[Event], reply: list[Event], pace_s: float | None) -> Handler:
+Frame = Event | bytes  # an event, or its pre-encoded UTF-8 JSON
+SendFrame = Callable[[web.WebSocketResponse, Frame], Awaitable[None]]
+
+
+async def send_pre_encoded(ws: web.WebSocketResponse, frame: Frame) -> None:
+    assert isinstance(frame, bytes)
+    await ws.send_frame(frame, WSMsgType.TEXT)
+
+
+async def send_encoding(ws: web.WebSocketResponse, frame: Frame) -> None:
+    assert isinstance(frame, dict)
+    await ws.send_str(encode(frame))
+
+
+def raw_handler(
+    hello: list[Frame], reply: list[Frame], pace_s: float | None, send: SendFrame
+) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        for event in hello:
-            await ws.send_str(encode(event))
+        for frame in hello:
+            await send(ws, frame)
         with contextlib.suppress(ConnectionResetError):
             if pace_s is None:
-                await _burst_per_message(ws, reply)
+                await _burst_per_message(ws, reply, send)
             else:
-                await _paced(ws, reply, pace_s)
+                await _paced(ws, reply, pace_s, send)
         return ws
 
     return handle
 
 
-async def _burst_per_message(ws: web.WebSocketResponse, reply: list[Event]) -> None:
+async def _burst_per_message(
+    ws: web.WebSocketResponse, reply: list[Frame], send: SendFrame
+) -> None:
     async for _ in ws:
-        for event in reply:
-            await ws.send_str(encode(event))
+        for frame in reply:
+            await send(ws, frame)
 
 
-async def _paced(ws: web.WebSocketResponse, reply: list[Event], pace_s: float) -> None:
+async def _paced(
+    ws: web.WebSocketResponse, reply: list[Frame], pace_s: float, send: SendFrame
+) -> None:
     """Wait for the first client message, then one event per `pace_s`, on absolute deadlines."""
     await ws.receive()
     drain = asyncio.create_task(_drain(ws))  # later client messages are read and ignored
     loop = asyncio.get_running_loop()
     start = loop.time()
     try:
-        for k, event in enumerate(itertools.cycle(reply)):
+        for k, frame in enumerate(itertools.cycle(reply)):
             delay = start + k * pace_s - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             if ws.closed:
                 return
-            await ws.send_str(encode(event))
+            await send(ws, frame)
     finally:
         drain.cancel()
 
@@ -107,12 +132,20 @@ async def _drain(ws: web.WebSocketResponse) -> None:
                 base64.b64decode(event["audio"])
 
 
-async def serve_raw(stop: asyncio.Event, events_file: Path, pace_ms: int | None) -> None:
+async def serve_raw(
+    stop: asyncio.Event, events_file: Path, pace_ms: int | None, same_encoding: bool
+) -> None:
     events = json.loads(events_file.read_text(encoding="utf-8"))
-    hello, reply = events["hello"], events["reply"]
+    hello: list[Frame] = events["hello"]
+    reply: list[Frame] = events["reply"]
+    send: SendFrame = send_encoding
+    if not same_encoding:
+        hello = [encode(event).encode() for event in events["hello"]]
+        reply = [encode(event).encode() for event in events["reply"]]
+        send = send_pre_encoded
     app = web.Application()
     pace_s = None if pace_ms is None else pace_ms / 1000
-    app.router.add_get("/v1/realtime", raw_handler(hello, reply, pace_s))
+    app.router.add_get("/v1/realtime", raw_handler(hello, reply, pace_s, send))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     try:
@@ -140,6 +173,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--validate", action="store_true", help="mock: validate_events=True")
     parser.add_argument("--pace-ms", type=int, default=20, help="raw-paced: gap between events")
     parser.add_argument("--profile", type=Path, help="mock: cProfile stats, written on exit")
+    parser.add_argument(
+        "--same-encoding", action="store_true", help="raw: json.dumps per event, as the mock"
+    )
     return parser.parse_args()
 
 
@@ -148,7 +184,8 @@ def choose(args: argparse.Namespace, profiler: cProfile.Profile | None) -> Serve
     if args.kind == "mock":
         return lambda stop: serve_mock(stop, scenarios_dir, args.validate, profiler)
     pace_ms = args.pace_ms if args.kind == "raw-paced" else None
-    return lambda stop: serve_raw(stop, scenarios_dir / EVENTS_FILE, pace_ms)
+    same_encoding: bool = args.same_encoding
+    return lambda stop: serve_raw(stop, scenarios_dir / EVENTS_FILE, pace_ms, same_encoding)
 
 
 def main() -> None:
