@@ -3,6 +3,7 @@ the input; half-open connections are closed; limits come from the options."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 from mockserver import RunningServer, ServerOptions, running_server
+from mockserver.cli import add_serve_arguments, options_from_args
 from rtproto.api_errors import INVALID_JSON_MESSAGE
 from tests.support.mock_behaviours import KEY, auth_headers, run
 
@@ -186,3 +188,22 @@ def test_an_unknown_key_is_masked_as_the_real_api_masks_it() -> None:
             assert KEY not in message and KEY[8:-4] not in message
 
     run(body())
+
+
+def test_the_limits_are_serve_flags_and_unset_ones_keep_the_options_defaults() -> None:
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    given = ["--max-frame-bytes", "2048", "--max-body-bytes", "4096", "--max-connections", "7"]
+    given += ["--header-timeout", "1.5", "--records-kept", "9", "--transcript-cap-bytes", "1000"]
+    options = options_from_args(parser.parse_args(given))
+    assert (options.max_message_bytes, options.max_body_bytes, options.max_connections) == (
+        2048,
+        4096,
+        7,
+    )
+    assert (options.header_timeout_s, options.connections_kept) == (1.5, 9)
+    assert options.transcript_cap_bytes == 1000
+    defaults = options_from_args(parser.parse_args([]))
+    assert defaults.max_body_bytes == ServerOptions().max_body_bytes
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--max-connections", "0"])
