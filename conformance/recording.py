@@ -26,7 +26,7 @@ from rtproto.catalogue import Api
 from rtproto.transcript import (
     TranscriptLine,
     api_of_event,
-    api_of_path,
+    api_of_opening,
     dialect_from_handshake,
     parse_lines,
 )
@@ -151,8 +151,7 @@ class CaseRecording:
         socket_api: Api = "realtime"
         for entry in self.on("openai"):
             meta = entry.meta or {}
-            if meta.get("kind") in ("handshake", "http_request"):  # the mock records the
-                socket_api = api_of_path(meta.get("path"))  # Responses WebSocket's as a request
+            socket_api = api_of_opening(meta) or socket_api
             api = socket_api
             if entry.event is not None and api_of_event(entry.event) != "realtime":
                 api = api_of_event(entry.event)

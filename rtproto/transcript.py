@@ -96,6 +96,15 @@ def api_of_path(path: Any) -> Api:
     return "realtime"
 
 
+def api_of_opening(meta: dict[str, Any]) -> Api | None:
+    """The API of the connection a meta line opens, by its path: a WebSocket's `handshake`, or
+    the `http_request` the mock records for the Responses WebSocket mode's upgrade; None for
+    any other line."""
+    if meta.get("kind") not in ("handshake", "http_request"):
+        return None
+    return api_of_path(meta.get("path"))
+
+
 def dialect_from_handshake(meta: dict[str, Any]) -> Dialect | None:
     """'beta' or 'ga' by the handshake rules (`rtproto.handshake.dialect_of`) applied to the
     recorded request headers; None when the line is no handshake or records no headers."""

@@ -198,3 +198,18 @@ def test_scenario_lint(tmp_path: Path) -> None:
     assert f"{good}: scenario 9.1.1" in result.stdout
     missing = cli("scenario", "lint", str(good), str(tmp_path / "gone.yaml"))
     assert_one_line_usage_error(missing, "gone.yaml")
+
+
+def test_the_mocks_responses_socket_transcript_is_checked_as_responses(tmp_path: Path) -> None:
+    """The mock records the Responses WebSocket mode's upgrade as an `http_request` line."""
+    opening = {"kind": "http_request", "method": "GET", "path": "/v1/responses"}
+    event = {"type": "response.create", "model": "gpt-4.1", "input": "hi"}
+    lines = [
+        {"t_ms": 0, "dir": "meta", "meta": opening},
+        {"t_ms": 1, "dir": "client", "event": event},
+    ]
+    trace = tmp_path / "t.jsonl"
+    trace.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = cli("validate", "--format", "json", str(trace))
+    [report] = json.loads(result.stdout)["transcripts"]
+    assert report["apis"] == ["responses"] and report["ok"], report

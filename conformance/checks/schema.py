@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rtproto.catalogue import Api, Catalogue
-from rtproto.transcript import TranscriptLine, api_of_event, api_of_path, dialect_from_handshake
+from rtproto.transcript import (
+    TranscriptLine,
+    api_of_event,
+    api_of_opening,
+    dialect_from_handshake,
+)
 from rtproto.validation import EventValidator, Problem
 
 
@@ -122,8 +127,7 @@ def check_schema(
         if malformed is not None:
             report.problems.append(LineProblem(line.number, malformed))
             continue
-        if line.meta is not None and line.meta.get("kind") == "handshake":
-            socket_api = api_of_path(line.meta.get("path"))
+        socket_api = (api_of_opening(line.meta) if line.meta else None) or socket_api
         reason = _skip_reason(line)
         if reason is not None:
             report.skipped[reason] += 1
