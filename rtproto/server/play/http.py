@@ -33,11 +33,10 @@ What comes out, in order, per item:
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from rtproto.api_errors import ApiError
-from rtproto.ids import IdFactory
+from rtproto.ids import IdFactory, RandomText
 from rtproto.scenario.names import HTTP_APIS, request_event
 from rtproto.scenario.notes import rule_note, scenario_note
 from rtproto.scenario.spec import RawStep, ReplayStep, Rule, Scenario, SimulateStep, Step
@@ -117,7 +116,7 @@ class HttpScenario:
                 "with rtproto.scenario.ScenarioPlayer"
             )
         self.scenario = scenario
-        noise = random.Random(f"obfuscation-{seed}")
+        noise = RandomText(f"obfuscation-{seed}")  # = random.Random's, cheaper
         self.state = ConnectionState(IdFactory(seed), noise, model=model, epoch_s=epoch_s)
         self.rules = RuleBook(scenario, self.state.recall)
         self.requests = 0

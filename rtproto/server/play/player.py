@@ -24,11 +24,10 @@ Responses and Chat scenarios are played per HTTP request by rtproto.server.play.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from rtproto.events import RealtimeError
-from rtproto.ids import IdFactory
+from rtproto.ids import IdFactory, RandomText
 from rtproto.scenario.notes import Meta, rule_note, scenario_note
 from rtproto.scenario.spec import Rule, Scenario
 from rtproto.server.play.listener import VadListener
@@ -61,7 +60,7 @@ class ScenarioPlayer:
             )
         self.scenario = scenario
         self.answer_unmatched = answer_unmatched
-        noise = random.Random(f"obfuscation-{seed}")
+        noise = RandomText(f"obfuscation-{seed}")  # = random.Random's, cheaper
         vad = scenario.vad.turn_detection() if scenario.vad else None
         self.state = ConnectionState(
             IdFactory(seed), noise, model=model, epoch_s=epoch_s, turn_detection=vad

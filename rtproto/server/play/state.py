@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtproto.events import EventBuilder
-from rtproto.ids import IdFactory
+from rtproto.ids import IdFactory, RandomText
 from rtproto.scenario.matchers import MISSING, lookup
 from rtproto.server.realtime.session_config import SESSION_LIFETIME_S, realtime_defaults
 
@@ -43,7 +43,8 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class ConnectionState:
     ids: IdFactory
-    noise: random.Random  # obfuscation padding; seeded apart from ids so ids stay stable
+    # obfuscation padding; seeded apart from ids so ids stay stable
+    noise: random.Random | RandomText
     model: str = DEFAULT_MODEL
     epoch_s: int = DEFAULT_EPOCH_S
     session: dict[str, Any] | None = None  # as last sent in session.created/updated

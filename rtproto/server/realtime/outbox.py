@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -47,12 +47,9 @@ class Note:
 Outgoing = Send | SendRaw | Close | Abort | Note
 
 
-@dataclass(order=True)
-class _Entry:
-    at: float
-    order: int
-    item: Outgoing = field(compare=False)
-    tag: str | None = field(compare=False, default=None)
+# A heap entry: (due time, scheduling order, item, tag). A plain tuple, so the heap compares
+# entries in C; the order is unique, so the comparison never reaches the item.
+_Entry = tuple[float, int, Outgoing, str | None]
 
 
 class Timeline:
@@ -67,23 +64,24 @@ class Timeline:
         self._counter = itertools.count()
 
     def schedule(self, at: float, item: Outgoing, tag: str | None = None) -> None:
-        heapq.heappush(self._heap, _Entry(at, next(self._counter), item, tag))
+        heapq.heappush(self._heap, (at, next(self._counter), item, tag))
 
     def cancel(self, tag: str) -> list[Outgoing]:
         """Remove and return every pending item with this tag (e.g. a cancelled response's)."""
-        removed = [entry.item for entry in self._heap if entry.tag == tag]
-        self._heap = [entry for entry in self._heap if entry.tag != tag]
+        removed = [entry[2] for entry in self._heap if entry[3] == tag]
+        self._heap = [entry for entry in self._heap if entry[3] != tag]
         heapq.heapify(self._heap)
         return removed
 
     def due(self, now: float) -> list[Outgoing]:
         items = []
-        while self._heap and self._heap[0].at <= now:
-            items.append(heapq.heappop(self._heap).item)
+        heap, pop = self._heap, heapq.heappop
+        while heap and heap[0][0] <= now:
+            items.append(pop(heap)[2])
         return items
 
     def next_deadline(self) -> float | None:
-        return self._heap[0].at if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import copy
 import json
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from rtproto.events import EventBuilder
-from rtproto.ids import IdFactory
+from rtproto.ids import IdFactory, RandomText
 from rtproto.server.realtime import errors
 from rtproto.server.realtime.conversation import Conversation, Entry
 from rtproto.server.realtime.outbox import Timeline
@@ -101,7 +100,7 @@ class Responder:
     config: SessionConfig
     conversation: Conversation
     brain: ReplyPlanner
-    obfuscation: random.Random
+    obfuscation: RandomText
     conversation_id: str
     delivery: AudioDelivery = field(default_factory=AudioDelivery.burst)
     rate_limits: RateLimits = field(default_factory=RateLimits)

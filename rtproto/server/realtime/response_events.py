@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rtproto.events import EventBuilder
+from rtproto.ids import RandomText
 from rtproto.server.realtime.response_output import ItemStatus, OutputItem, item_dict, part_dict
 from rtproto.wire import obfuscation
 
@@ -69,7 +70,7 @@ class ResponseEvents:
         build: EventBuilder,
         response_id: str,
         in_conversation: bool,
-        obfuscation: random.Random,
+        obfuscation: random.Random | RandomText,
     ) -> None:
         self.build = build
         self.response_id = response_id

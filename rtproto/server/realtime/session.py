@@ -28,7 +28,6 @@ may fail to create a response", SDK) and no response.
 from __future__ import annotations
 
 import copy
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,7 +36,7 @@ from typing import Any
 from rtproto.audio.buffer import CommittedAudio
 from rtproto.audio.vad import DEFAULT_FRAME_MS
 from rtproto.events import EventBuilder, RealtimeError
-from rtproto.ids import IdFactory
+from rtproto.ids import IdFactory, RandomText
 from rtproto.server.realtime import errors
 from rtproto.server.realtime.client_items import input_audio_ms, server_item
 from rtproto.server.realtime.conversation import Conversation, Entry
@@ -125,7 +124,7 @@ class RealtimeSession:
             config=self.config,
             conversation=self.conversation,
             brain=ReplyPlanner(options.seed),
-            obfuscation=random.Random(f"obfuscation:{options.seed}"),
+            obfuscation=RandomText(f"obfuscation:{options.seed}"),
             conversation_id=self.ids.new("conv"),
             delivery=options.audio_delivery,
         )

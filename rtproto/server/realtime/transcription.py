@@ -27,7 +27,6 @@ example).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +41,7 @@ from rtproto.audio.codecs import decode
 from rtproto.audio.synth import TimedWord
 from rtproto.audio.vad import frame_dbfs, level_for_threshold
 from rtproto.events import EventBuilder
+from rtproto.ids import RandomText
 from rtproto.server.realtime.outbox import Send, Timeline
 from rtproto.server.realtime.simulated_model import tokens_of
 from rtproto.server.realtime.timing import Timing
@@ -143,7 +143,7 @@ class Transcriber:
         self.always_fail = always_fail
         self.faker = Faker()
         self.faker.seed_instance(f"transcripts:{seed}")
-        self.obfuscation = random.Random(f"transcription-obfuscation:{seed}")
+        self.obfuscation = RandomText(f"transcription-obfuscation:{seed}")
         self.segments = 0
 
     def transcribe(
