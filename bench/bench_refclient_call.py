@@ -4,7 +4,7 @@ Run: python bench/bench_refclient_call.py [--seconds 60] [--dialect ga|beta] [--
 
 The reference client (create_realtime_api_client, send_media_to with the default PlayoutBridge)
 talks to the mock's simulated model (realistic timing, audio at 4x real time, server VAD; the
-mock in its own thread and loop, as mockserver.testing.RealtimeMock runs it) and bridges a
+mock in the same process and loop, as the conformance runner has it) and bridges a
 Twilio Media Streams call: a TwilioUnit dials the VirtualCall (or, --accept, is dialled by it).
 The caller speaks 1.5 s turns 2.5 s apart, so each answer is cut by the next turn (one barge-in
 a turn); the last --clear-turns turns leave 6 s of silence and the driver calls
@@ -34,6 +34,7 @@ import asyncio
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from refclient_call_figures import CallData, figures
@@ -43,8 +44,8 @@ from conformance.checks.media_reports import ENDED, STARTED
 from conformance.checks.registry import CheckContext, load_all_checks, run_checks
 from conformance.recording import CaseRecording
 from conformance.runner import DriverLog
+from mockserver import RunningServer, running_server
 from mockserver.options import ServerOptions, SimulatedModel
-from mockserver.testing import RealtimeMock
 from refclient import Events, RealtimeAPIClient, create_realtime_api_client
 from refclient.examples.voice_agent import configure
 from refclient.media import PlayoutBridge, TwilioUnit
@@ -117,13 +118,13 @@ async def bridge_call(call: VirtualCall, client: RealtimeAPIClient, accept: bool
     return unit
 
 
-async def run_call(mock: RealtimeMock, args: argparse.Namespace) -> CallData:
+async def run_call(mock: RunningServer, args: argparse.Namespace) -> CallData:
     origin = time.monotonic()
     log = DriverLog(origin)
     caller, clears_from_ms = caller_turns(args.seconds, args.clear_turns)
     async with VirtualCall(format="twilio", caller=caller, clock_origin=origin) as call:
         client = await create_realtime_api_client(
-            api_key=mock.api_key, base_url=mock.websocket_base_url, dialect=args.dialect
+            api_key="sk-bench", base_url=mock.url, dialect=args.dialect
         )
         driver = Driver(client, log)
         await configure(client)  # the example's server-VAD audio session, until session.updated
@@ -136,17 +137,20 @@ async def run_call(mock: RealtimeMock, args: argparse.Namespace) -> CallData:
         await client.close()
         await unit.close()
         await call.hang_up()
+    await asyncio.wait_for(mock.connections[0].finished(), SETTLE_S)
     lines = mock_lines(mock, origin) + call.records() + log.lines
     lines.sort(key=lambda line: float(line.get("t_ms") or 0.0))
     deadlines = [(deadline - origin) * 1000 for deadline, _ in bridge.timing]
     return CallData(CaseRecording.from_dicts(lines), deadlines, bridge.lead_s * 1000)
 
 
-def mock_lines(mock: RealtimeMock, origin: float) -> list[dict[str, Any]]:
-    """The mock's wire on the case clock (as conformance.runner.collect rebases it)."""
-    assert mock.wait_closed(), "the mock's connection did not end"
+def mock_lines(mock: RunningServer, origin: float) -> list[dict[str, Any]]:
+    """The mock's wire on the case clock (as conformance.runner.collect rebases it). The mock
+    runs in this loop: it stamps an event right after writing it, before any other task runs,
+    so no frame reaches the call before the event that carried it is on the record (a mock in
+    another thread can be preempted in between and stamp it late)."""
     lines = []
-    for record in mock.state.connections.values():
+    for record in mock.connections:
         shift = (record.recording.started_at - origin) * 1000
         for line in record.recording.records():
             lines.append(dict(line, t_ms=round(float(line.get("t_ms", 0.0)) + shift, 1)))
@@ -166,9 +170,15 @@ def mock_options(seed: int) -> ServerOptions:
     return ServerOptions(behaviour_factory=SimulatedModel(), ping_interval_s=None, seed=seed)
 
 
+async def call_against_mock(args: argparse.Namespace) -> CallData:
+    async with running_server(mock_options(args.seed)) as mock:
+        return await run_call(mock, args)
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    with RealtimeMock(mock_options(args.seed)) as mock:
-        data = asyncio.run(run_call(mock, args))
+    data = asyncio.run(call_against_mock(args))
+    if args.save:
+        args.save.write_text(data.recording.dumps())
     result = figures(data)
     result["suite_checks"] = suite_checks(data, args.dialect)
     result["load_average"] = os.getloadavg()
@@ -214,6 +224,7 @@ def main() -> None:
     parser.add_argument("--accept", action="store_true", help="the call dials the client's unit")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--save", type=Path, help="write the case recording (JSONL) here")
     args = parser.parse_args()
     result = measure(args)
     print(json.dumps(result) if args.json else table(result))
