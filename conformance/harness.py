@@ -111,7 +111,9 @@ class OpenAISide:
             register_http_run(self.server.state, token, scenario, seed, expect or {})
         elif simulated is not None:
             model = simulated_model(simulated)
-            self.plays[token] = lambda info: model(replace(info, connection_id=f"conn-{seed}"))
+            # The model seeds from the id less its last part (mockserver.options): keep the seed.
+            case_connection = f"conn-{seed}-case"
+            self.plays[token] = lambda info: model(replace(info, connection_id=case_connection))
         else:
             self.plays[token] = lambda info: ScenarioPlayer(
                 scenario, seed=seed, model=info.model or MODEL, epoch_s=int(time.time())
