@@ -56,14 +56,21 @@ class CrashesOnUnknownEvent(ClientProtocol):
 class CrashingDriver(ReferenceDriver):
     """The client dies (its socket goes down) when its protocol raises."""
 
+    dying: set[asyncio.Task[None]]
+
     async def start(self, endpoints: Any, reports: Any) -> None:
+        self.dying = set()
         await super().start(endpoints, reports)
         client = self._client()
-        client.on_protocol_error = lambda event, failure: _die(client)  # type: ignore[method-assign]
+        client.on_protocol_error = lambda event, failure: self._die()  # type: ignore[method-assign]
 
-
-def _die(client: Any) -> None:
-    asyncio.get_running_loop().create_task(client.close())
+    def _die(self) -> None:
+        """Drop the connection at once (the media bridge is left alone: closing it first could
+        take long enough for the next step to go through). The task is kept: the loop holds
+        tasks only weakly."""
+        task = asyncio.get_running_loop().create_task(self._client().shutdown())
+        self.dying.add(task)
+        task.add_done_callback(self.dying.discard)
 
 
 class InvalidSessionUpdateDriver(ReferenceDriver):
