@@ -176,7 +176,11 @@ class CaseRun:
         self.current = step.describe()
         meta = self.log.step(step.action, step.args)
         try:
-            await self._call(step)
+            if step.action == "call_method":  # the driver line shows the ids filled in
+                resolved = await call_method(self.driver, step.args, self.sent_events)
+                meta["args"] = {**step.args, "args": resolved}
+            else:
+                await self._call(step)
         except Exception as error:
             meta["error"] = f"{type(error).__name__}: {error}"
             raise
@@ -195,8 +199,6 @@ class CaseRun:
             await self.driver.set_tool_outputs(dict(args or {}))
         elif action == "cancel":
             await self.driver.cancel()
-        elif action == "call_method":
-            await call_method(self.driver, args, self.sent_events)
         elif action == "close":
             await self.driver.close()
         else:

@@ -74,6 +74,8 @@ def test_the_reference_client_passes_cases_driven_through_its_methods() -> None:
         ]
         (delete,) = [e for e in _client_events(result) if e["type"] == "conversation.item.delete"]
         assert delete["item_id"] == added[0]  # the id the server gave, filled in by the suite
+        (step,) = result.recording.driver_steps("call_method")[1:]
+        assert step.meta is not None and step.meta["args"]["args"] == {"item_id": added[0]}
     steps = [
         entry.meta["args"]["name"]
         for r in results
