@@ -5,10 +5,23 @@ from __future__ import annotations
 import pytest
 
 from rtproto.audio import synth
-from rtproto.audio.buffer import MAX_APPEND_CHARS, BufferEvent, CommittedAudio, InputAudioBuffer
+from rtproto.audio.buffer import (
+    MAX_APPEND_CHARS,
+    UNREACHABLE_SILENCE_KEPT_MS,
+    BufferEvent,
+    CommittedAudio,
+    InputAudioBuffer,
+)
 from rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
 from rtproto.audio.formats import FORMATS, G711_ULAW, PCM16, AudioFormat
-from rtproto.audio.vad import IdleTimedOut, IdleTimeout, ServerVad, SpeechStarted, SpeechStopped
+from rtproto.audio.vad import (
+    DEFAULT_FRAME_MS,
+    IdleTimedOut,
+    IdleTimeout,
+    ServerVad,
+    SpeechStarted,
+    SpeechStopped,
+)
 from rtproto.events import EventBuilder, RealtimeError
 from rtproto.ids import IdFactory
 from rtproto.validation import EventValidator
@@ -214,3 +227,26 @@ def test_vad_events_make_valid_ga_server_events() -> None:
     ]
     for event in wire:
         assert validator.validate(event, "realtime", "ga") == []
+
+
+def test_silence_under_vad_is_kept_only_as_far_back_as_prefix_padding_reaches() -> None:
+    buffer = InputAudioBuffer(PCM16, ServerVad(prefix_padding_ms=300))
+    for _ in range(60):  # a minute of silence that never becomes speech
+        append_in_chunks(buffer, synth.silence(1000))
+    assert buffer.pending_ms <= 300 + UNREACHABLE_SILENCE_KEPT_MS + DEFAULT_FRAME_MS
+    events = append_in_chunks(buffer, synth.speech(800) + synth.silence(1000))
+    committed = [event for event in events if isinstance(event, CommittedAudio)]
+    assert committed[0].audio_start_ms == 60_000 - 300  # the padding was still there
+    assert committed[0].duration_ms == committed[0].audio_end_ms - committed[0].audio_start_ms
+
+
+def test_an_armed_idle_timeout_keeps_the_silence_it_will_commit() -> None:
+    idle = IdleTimeout(8000)
+    buffer = InputAudioBuffer(PCM16, ServerVad(), idle)
+    append_in_chunks(buffer, synth.silence(4000))
+    idle.arm(2000)  # still kept: silence goes once 2.3 s behind the VAD (here from 1700)
+    events = append_in_chunks(buffer, synth.silence(9000))  # unarmed, it would go up to 10700
+    fired = [event for event in events if isinstance(event, CommittedAudio)]
+    assert [(c.audio_start_ms, c.audio_end_ms, c.duration_ms) for c in fired] == [
+        (2000.0, 10000.0, 8000.0)
+    ]

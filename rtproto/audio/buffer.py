@@ -13,6 +13,16 @@ the model, and thus includes the prefix_padding_ms", the end "to the end of audi
 model, and thus includes the min_silence_duration_ms"). Audio before `audio_start_ms` is
 dropped; audio after `audio_end_ms` stays for the next turn.
 
+Bounded (issue 13). Under turn detection, silence that no turn can reach is dropped
+(`_drop_unreachable_silence`): a speech start's item reaches back `prefix_padding_ms` ("includes
+the prefix_padding_ms", SDK), an idle timeout's back to where it was armed ("the segment of audio
+after the last model response up to the triggering time ... committed to the conversation",
+learn.microsoft.com RealtimeServerEventInputAudioBufferTimeoutTriggered). Without turn
+detection nothing is dropped, since the client decides what a turn holds and the real API
+documents no buffer limit (only 15 MiB per append, PROTOCOL.md §5): the bound is the session's
+60-minute limit (PROTOCOL.md §1 [WIRE]), at most 60 min of audio (173 MB of 24 kHz PCM16), after
+which the client gets the `session_expired` error and the close (1001) like any session.
+
 Errors are RealtimeErrors carrying the real API's code and message (shared/PROTOCOL.md §4).
 """
 
@@ -27,6 +37,10 @@ from rtproto.events import RealtimeError
 
 MAX_APPEND_CHARS = 15 * 1024 * 1024  # "up to a maximum of 15 MiB" per append (the base64 text)
 MIN_COMMIT_MS = 100
+# Under turn detection, silence older than what a next turn's prefix padding (or an armed idle
+# timeout) can reach is dropped once it is this much older: a manual commit or a format change
+# after a short pause sees all of it, as before; a silent call keeps at most ~2.3 s (110 KB).
+UNREACHABLE_SILENCE_KEPT_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -136,7 +150,31 @@ class InputAudioBuffer:
                 events += self._on_vad_event(event)
         if self.vad is None or not self.vad.in_speech:
             events += self._poll_idle(self.position_ms)
+        self._drop_unreachable_silence()
         return events
+
+    def _drop_unreachable_silence(self) -> None:
+        """Under turn detection, outside speech, drop pending audio no turn can reach.
+
+        A speech start found later lies at or after the VAD's position, and its item begins
+        `prefix_padding_ms` before that; an idle timeout commits from where it was armed (the
+        `timeout_triggered` segment "after the last model response up to the triggering time").
+        Older silence can never be in a VAD turn: keeping it grew a silent call by 48 KB/s
+        without bound (issue 13). It goes once `UNREACHABLE_SILENCE_KEPT_MS` older, so a manual
+        commit under VAD holds at most that much more silence, and an idle timeout armed at a
+        point already dropped commits from the oldest audio kept.
+        """
+        vad = self.vad
+        if vad is None or vad.in_speech:
+            return
+        keep_from_ms = vad.position_ms - vad.prefix_padding_ms - UNREACHABLE_SILENCE_KEPT_MS
+        deadline = self.idle_timeout.deadline_ms if self.idle_timeout else None
+        if self.idle_timeout is not None and deadline is not None:
+            keep_from_ms = min(keep_from_ms, deadline - self.idle_timeout.idle_timeout_ms)
+        drop = self._sample_at(keep_from_ms) - self._pending_start
+        if drop > 0:
+            del self._pending[: drop * self.fmt.bytes_per_sample]
+            self._pending_start += drop
 
     def commit(self) -> CommittedAudio:
         """A manual `input_audio_buffer.commit` of everything pending (at least 100 ms)."""
