@@ -20,6 +20,7 @@ from mockserver.options import ConnectionInfo, ServerOptions
 from mockserver.recorder import Recording
 from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
 from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
+from mockserver.warm import warm_up
 from rtproto.api_errors import ApiError
 from rtproto.events import EventBuilder
 from rtproto.handshake import (
@@ -267,6 +268,7 @@ async def running_server(options: ServerOptions | None = None) -> AsyncIterator[
         site = web.TCPSite(runner, options.host, options.port, ssl_context=ssl_context)
         await site.start()
         port = int(runner.addresses[0][1])
+        warm_up(state)  # before anyone is told the server is ready (mockserver.warm)
         yield RunningServer(state, options.host, port, certificate)
     finally:
         await runner.cleanup()

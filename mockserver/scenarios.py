@@ -57,7 +57,7 @@ class ScenarioLibrary:
 
     @cached_property
     def by_id(self) -> dict[str, Scenario]:
-        library = {scenario.id: scenario for scenario in load_scenarios(self.directory)}
+        library = {scenario.id: scenario for scenario in scenarios_below(self.directory)}
         library.update((scenario.id, scenario) for scenario in load_user_scenarios(self.extra))
         return library
 
@@ -97,6 +97,28 @@ class ScenarioLibrary:
             }
             for s in sorted(self.by_id.values(), key=lambda s: s.id)
         ]
+
+
+Stamp = tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of each file
+_loaded: dict[tuple[str, Stamp], list[Scenario]] = {}
+_LOADED_KEPT = 8  # directories; tests use many temporary ones, the catalogue stays
+
+
+def _stamp(directory: Path) -> Stamp:
+    files = sorted(Path(directory).rglob("*.yaml"))
+    return tuple((str(path), (st := path.stat()).st_size, st.st_mtime_ns) for path in files)
+
+
+def scenarios_below(directory: Path) -> list[Scenario]:
+    """`load_scenarios(directory)`, parsed once per process while no file changes (servers
+    start by the hundred in tests; `Scenario` objects are frozen, so they are shared)."""
+    key = (str(Path(directory).resolve()), _stamp(directory))
+    if key not in _loaded:
+        if len(_loaded) >= _LOADED_KEPT:
+            others = [k for k in _loaded if k[0] != str(SCENARIOS_ROOT.resolve())]
+            del _loaded[(others or list(_loaded))[0]]
+        _loaded[key] = load_scenarios(directory)
+    return list(_loaded[key])
 
 
 def load_user_scenarios(paths: Sequence[Path]) -> list[Scenario]:
