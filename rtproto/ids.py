@@ -9,6 +9,7 @@ import random
 import string
 
 import numpy as np
+from numpy.random import RandomState  # imported now: numpy loads it lazily, 9 ms
 
 ALPHABET = string.ascii_letters + string.digits
 ID_LENGTH = 21  # characters after the prefix, as in "item_CsZyRkhL9zZ8JDbVhmFxH"
@@ -27,7 +28,7 @@ class RandomText:
 
     def __init__(self, seed: int | str | None, alphabet: str = ALPHABET) -> None:
         state = random.Random(seed).getstate()[1]
-        self._generator = np.random.RandomState()
+        self._generator = RandomState()
         key = np.array(state[:-1], dtype=np.uint32)
         self._generator.set_state(("MT19937", key, int(state[-1]), 0, 0.0))
         self._table = np.frombuffer(alphabet.encode("ascii"), dtype=np.uint8)
