@@ -1,0 +1,47 @@
+"""When a timing verdict cannot be trusted: the harness itself was late during the case.
+
+The suite plays the caller, the carrier and the OpenAI server in one event loop, beside the
+client when the client runs in process. When that loop wakes up late (a loaded machine, many
+real-time cases at once, another process on the same cores), every timestamp it takes is late
+by as much, and a media-timing check can blame the client for the harness's stall. The runner
+measures its own loop lag during each case (`harness.max_loop_lag_ms`, conformance.loop_lag).
+
+The rule: a case that failed a media-timing check while the harness lagged more than
+`LAG_LIMIT_MS` is run again, alone, after the other real-time cases (up to `MAX_RERUNS`
+times); the last run's verdict stands, and `harness.reruns` in its measurements says how many
+times it was run again. A failure that does not depend on time (order, payload, scenario rules)
+is never rerun, and neither is a case whose harness kept time: that verdict is the client's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from conformance.checks.registry import Failure
+
+# The loop lag above which timestamps are too late for the media checks' tightest bounds
+# (input pacing allows 60 ms ahead; a carrier frame is 20 ms): a lag of 50 ms or more means
+# the harness, not the client, may have made the difference.
+LAG_LIMIT_MS = 50.0
+MAX_RERUNS = 2
+TIMED_CONCERNS = frozenset({"media"})
+LAG_KEY = "harness.max_loop_lag_ms"
+RERUNS_KEY = "harness.reruns"
+
+
+class Judged(Protocol):
+    """A judged case run (conformance.runner.CaseResult)."""
+
+    @property
+    def failures(self) -> Sequence[Failure]: ...
+
+    @property
+    def measurements(self) -> Mapping[str, float]: ...
+
+
+def harness_was_late(result: Judged) -> bool:
+    """True when the result's timing failures may be the harness's own lateness."""
+    if result.measurements.get(LAG_KEY, 0.0) < LAG_LIMIT_MS:
+        return False
+    return any(failure.concern in TIMED_CONCERNS for failure in result.failures)

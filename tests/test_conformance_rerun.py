@@ -1,0 +1,92 @@
+"""A timing failure measured while the harness itself lagged is run again alone; any other
+verdict stands as first judged (conformance.rerun)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance import runner
+from conformance.cases import Selected, load_cases, select
+from conformance.checks.registry import Failure
+from conformance.rerun import LAG_KEY, LAG_LIMIT_MS, MAX_RERUNS, RERUNS_KEY, harness_was_late
+from conformance.runner import CaseResult, run_cases
+from conformance.verdicts import Verdict
+
+
+def failure(concern: str) -> Failure:
+    return Failure(f"{concern}.x", "MUST ...", "MUST", ("on time",), "late", concern=concern)
+
+
+def result(selected: Selected, lag_ms: float, concern: str | None) -> CaseResult:
+    failures = [failure(concern)] if concern else []
+    verdict = Verdict.FAIL if failures else Verdict.PASS
+    return CaseResult(
+        selected.case, selected.dialect, verdict, failures, measurements={LAG_KEY: lag_ms}
+    )
+
+
+@pytest.fixture
+def selected() -> Selected:
+    return select(load_cases(), ["5.1.1"])[0]
+
+
+def test_only_a_timing_failure_under_harness_lag_is_suspect(selected: Selected) -> None:
+    late, on_time = LAG_LIMIT_MS + 1, LAG_LIMIT_MS - 1
+    assert harness_was_late(result(selected, late, "media"))
+    assert not harness_was_late(result(selected, on_time, "media"))
+    assert not harness_was_late(result(selected, late, "order"))
+    assert not harness_was_late(result(selected, late, None))
+
+
+def scripted(monkeypatch: pytest.MonkeyPatch, outcomes: list[tuple[float, str | None]]) -> None:
+    """run_case answers each call with the next (lag, failing concern) of `outcomes`."""
+    answers: Iterator[tuple[float, str | None]] = iter(outcomes)
+
+    async def fake_run_case(selected: Selected, *args: Any) -> CaseResult:
+        lag, concern = next(answers)
+        return result(selected, lag, concern)
+
+    monkeypatch.setattr(runner, "run_case", fake_run_case)
+
+
+class Side:
+    """The runner needs only a place for its concurrency bound (run_case is scripted)."""
+
+    slots: asyncio.Semaphore
+
+
+def run_one(selected: Selected) -> tuple[CaseResult, list[CaseResult]]:
+    heard: list[CaseResult] = []
+    side: Any = Side()
+    results = asyncio.run(run_cases([selected], side, lambda: None, on_result=heard.append))  # type: ignore[arg-type,return-value]
+    return results[0], heard
+
+
+def test_a_late_timing_failure_is_rerun_and_the_rerun_stands(
+    monkeypatch: pytest.MonkeyPatch, selected: Selected
+) -> None:
+    scripted(monkeypatch, [(LAG_LIMIT_MS * 4, "media"), (0.0, None)])
+    final, heard = run_one(selected)
+    assert final.verdict is Verdict.PASS and final.measurements[RERUNS_KEY] == 1
+    assert heard == [final], "progress hears of the case once, with the verdict that stands"
+
+
+def test_a_timing_failure_on_time_stands_without_a_rerun(
+    monkeypatch: pytest.MonkeyPatch, selected: Selected
+) -> None:
+    scripted(monkeypatch, [(0.0, "media")])  # a second answer would raise StopIteration
+    final, _ = run_one(selected)
+    assert final.verdict is Verdict.FAIL and RERUNS_KEY not in final.measurements
+
+
+def test_reruns_stop_after_the_limit_and_keep_the_last_verdict(
+    monkeypatch: pytest.MonkeyPatch, selected: Selected
+) -> None:
+    scripted(monkeypatch, [(LAG_LIMIT_MS * 4, "media")] * (1 + MAX_RERUNS))
+    final, heard = run_one(selected)
+    assert final.verdict is Verdict.FAIL and final.measurements[RERUNS_KEY] == MAX_RERUNS
+    assert len(heard) == 1
