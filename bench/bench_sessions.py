@@ -270,9 +270,9 @@ async def main_async(args: argparse.Namespace) -> None:
         prepare(args, Path(tmp))
         rows: dict[str, list[Row]] = {}
         for kind in args.servers.split(","):
-            # A later ramp starts at the largest N an earlier one passed: the baseline passes
+            # A baseline's ramp starts at the largest N the mock passed: a baseline passes
             # what the mock passes, and time goes to the part of the ramp that tells.
-            floor = max((largest_passing(done) for done in rows.values()), default=0)
+            floor = largest_passing(rows["mock"]) if "mock" in rows else 0
             sessions = [n for n in args.sessions if n >= floor] or args.sessions[-1:]
             rows[kind] = await ramp(kind, sessions, args, deadline)
     best = {kind: largest_passing(kind_rows) for kind, kind_rows in rows.items()}
