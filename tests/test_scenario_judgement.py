@@ -69,7 +69,7 @@ def test_every_catalogue_scenario_is_judged_as_before(scenario_id: str) -> None:
     assert judgement.passed
 
 
-NOTHING_AMISS = {"unmatched": [], "unmet": [], "vad": []}
+NOTHING_AMISS: dict[str, list[Any]] = {"unmatched": [], "unmet": [], "vad": []}
 
 
 @pytest.mark.parametrize("scenario_id", sorted(set(catalogue()) - set(BEFORE["catalogue"])))
