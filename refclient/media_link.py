@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from refclient.errors import ClientClosedError
 from refclient.events import Events
 from refclient.media.base import MediaBridge, MediaEnded, MediaStarted, MediaUnit, PlayedAudio
 from rtproto.audio.formats import AudioFormat
@@ -104,7 +105,9 @@ class MediaLink:
             chunk = await self._caller_audio.get()
             try:
                 await self.client.input_audio_buffer_append(chunk)
-            except Exception as error:  # a closed client, a dropped socket: stop feeding
+            except ClientClosedError:  # the call outlived the session: nothing to say
+                return
+            except Exception as error:  # a dropped socket: stop feeding
                 log.warning("caller audio not appended: %r", error)
                 return
 
