@@ -7,10 +7,13 @@ by as much, and a media-timing check can blame the client for the harness's stal
 measures its own loop lag during each case (`harness.max_loop_lag_ms`, conformance.loop_lag).
 
 The rule: a case that failed a media-timing check while the harness lagged more than
-`LAG_LIMIT_MS` is run again, alone, after the other real-time cases (up to `MAX_RERUNS`
-times); the last run's verdict stands, and `harness.reruns` in its measurements says how many
-times it was run again. A failure that does not depend on time (order, payload, scenario rules)
-is never rerun, and neither is a case whose harness kept time: that verdict is the client's.
+`LAG_LIMIT_MS` near the moment judged (in the `WINDOW_BEFORE_MS` before the failure's time and
+just after it; over the whole case for a failure with no time) is run again, alone, after the
+other real-time cases (up to `MAX_RERUNS` times); the last run's verdict stands, and
+`harness.reruns` in its measurements says how many times it was run again. A lag spike far
+from what a check judged (the crowd of cases starting) explains nothing and reruns nothing.
+A failure that does not depend on time (order, payload, scenario rules) is never rerun, and
+neither is a case whose harness kept time: that verdict is the client's.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from conformance.checks.registry import Failure
 # (input pacing allows 60 ms ahead; a carrier frame is 20 ms): a lag of 50 ms or more means
 # the harness, not the client, may have made the difference.
 LAG_LIMIT_MS = 50.0
-MAX_RERUNS = 2
+MAX_RERUNS = 1
+WINDOW_BEFORE_MS = 2000.0  # a stall this long before a judged moment can still have moved it
+WINDOW_AFTER_MS = 100.0
 TIMED_CONCERNS = frozenset({"media"})
-LAG_KEY = "harness.max_loop_lag_ms"
+LAG_KEY = "harness.max_loop_lag_ms"  # over the whole case
+NEAR_KEY = "harness.lag_near_timing_failures_ms"  # near the timing failures, when there are any
 RERUNS_KEY = "harness.reruns"
 
 
@@ -40,8 +46,22 @@ class Judged(Protocol):
     def measurements(self) -> Mapping[str, float]: ...
 
 
+def timing_failures(failures: Sequence[Failure]) -> list[Failure]:
+    return [failure for failure in failures if failure.concern in TIMED_CONCERNS]
+
+
+def lag_windows(failures: Sequence[Failure]) -> list[tuple[float, float] | None]:
+    """For each timing failure, the window of the case (ms) whose lag could have moved it;
+    None for a failure with no time (the whole case)."""
+    return [
+        None if f.at_ms is None else (f.at_ms - WINDOW_BEFORE_MS, f.at_ms + WINDOW_AFTER_MS)
+        for f in timing_failures(failures)
+    ]
+
+
 def harness_was_late(result: Judged) -> bool:
     """True when the result's timing failures may be the harness's own lateness."""
-    if result.measurements.get(LAG_KEY, 0.0) < LAG_LIMIT_MS:
+    if not timing_failures(result.failures):
         return False
-    return any(failure.concern in TIMED_CONCERNS for failure in result.failures)
+    lag = result.measurements.get(NEAR_KEY, result.measurements.get(LAG_KEY, 0.0))
+    return lag >= LAG_LIMIT_MS

@@ -36,7 +36,14 @@ from conformance.drivers.methods import call_method, server_events
 from conformance.harness import API_KEY, MODEL, OpenAISide
 from conformance.harness_http import http_hints
 from conformance.recording import CaseRecording
-from conformance.rerun import MAX_RERUNS, RERUNS_KEY, harness_was_late
+from conformance.rerun import (
+    LAG_KEY,
+    MAX_RERUNS,
+    NEAR_KEY,
+    RERUNS_KEY,
+    harness_was_late,
+    lag_windows,
+)
 from conformance.run_options import DEFAULT_CONCURRENCY
 from conformance.verdicts import KnownDeviations, Verdict, grade
 from rtproto.scenario import caller_audio
@@ -370,8 +377,13 @@ async def run_case(
 
 def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations) -> CaseResult:
     checked, measurements, unavailable = judge(run, recording)
-    lag = run.side.lag.worst(run.origin, run.live_until or time.monotonic())
-    measurements["harness.max_loop_lag_ms"] = lag
+    end = run.live_until or time.monotonic()
+    measurements[LAG_KEY] = run.side.lag.worst(run.origin, end)
+    windows = lag_windows(run.failures + checked)
+    if windows:
+        measurements[NEAR_KEY] = max(
+            run.side.lag.worst(*_absolute(run.origin, end, window)) for window in windows
+        )
     failures = run.failures + checked
     case = run.case
     verdict = grade(
@@ -389,6 +401,13 @@ def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations)
         unavailable_checks=unavailable,
         recording=recording,
     )
+
+
+def _absolute(origin: float, end: float, window: tuple[float, float] | None) -> tuple[float, float]:
+    """A window of case time (ms) as monotonic seconds; None is the whole case."""
+    if window is None:
+        return origin, end
+    return origin + window[0] / 1000, origin + window[1] / 1000
 
 
 def warm_up(selection: Sequence[Selected]) -> None:

@@ -12,7 +12,16 @@ import pytest
 from conformance import runner
 from conformance.cases import Selected, load_cases, select
 from conformance.checks.registry import Failure
-from conformance.rerun import LAG_KEY, LAG_LIMIT_MS, MAX_RERUNS, RERUNS_KEY, harness_was_late
+from conformance.rerun import (
+    LAG_KEY,
+    LAG_LIMIT_MS,
+    MAX_RERUNS,
+    NEAR_KEY,
+    RERUNS_KEY,
+    WINDOW_BEFORE_MS,
+    harness_was_late,
+    lag_windows,
+)
 from conformance.runner import CaseResult, run_cases
 from conformance.verdicts import Verdict
 
@@ -40,6 +49,25 @@ def test_only_a_timing_failure_under_harness_lag_is_suspect(selected: Selected) 
     assert not harness_was_late(result(selected, on_time, "media"))
     assert not harness_was_late(result(selected, late, "order"))
     assert not harness_was_late(result(selected, late, None))
+
+
+def test_the_lag_near_the_timing_failures_decides_over_the_whole_case(selected: Selected) -> None:
+    spike_elsewhere = result(selected, LAG_LIMIT_MS * 4, "media")
+    spike_elsewhere.measurements[NEAR_KEY] = 0.0
+    assert not harness_was_late(spike_elsewhere)
+    spike_near = result(selected, LAG_LIMIT_MS * 4, "media")
+    spike_near.measurements[NEAR_KEY] = LAG_LIMIT_MS
+    assert harness_was_late(spike_near)
+
+
+def test_a_timing_failure_is_judged_against_the_lag_just_before_it() -> None:
+    timed = Failure("media.x", "MUST", "MUST", ("on time",), "late", at_ms=5000.0, concern="media")
+    untimed = failure("media")
+    windows = lag_windows([timed, untimed, failure("order")])
+    assert len(windows) == 2 and windows[1] is None, "one window per timing failure"
+    assert windows[0] is not None
+    start, end = windows[0]
+    assert start == 5000.0 - WINDOW_BEFORE_MS and 5000.0 < end <= 5200.0
 
 
 def scripted(monkeypatch: pytest.MonkeyPatch, outcomes: list[tuple[float, str | None]]) -> None:
