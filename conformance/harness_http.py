@@ -55,13 +55,11 @@ def register_http_run(
     state.scenarios.add(played)
     if expect.get("rate_limited"):
         # The mock keeps one player per chosen scenario id: this run's is ours.
-        player = RateLimitedScenario(played, seed, int(time.time()))
-        state._http_players[token] = player
+        state.add_http_player(RateLimitedScenario(played, seed, int(time.time())))
 
 
 def forget_http_run(state: MockState, token: str) -> None:
-    state.scenarios.by_id.pop(token, None)
-    state._http_players.pop(token, None)
+    state.forget_scenario(token)
 
 
 def of_http_run(record: ConnectionRecord, token: str) -> bool:

@@ -183,6 +183,16 @@ class MockState:
             self._http_players[scenario.id] = player
         return player
 
+    def add_http_player(self, player: HttpScenario) -> None:
+        """Play the requests naming `player`'s scenario id with this player (a harness that
+        needs a player of its own, e.g. one that refuses the first request)."""
+        self._http_players[player.scenario.id] = player
+
+    def forget_scenario(self, scenario_id: str) -> None:
+        """Drop a scenario added for one run, and its HTTP player."""
+        self.scenarios.by_id.pop(scenario_id, None)
+        self._http_players.pop(scenario_id, None)
+
     def new_connection_id(self) -> str:
         return f"conn-{next(self._numbers):04d}-{secrets.token_hex(4)}"
 
