@@ -159,6 +159,27 @@ def test_the_runners_close_at_the_end_is_no_death_even_without_a_close_step() ->
     assert judge(b, SURVIVAL) == []
 
 
+def test_a_response_in_the_same_tenth_of_a_millisecond_as_the_fault_still_comes_after_it() -> None:
+    """A pacer catching up sends the rest of a response in one burst: the recording's 0.1 ms
+    timestamps may then be equal, and only the wire order says what came after the fault."""
+    b = RecordingBuilder().session()
+    b.at(100).step("send_text", text="hi").user_text().client("response.create")
+    malformed(b.at(300))
+    b.at(300).text_response("resp_1", "item_a1")
+    b.at(900).close("client", 1000).close("server", 1000)
+    assert judge(b, SURVIVAL) == []
+
+
+def test_a_response_before_the_fault_in_the_same_tenth_of_a_millisecond_is_not_after_it() -> None:
+    b = RecordingBuilder().session()
+    b.at(100).step("send_text", text="hi").user_text().client("response.create")
+    b.at(300).text_response("resp_1", "item_a1")
+    malformed(b.at(300))
+    b.at(900).close("client", 1000).close("server", 1000)
+    [failure] = judge(b, ["resilience.keeps_working"])
+    assert failure.actual.startswith("connection closed: no response completed after")
+
+
 def test_a_clean_close_while_the_case_still_has_steps_is_a_death() -> None:
     b = RecordingBuilder().session()
     malformed(b.at(200))

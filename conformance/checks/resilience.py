@@ -28,6 +28,8 @@ class Fault:
     t_ms: float
     kind: str
     what: str
+    index: int = -1  # its line in the recording: "after it" is by wire order, since the
+    # 0.1 ms timestamps of a burst (a late pacer catching up) may be equal
 
 
 def _unknown_type(event: dict[str, object], api: Api, dialect: str) -> bool:
@@ -81,7 +83,7 @@ def _fault_of(
             found = Fault(0, "marked", f"the fault placed after {marker}")
     elif entry.meta is not None:
         found = _meta_fault(entry.meta)
-    return Fault(entry.t_ms or 0.0, found.kind, found.what) if found else None
+    return Fault(entry.t_ms or 0.0, found.kind, found.what, entry.index) if found else None
 
 
 def faults_in(recording: CaseRecording, dialect: str, marker: str | None = None) -> list[Fault]:
@@ -170,11 +172,11 @@ def stays_connected(bound: BoundCheck) -> Iterator[Violation]:
             yield Violation(expected, actual, failed[0].t_ms)
 
 
-def _completed_after(recording: CaseRecording, t_ms: float) -> bool:
+def _completed_after(recording: CaseRecording, fault: Fault) -> bool:
     for entry in recording.server_events():
         event = entry.event or {}
-        status = obj(event.get("response")).get("status")
-        if ga_type(event) == "response.done" and status == "completed" and (entry.t_ms or 0) > t_ms:
+        completed = obj(event.get("response")).get("status") == "completed"
+        if ga_type(event) == "response.done" and completed and entry.index > fault.index:
             return True
     return False
 
@@ -191,7 +193,7 @@ def keeps_working(bound: BoundCheck) -> Iterator[Violation]:
     if not found:
         return
     last = found[-1]
-    if not _completed_after(bound.recording, last.t_ms):
+    if not _completed_after(bound.recording, last):
         closed = _closed_by_client(bound.recording, last.t_ms, float("inf"))
         actual = "connection closed" if closed is not None else "timeout"
         yield Violation(
@@ -216,13 +218,13 @@ def reconnects(bound: BoundCheck) -> Iterator[Violation]:
     if not lost:
         return
     fault, limit = lost[0], bound.tolerance["reconnect_ms"]
-    later = [h for h in recording.handshakes() if (h.t_ms or 0.0) > fault.t_ms]
+    later = [h for h in recording.handshakes() if h.index > fault.index]
     expected = (f"a new connection within {limit:g} ms, then session.update before other use",)
     if not later or (later[0].t_ms or 0.0) - fault.t_ms > limit:
         when = f"after {(later[0].t_ms or 0.0) - fault.t_ms:.0f} ms" if later else "timeout"
         yield Violation(expected, f"no reconnection in time after {fault.what} ({when})")
         return
-    first_use = _first_client_event(recording, later[0].t_ms or 0.0)
+    first_use = _first_client_event(recording, later[0])
     if recording.client_events() and first_use is not None:
         kind = ga_type(first_use.event or {})
         if kind not in ("session.update", "transcription_session.update"):
@@ -230,8 +232,8 @@ def reconnects(bound: BoundCheck) -> Iterator[Violation]:
             yield Violation(expected, actual, first_use.t_ms)
 
 
-def _first_client_event(recording: CaseRecording, after: float) -> Entry | None:
-    later = [e for e in recording.client_events() if (e.t_ms or 0.0) > after]
+def _first_client_event(recording: CaseRecording, after: Entry) -> Entry | None:
+    later = [e for e in recording.client_events() if e.index > after.index]
     return later[0] if later else None
 
 

@@ -20,25 +20,26 @@ class CutStream:
     response_id: str
     last_sequence: int
     t_ms: float
+    index: int  # the last event's line: "after the cut" is by recording order, not the clock
 
 
 def cut_streams(recording: CaseRecording) -> list[CutStream]:
     """Responses streams with a response id that stopped before their terminal event."""
-    found, response_id, last, t_ms = [], None, None, 0.0
+    found, response_id, last, t_ms, index = [], None, None, 0.0, -1
     for entry in recording.on("openai"):
         event = entry.event or {}
         meta = entry.meta or {}
         if entry.direction == "server" and "sequence_number" in event:
             body = obj(event.get("response"))
             response_id = body.get("id", response_id)
-            last, t_ms = event.get("sequence_number"), entry.t_ms or 0.0
+            last, t_ms, index = event.get("sequence_number"), entry.t_ms or 0.0, entry.index
             if event.get("type") in TERMINAL:
                 response_id = last = None
         elif meta.get("kind") == "http_request" and response_id and isinstance(last, int):
-            found.append(CutStream(str(response_id), last, t_ms))
+            found.append(CutStream(str(response_id), last, t_ms, index))
             response_id = last = None
     if response_id and isinstance(last, int):
-        found.append(CutStream(str(response_id), last, t_ms))
+        found.append(CutStream(str(response_id), last, t_ms, index))
     return found
 
 
@@ -46,7 +47,7 @@ def _resume_of(recording: CaseRecording, cut: CutStream) -> tuple[str, str] | No
     """(path, query) of the first request after the cut, or None."""
     for entry in recording.openai_meta("http_request"):
         meta = entry.meta or {}
-        if (entry.t_ms or 0.0) > cut.t_ms:
+        if entry.index > cut.index:
             return str(meta.get("path", "")), str(meta.get("query", ""))
     return None
 
