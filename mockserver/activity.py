@@ -41,7 +41,8 @@ class ActivityLog:
         head = f"{info.connection_id} {info.path} {info.dialect} ({seconds:.1f} s)"
         if record.rejected is not None:
             self.counts["refused handshake"] += 1
-            return f"{head}: refused ({record.rejected})"
+            message = f": {record.rejection_message}" if record.rejection_message else ""
+            return f"{head}: refused ({record.rejected}){message}"
         summary = connection_summary(self.state, record)
         verdict = summary["verdict"]
         if verdict is None:

@@ -90,22 +90,27 @@ async def realtime_handler(request: web.Request) -> web.StreamResponse:
         state.refuse(request.path, 426, "not a WebSocket upgrade")
         return guard.error_response(ApiError(426, UPGRADE_REQUIRED), {"Upgrade": "websocket"})
     info = _connection_info(hs_request, decision, state.new_connection_id(), state.seed)
-    refusal = state.scenario_refusal(info) if decision.rejection is None else None
-    if refusal is not None:  # the mock's own parameter: refused before the upgrade
-        state.refuse(request.path, 400, refusal.message)
-        return web.json_response(refusal.body(), status=400)
-    record = state.open_connection(info, _rejection_label(decision.rejection))
+    rejection = decision.rejection or _scenario_rejection(state, info)
+    record = state.open_connection(info, _rejection_label(rejection))
+    record.rejection_message = rejection.error.message if rejection else None
     ws.headers[CONNECTION_ID_HEADER] = info.connection_id
     try:
         await ws.prepare(request)
         _record_handshake_meta(record, request, ws)
-        if decision.rejection is not None:
-            await _reject(request, ws, record, decision.rejection, state)
+        if rejection is not None:
+            await _reject(request, ws, record, rejection, state)
         else:
             await _serve(request, ws, record, state)
     finally:
         state.close_connection(record)
     return ws
+
+
+def _scenario_rejection(state: MockState, info: ConnectionInfo) -> Rejection | None:
+    """The mock's own `scenario` parameter refused as the real API refuses a bad `model`: after
+    the upgrade, so that the reason reaches SDK users (who see only "HTTP 400" otherwise)."""
+    refusal = state.scenario_refusal(info)
+    return None if refusal is None else refusal.rejection()
 
 
 def _rejection_label(rejection: Rejection | None) -> str | None:

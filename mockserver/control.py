@@ -5,7 +5,7 @@ GET    /_mock/connections                     recent connections (a scenario's w
                                               judged from the transcript: scenario_summary, and
                                               its verdict: pass | fail; null without a scenario)
 GET    /_mock/refused                         refused handshakes: after the upgrade (the API's
-                                              error and close) and before it (HTTP 400/426)
+                                              error and close) and before it (HTTP 426)
 GET    /_mock/connections/{id}/transcript     one connection's transcript, JSONL
 GET    /_mock/scenarios                       the scenario catalogue
 GET    /_mock/scenario                        the scenario new connections get (or null)

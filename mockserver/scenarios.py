@@ -2,10 +2,13 @@
 
 A scenario is chosen per connection by the `scenario` query parameter, or for every new
 connection by the control API (`PUT /_mock/scenario`) or `serve --scenario ID`. Only scenarios
-of the library can be named, so a typo is refused (HTTP 400, with suggestions) before the
-upgrade rather than silently falling back to the simulated model. The library is the catalogue
-plus the user's own files (`serve --scenarios DIR`, `--scenario PATH.yaml`, the pytest fixture):
-alongside the catalogue, a user's scenario replacing a catalogue one of the same id.
+of the library can be named, so a typo is refused (with suggestions) rather than silently
+falling back to the simulated model: as the real API refuses a bad model, after the upgrade with
+one `error` event and a close 4000, so that an SDK user reads the reason (an HTTP 400 before the
+upgrade reaches the openai SDKs as a bare "HTTP 400"); the control API answers with HTTP 400.
+The library is the catalogue plus the user's own files (`serve --scenarios DIR`, `--scenario
+PATH.yaml`, the pytest fixture): alongside the catalogue, a user's scenario replacing a catalogue
+one of the same id.
 
 Under a served scenario a client event no rule takes is answered with an `error` event naming
 what the rules expected, unless the scenario says `unexpected: ignore`; the conformance suite
@@ -17,22 +20,30 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 from fixtures import SCENARIOS_ROOT
 from mockserver.options import BehaviourFactory, ConnectionInfo
+from rtproto.handshake import INVALID_REQUEST, Rejection, request_rejection
 from rtproto.scenario import Scenario, load_scenario, load_scenarios
 from rtproto.server.play import ScenarioPlayer
 from rtproto.server.realtime.behaviour import Behaviour
 
 SCENARIO_PARAMETER = "scenario"
+SCENARIO_ERROR_CODE = "unknown_scenario"
+# The way out, for a user who reads only the refusal (through an SDK, far from the server's log).
+LIBRARY_HINT = (
+    "GET /_mock/scenarios lists this server's scenarios; "
+    "serve --scenarios DIR or --scenario PATH.yaml adds your own."
+)
 
 
 @dataclass(frozen=True)
 class ScenarioRefusal:
-    """Why a connection cannot have the scenario it asked for: the body of an HTTP 400."""
+    """Why a connection cannot have the scenario it asked for: the body of an HTTP 400 (control
+    API), or the `error` event and close of a refused WebSocket handshake."""
 
     message: str
 
@@ -40,11 +51,16 @@ class ScenarioRefusal:
         return {
             "error": {
                 "message": self.message,
-                "type": "invalid_request_error",
+                "type": INVALID_REQUEST,
                 "param": SCENARIO_PARAMETER,
-                "code": "unknown_scenario",
+                "code": SCENARIO_ERROR_CODE,
             }
         }
+
+    def rejection(self) -> Rejection:
+        """The handshake's refusal, in the shape the real API gives a bad `model` (close 4000)."""
+        rejection = request_rejection(SCENARIO_ERROR_CODE, self.message)
+        return replace(rejection, error=replace(rejection.error, param=SCENARIO_PARAMETER))
 
 
 class ScenarioLibrary:
@@ -70,7 +86,7 @@ class ScenarioLibrary:
             return None
         close = difflib.get_close_matches(scenario_id, list(self.by_id), n=3, cutoff=0.5)
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        return ScenarioRefusal(f"Unknown scenario {scenario_id!r}.{hint}")
+        return ScenarioRefusal(f"Unknown scenario {scenario_id!r}.{hint} {LIBRARY_HINT}")
 
     def refusal(self, scenario_id: str, dialect: str) -> ScenarioRefusal | None:
         """None when `scenario_id` exists and plays in `dialect`; else what is wrong."""

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Refusal:
-    """A request refused before any connection was opened for it (a scenario it may not have,
-    a plain GET of the WebSocket endpoint): the control API lists them with refused handshakes."""
+    """A request refused before any connection was opened for it (a plain GET of the WebSocket
+    endpoint): the control API lists them with refused handshakes."""
 
     path: str
     status: int
@@ -87,6 +87,7 @@ class ConnectionRecord:
     info: ConnectionInfo
     recording: Recording
     rejected: str | None = None  # the handshake error code, when the handshake was refused
+    rejection_message: str | None = None  # and its `error` event's message
     done: asyncio.Event = field(default_factory=asyncio.Event)
     # While the connection is open; dropped when it closes (a simulated session holds ~100 KB),
     # leaving what the control API reports of it: whether a scenario played it, its problems.
@@ -231,7 +232,13 @@ class MockState:
         """Handshakes refused after the upgrade (the API's error and close) and requests refused
         before it, oldest first within each kind."""
         upgraded = [
-            {"id": r.connection_id, "path": r.info.path, "status": 101, "reason": r.rejected}
+            {
+                "id": r.connection_id,
+                "path": r.info.path,
+                "status": 101,
+                "reason": r.rejected,
+                "message": r.rejection_message,
+            }
             for r in self.connections.values()
             if r.rejected is not None
         ]

@@ -114,8 +114,8 @@ def test_a_fault_needs_a_scenario(mock: RealtimeMock) -> None:
 
 
 def test_refused_handshakes_are_listed(mock: RealtimeMock) -> None:
-    with pytest.raises(aiohttp.WSServerHandshakeError):
-        talk(mock, query="&scenario=77.7.7")
+    [error] = talk(mock, query="&scenario=77.7.7")  # then a close 4000, as for a bad model
+    assert error["type"] == "error" and error["error"]["code"] == "unknown_scenario"
 
     async def refused() -> Any:
         url = f"{mock.server.http_url}/_mock/refused"
@@ -123,4 +123,5 @@ def test_refused_handshakes_are_listed(mock: RealtimeMock) -> None:
             return await answer.json()
 
     [refusal] = asyncio.run(refused())["refused"]
-    assert refusal["status"] == 400 and "77.7.7" in refusal["reason"]
+    assert (refusal["status"], refusal["reason"]) == (101, "unknown_scenario")
+    assert "77.7.7" in refusal["message"]

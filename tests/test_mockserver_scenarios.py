@@ -31,14 +31,6 @@ expect:
 """
 
 
-UPGRADE = {  # a WebSocket upgrade request, read as plain HTTP to see the refusal's body
-    "Connection": "Upgrade",
-    "Upgrade": "websocket",
-    "Sec-WebSocket-Version": "13",
-    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-}
-
-
 @pytest.fixture
 def scenarios_dir(tmp_path: Path) -> Path:
     (tmp_path / "greeting.yaml").write_text(SCENARIO, encoding="utf-8")
@@ -76,20 +68,64 @@ def test_query_parameter_selects_the_scenario(scenarios_dir: Path) -> None:
     run(body())
 
 
-def test_unknown_scenario_is_refused_before_the_upgrade_with_suggestions(
+def test_unknown_scenario_is_refused_as_a_bad_model_is_with_suggestions(
     scenarios_dir: Path,
 ) -> None:
+    """After the upgrade, one `error` event and a close 4000 (the real API's refusal of a bad
+    model), so a client reads why; listed by the control API with the refused handshakes."""
+
     async def body() -> None:
         async with serving(scenarios_dir=scenarios_dir) as server, aiohttp.ClientSession() as http:
-            url = f"{server.http_url}/v1/realtime?model=gpt-realtime&scenario=9.1.2"
-            async with http.get(url, headers=auth_headers() | UPGRADE) as response:
-                assert response.status == 400
-                error = (await response.json())["error"]
-            assert not server.connections
-        assert error["code"] == "unknown_scenario" and error["param"] == "scenario"
-        assert error["message"] == "Unknown scenario '9.1.2'. Did you mean '9.1.1'?"
+            url = f"{server.url}/realtime?model=gpt-realtime&scenario=9.1.2"
+            async with http.ws_connect(url, headers=auth_headers()) as ws:
+                event = await ws.receive_json()
+                closing = await ws.receive()
+            await server.connections[0].finished()
+            async with http.get(f"{server.http_url}/_mock/refused") as response:
+                [refused] = (await response.json())["refused"]
+        assert event["type"] == "error"
+        error = event["error"]
+        assert (error["type"], error["code"], error["param"]) == (
+            "invalid_request_error",
+            "unknown_scenario",
+            "scenario",
+        )
+        assert error["message"].startswith("Unknown scenario '9.1.2'. Did you mean '9.1.1'? ")
+        assert "--scenarios DIR" in error["message"]
+        assert (closing.type, closing.data, closing.extra) == (
+            aiohttp.WSMsgType.CLOSE,
+            4000,
+            "invalid_request_error.unknown_scenario",
+        )
+        assert (refused["status"], refused["reason"]) == (101, "unknown_scenario")
 
     run(body())
+
+
+def test_an_sdk_user_reads_why_the_scenario_was_refused(scenarios_dir: Path) -> None:
+    """Through the official openai SDK: the refusal arrives as an `error` event naming the
+    scenario and the way out, then the connection closes with the reason."""
+    from openai import AsyncOpenAI
+    from websockets.exceptions import ConnectionClosedError
+
+    async def body() -> tuple[Any, ConnectionClosedError]:
+        async with serving(scenarios_dir=scenarios_dir) as server:
+            client = AsyncOpenAI(api_key="sk-test", websocket_base_url=server.url)
+            extra = {"scenario": "9.1.2"}
+            async with client.realtime.connect(model="gpt-realtime", extra_query=extra) as conn:
+                event = await conn.recv()
+                with pytest.raises(ConnectionClosedError) as closed:
+                    await conn.recv()
+        return event, closed.value
+
+    event, closed = run(body())
+    assert event.type == "error" and event.error.code == "unknown_scenario"
+    assert "'9.1.2'" in event.error.message and "Did you mean '9.1.1'?" in event.error.message
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (
+        4000,
+        "invalid_request_error.unknown_scenario",
+    )
 
 
 def test_scenario_of_another_dialect_is_refused(scenarios_dir: Path) -> None:

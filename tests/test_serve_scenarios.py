@@ -70,11 +70,8 @@ def test_serve_plays_a_scenario_file_and_reports_on_it(tmp_path: Path) -> None:
             await exchange(realtime, {"type": "response.create", "event_id": "evt_9"}),
             await exchange(realtime + "&scenario=77.1.2"),
         ]
-        async with aiohttp.ClientSession() as session:
-            try:
-                await session.ws_connect(realtime + "&scenario=77.1.9", headers=HEADERS)
-            except aiohttp.WSServerHandshakeError as refusal:
-                assert refusal.status == 400
+        [refused_event] = await exchange(realtime + "&scenario=77.1.9")
+        assert refused_event["error"]["code"] == "unknown_scenario"
         connections = await control(ready["control"], "connections")
         refused = await control(ready["control"], "refused")
         process.send_signal(signal.SIGINT)
@@ -89,11 +86,11 @@ def test_serve_plays_a_scenario_file_and_reports_on_it(tmp_path: Path) -> None:
     assert "session.update" in error["error"]["message"] and error["error"]["event_id"] == "evt_9"
     assert [e["type"] for e in other] == ["session.created"]
     verdicts = [(c["scenario"], c["verdict"]) for c in connections["connections"]]
-    assert verdicts == [("77.1.1", "pass"), ("77.1.1", "fail"), ("77.1.2", "fail")]
+    assert verdicts == [("77.1.1", "pass"), ("77.1.1", "fail"), ("77.1.2", "fail"), (None, None)]
     [refusal] = refused["refused"]
-    assert refusal["status"] == 400 and "77.1.9" in refusal["reason"]
+    assert refusal["status"] == 101 and "77.1.9" in refusal["message"]
     lines = err.splitlines()
     assert sum(" scenario 77.1.1 pass" in line for line in lines) == 1, err
-    assert sum("refused /v1/realtime: HTTP 400" in line for line in lines) == 1, err
+    assert sum(": refused (unknown_scenario): Unknown scenario" in line for line in lines) == 1, err
     assert lines[-1].startswith("mock server stopped: 4 connection(s)"), err
     assert "Traceback" not in err
