@@ -220,7 +220,7 @@ class ShimClient {
     if (!socket || socket.readyState === socket.CLOSED) return;
     const closed = new Promise((resolve) => socket.once('close', resolve));
     this.rt.close();
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
   }
 }
 
