@@ -60,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the client's driver factory (default: the reference client)",
     )
     group.addoption(
+        "--client-cmd",
+        dest="conformance_client_cmd",
+        metavar="CMD",
+        help="the client as a command: a child process per case, JSON lines on stdin/stdout",
+    )
+    group.addoption(
         "--output",
         dest="conformance_output",
         metavar="DIR",

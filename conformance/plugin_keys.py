@@ -8,3 +8,4 @@ from pathlib import Path
 import pytest
 
 OUTPUT = pytest.StashKey[Path]()  # where results.json, junit.xml and the recordings go
+SEED = pytest.StashKey[int]()  # the run's seed: the mock's ids and text (results.json run.seed)

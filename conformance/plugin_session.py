@@ -21,7 +21,7 @@ from conformance.reporting.render import write_reports
 from conformance.run_command import new_run_id
 from conformance.run_options import REPORTS_DIR
 from conformance.runner import CaseResult, DriverFactory, run_cases
-from conformance.suite import Plan, UsageError, load_factory, plan
+from conformance.suite import Plan, UsageError, plan
 from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
 
 PLAN = pytest.StashKey[Plan]()
@@ -40,6 +40,7 @@ def _plan(config: pytest.Config) -> Plan:
             option.conformance_case,
             strict_cases(config),
             option.conformance_dialect,
+            option.conformance_client_cmd,
         )
     return config.stash[PLAN]
 
@@ -94,7 +95,7 @@ class ProcessSuite:
 
     def __init__(self, config: pytest.Config) -> None:
         chosen = _plan(config)
-        self.factory: DriverFactory = load_factory(chosen.client_spec)
+        self.factory: DriverFactory = chosen.factory  # one load (and probe) a process
         self.deviations = _deviations(config)
         self.output: Path = config.stash[OUTPUT]
         self.futures: dict[str, concurrent.futures.Future[CaseResult]] = {}

@@ -100,7 +100,7 @@ def _list(chosen: Plan, out: TextIO) -> int:
 
 def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        chosen = plan(args.client, args.case, args.strict, args.dialect)
+        chosen = plan(args.client, args.case, args.strict, args.dialect, args.client_cmd)
         deviations = load_deviations(args.deviations)
         if args.concurrency < 1:
             raise UsageError("--concurrency must be at least 1")

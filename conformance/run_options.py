@@ -19,6 +19,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="the client under test: a Python driver factory (default: the reference client)",
     )
     parser.add_argument(
+        "--client-cmd",
+        metavar="CMD",
+        help="the client under test as a command: one child process per case, driven by JSON "
+        "lines on stdin/stdout (docs/reference/driver-interface.md)",
+    )
+    parser.add_argument(
         "--case",
         action="append",
         default=[],

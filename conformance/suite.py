@@ -44,6 +44,19 @@ def load_factory(spec: str) -> DriverFactory:
     return factory  # type: ignore[no-any-return]
 
 
+def _factory(spec: str, client_cmd: str | None) -> tuple[DriverFactory, str]:
+    """The driver factory and how the run names it: a command (one child per case,
+    conformance.drivers.command_client) or a Python factory."""
+    if client_cmd is None:
+        return load_factory(spec), spec
+    from conformance.drivers.command_client import CommandClient  # noqa: PLC0415 - as needed
+
+    try:
+        return CommandClient(client_cmd), client_cmd
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def probe(factory: DriverFactory, spec: str) -> ClientDriver:
     """One driver made up front, for its name and capabilities (and to fail early)."""
     try:
@@ -69,8 +82,16 @@ class Plan:
     strict: bool
 
 
-def plan(client: str | None, patterns: Sequence[str], strict: bool, dialect: str) -> Plan:
+def plan(
+    client: str | None,
+    patterns: Sequence[str],
+    strict: bool,
+    dialect: str,
+    client_cmd: str | None = None,
+) -> Plan:
     """Check the options and choose the cases; UsageError for anything wrong."""
+    if client and client_cmd is not None:
+        raise UsageError("--client and --client-cmd: give one client under test, not both")
     spec = client or REFERENCE_CLIENT
     try:
         dialects = dialects_for(dialect)
@@ -78,7 +99,7 @@ def plan(client: str | None, patterns: Sequence[str], strict: bool, dialect: str
         check_patterns(cases, patterns)
     except (ValueError, UnknownCase) as error:
         raise UsageError(str(error)) from None
-    factory = load_factory(spec)
+    factory, spec = _factory(spec, client_cmd)
     driver = probe(factory, spec)
     chosen = select_cases(cases, patterns, strict, dialect)
     name = str(getattr(driver, "name", spec))

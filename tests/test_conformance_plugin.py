@@ -1,8 +1,10 @@
-"""`pytest conformance`: one item per (case, dialect); -n 2 and -n 0 give the same results."""
+"""`pytest conformance`: one item per (case, dialect); -n 2 and -n 0 give the same results; the
+run's seed (given or fresh) in results.json and every worker's mock, as `run` has it."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -24,7 +26,7 @@ def pytest_conformance(out: Path, *args: str) -> subprocess.CompletedProcess[str
 
 
 def test_xdist_workers_and_one_process_give_the_same_results(tmp_path: Path) -> None:
-    parallel = pytest_conformance(tmp_path / "n2", "-p", "xdist", "-n", "2")
+    parallel = pytest_conformance(tmp_path / "n2", "-p", "xdist", "-n", "2", "--seed", "4242")
     serial = pytest_conformance(tmp_path / "n0", "-n", "0", "-v")
     assert parallel.returncode == 0, parallel.stdout[-3000:]
     assert serial.returncode == 0, serial.stdout[-3000:]
@@ -41,9 +43,25 @@ def test_xdist_workers_and_one_process_give_the_same_results(tmp_path: Path) -> 
     ]  # the cases only: none of the package's modules is collected as tests
     two, one = (json.loads((tmp_path / n / "results.json").read_text()) for n in ("n2", "n0"))
     assert two["run"]["workers"] == 2 and one["run"]["workers"] == 1
+    assert two["run"]["seed"] == 4242 and "seed 4242 (replay: --seed 4242)" in parallel.stdout
+    assert handshake_seeds(tmp_path / "n2") == {4242}  # every worker's mock had the run's seed
+    assert handshake_seeds(tmp_path / "n0") == {one["run"]["seed"]}  # a fresh one, reported
     assert comparable(two) == comparable(one)
     assert two["totals"]["PASS"] == 4 and two["totals"]["UNIMPLEMENTED"] == 2
     recordings = sorted(p.name for p in (tmp_path / "n2" / "recordings").iterdir())
     assert recordings == [f"{c}-{d}.jsonl" for c in ("1.1.1", "5.1.1") for d in ("beta", "ga")]
     cases = ET.parse(tmp_path / "n2" / "junit.xml").getroot().findall("testsuite/testcase")
     assert [c.get("name") for c in cases] == [n.removeprefix("conformance::") for n in nodes]
+
+
+def handshake_seeds(out: Path) -> set[int]:
+    """The seeds the mock's handshake lines of every recording show."""
+    texts = (path.read_text() for path in (out / "recordings").iterdir())
+    return {int(seed) for text in texts for seed in re.findall(r'"seed":(\d+)', text)}
+
+
+def test_a_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
+    refused = pytest_conformance(tmp_path, "--seed", "-1")
+    assert refused.returncode == 4, refused.stdout + refused.stderr  # pytest's usage error
+    assert "--seed must be 0 or more" in refused.stderr
+    assert not (tmp_path / "results.json").exists()

@@ -10,8 +10,9 @@ Three forms of the same interface:
 - in-process: a Python object implementing `ClientDriver` (the reference client's driver is the
   default; `--client package.module:factory` loads a vendor's adapter: `factory()` returns one);
 - command: the same calls as JSON lines on a child process's stdin, one reply line per command
-  on its stdout, reports as `{"report": NAME, "data": {...}}` lines in between (schemas/
-  driver.schema.json describes every line);
+  on its stdout, reports as `{"report": NAME, "data": {...}}` lines in between
+  (conformance.drivers.command; schemas/driver/ describes every line both ways, and
+  docs/reference/driver-interface.md the protocol);
 - connector: a service the suite cannot drive; only `Endpoints` reach it (environment), and
   cases whose stimulus needs a driven client are UNIMPLEMENTED for it.
 
