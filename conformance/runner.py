@@ -147,6 +147,7 @@ class CaseRun:
             extra={
                 "case": self.case.id,
                 "scenario": scenario or "",
+                "timeout_s": f"{self.case.timeout_s:g}",  # a command driver's step limits
                 **http_hints(self.case, self.token),
             },
         )
@@ -253,6 +254,7 @@ async def _drive(run: CaseRun) -> None:
     except TimeoutError:
         unmet = _unmet(run)
         actual = f"timeout after {case.timeout_s:g} s, waiting for {run.current}" + unmet
+        actual += _trouble(run.driver)
         expected = f"the case reaches its end within {case.timeout_s:g} s"
         run.failures.append(
             harness_failure(case, "harness.timeout", expected, actual, run.now_ms())
@@ -263,6 +265,14 @@ async def _drive(run: CaseRun) -> None:
             actual += " (connection closed)"
         expected = f"the client performs {run.current}"
         run.failures.append(harness_failure(case, "harness.step", expected, actual, run.now_ms()))
+
+
+def _trouble(driver: ClientDriver) -> str:
+    """What a driver knows went wrong outside its steps (a command client's process died
+    while the suite waited on the wires: conformance.drivers.command)."""
+    trouble = getattr(driver, "trouble", None)
+    text = trouble() if callable(trouble) else None
+    return f"; meanwhile {text}" if text else ""
 
 
 def _unmet(run: CaseRun) -> str:
