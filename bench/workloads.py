@@ -104,7 +104,9 @@ def prebuilt_events(scenario: Scenario) -> tuple[list[Event], list[Event]]:
     player.start(0.0)
     hello = [item.event for item in player.due(0.0) if isinstance(item, Send)]
     player.on_client_event(json.loads(RESPONSE_CREATE), 0.0)
-    reply = [item.event for item in player.due(float("inf")) if isinstance(item, Send)]
+    reply: list[Event] = []
+    while player.next_deadline() is not None:  # a long reply comes in batches
+        reply += [item.event for item in player.due(float("inf")) if isinstance(item, Send)]
     return hello, reply
 
 

@@ -141,7 +141,9 @@ class HttpScenario:
         delay = self.scenario.delay_ms if rule.delay_ms is None else rule.delay_ms
         pace = self.scenario.pace_ms if rule.pace_ms is None else rule.pace_ms
         where = f"request {self.requests}, {rule.label}"
-        last = sender.reply(rule.reply, request, now, delay_ms=delay, pace_ms=pace, where=where)
+        last = sender.reply_whole(
+            rule.reply, request, now, delay_ms=delay, pace_ms=pace, where=where
+        )
         if self.scenario.api == "chat" and not _sends_its_own_done(rule.reply):
             sender.queue.schedule(last, SendRaw(DONE))
         sender.queue.schedule(last, END_OF_STREAM)

@@ -10,9 +10,12 @@ events and `conversation_id: null`; its `metadata` is echoed.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 from rtproto import wire
+from rtproto.audio.formats import parse_format
 from rtproto.server.play.audio import audio_chunks
 from rtproto.server.play.state import TemplateContext
 from rtproto.server.realtime.response_events import (
@@ -62,29 +65,47 @@ class ScriptedResponse:
     def item(self, kind: Literal["message", "function_call"], tokens: list[str]) -> OutputItem:
         return OutputItem(0, self.item_id, kind, tokens)
 
-    def whole(self, item: OutputItem, deltas: list[Event], usage: Usage) -> list[Event]:
-        """created, the item from opening to closing, done, then rate_limits.updated."""
-        used = usage.as_dict()
-        final = item_dict(item, "completed", "".join(item.tokens), part=item.kind == "message")
+    def stream(
+        self, item: OutputItem, text: str, deltas: Iterable[Event], usage: Callable[[], Usage]
+    ) -> Iterator[Event]:
+        """created, the item from opening to closing, done, then rate_limits.updated (counting
+        the tokens used before this response, plus its own); `usage` is read after the deltas."""
+        used_before = self.ctx.state.tokens_used
         created = response_resource(self.id, self.settings, "in_progress", None, [], None)
-        done = response_resource(self.id, self.settings, "completed", None, [final], used)
-        return [
-            self.events.created(created),
-            *self.events.item_events(item, self.previous, deltas),
-            self.events.done(done),
-            rate_limits(self.ctx, pending=usage.total),
-        ]
+        yield self.events.created(created)
+        yield from self.events.item_events(item, self.previous, deltas, text)
+        used = usage()
+        final = item_dict(item, "completed", text, part=item.kind == "message")
+        done = response_resource(self.id, self.settings, "completed", None, [final], used.as_dict())
+        yield self.events.done(done)
+        entry = wire.tokens_rate_limit(used_before + used.total)
+        yield self.ctx.build("rate_limits.updated", rate_limits=[entry])
+
+
+class Counted:
+    """The pieces of a text, cut as they are taken, and how many were taken."""
+
+    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
+        self._matches = pattern.finditer(text)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for match in self._matches:
+            self.count += 1
+            yield match.group()
 
 
 def usage(text_out: int, audio_out: int = 0) -> Usage:
     return Usage(input_text=INPUT_TEXT_TOKENS, output_text=text_out, output_audio=audio_out)
 
 
-def text_response(ctx: TemplateContext, params: dict[str, Any]) -> list[Event]:
+def text_response(ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Event]:
+    text = str(params.get("text", "Hello there!"))
     response = ScriptedResponse(ctx, ["text"])
-    item = response.item("message", wire.text_pieces(str(params.get("text", "Hello there!"))))
-    deltas = [response.events.text_delta(item, token) for token in item.tokens]
-    return response.whole(item, deltas, usage(len(item.tokens)))
+    item = response.item("message", [])
+    pieces = Counted(wire.TEXT_PIECE, text)
+    deltas = (response.events.text_delta(item, token) for token in pieces)
+    return response.stream(item, text, deltas, lambda: usage(pieces.count))
 
 
 def _spread(count: int, slots: int) -> list[int]:
@@ -92,31 +113,42 @@ def _spread(count: int, slots: int) -> list[int]:
     return [index * slots // count for index in range(count)] if slots else [0] * count
 
 
-def audio_response(ctx: TemplateContext, params: dict[str, Any]) -> list[Event]:
+def _audio_deltas(
+    response: ScriptedResponse, item: OutputItem, chunks: tuple[str, ...]
+) -> Iterator[Event]:
+    """The audio chunks with the transcript deltas spread among them."""
+    tokens = item.tokens
+    slots, taken = _spread(len(tokens), len(chunks)), 0
+    for index in range(max(len(chunks), 1)):
+        while taken < len(tokens) and slots[taken] == index:
+            yield response.events.text_delta(item, tokens[taken])
+            taken += 1
+        if index < len(chunks):
+            yield response.events.encoded_audio_delta(item, chunks[index])
+
+
+def audio_response(ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Event]:
     transcript = str(params.get("transcript", "Hello there!"))
     duration_ms = int(params.get("duration_ms", 1000))
-    chunks = audio_chunks(duration_ms, int(params.get("chunk_ms", 100)))
+    # In the session's output format, as the real API sends (a G.711 session gets G.711 deltas).
+    output = ctx.state.current_session().get("audio", {}).get("output", {})
+    fmt = parse_format(output.get("format"))
+    chunks = audio_chunks(duration_ms, int(params.get("chunk_ms", 100)), fmt)
     response = ScriptedResponse(ctx, ["audio"])
     item = response.item("message", wire.text_pieces(transcript))
     item.audio = True
-    slots = _spread(len(item.tokens), len(chunks))
-    deltas: list[Event] = []
-    for index in range(max(len(chunks), 1)):
-        for token, slot in zip(item.tokens, slots, strict=True):
-            if slot == index:
-                deltas.append(response.events.text_delta(item, token))
-        if index < len(chunks):
-            deltas.append(response.events.encoded_audio_delta(item, chunks[index]))
-    return response.whole(item, deltas, usage(len(item.tokens), audio_tokens(duration_ms)))
+    spoken = usage(len(item.tokens), audio_tokens(duration_ms))
+    return response.stream(item, transcript, _audio_deltas(response, item, chunks), lambda: spoken)
 
 
-def function_call_response(ctx: TemplateContext, params: dict[str, Any]) -> list[Event]:
+def function_call_response(ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Event]:
     arguments = params.get("arguments", "{}")
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments, separators=(",", ":"))
     response = ScriptedResponse(ctx, ["text"])
-    item = response.item("function_call", wire.argument_pieces(arguments))
+    item = response.item("function_call", [])
     item.name = str(params["name"])
     item.call_id = str(params.get("call_id") or ctx.new_id("call"))
-    deltas = [response.events.text_delta(item, token) for token in item.tokens]
-    return response.whole(item, deltas, usage(len(item.tokens)))
+    pieces = Counted(wire.ARGUMENT_PIECE, arguments)
+    deltas = (response.events.text_delta(item, token) for token in pieces)
+    return response.stream(item, arguments, deltas, lambda: usage(pieces.count))

@@ -14,6 +14,17 @@ is where the faults that act on "the next event" work, in the order events are a
 
 Timed actions (faults at a time, the end of a stall) run in time order with the events, so an
 event due before an action is sent before it.
+
+A reply can also be fed lazily (`feed`): its items are built as they fall due, one ahead (for
+`next_deadline`), so the first event of a 50,000-event reply goes out without building the other
+49,999 first and a reply holds one event in memory, not all of them. Only the latest reply is
+ever lazy: anything else scheduled (and `settle`, which the sender calls before it builds
+anything else) first pulls the rest of the feed onto the timeline. Items are therefore built in
+the order they were before (ids, state) and sent in the same order (the feed's items come after
+everything already on the timeline, at equal times too). One `due` call hands out at most
+`FEED_BATCH` of a lazy reply's items; the rest stays due (`next_deadline` is not later than
+`now`), so a driver sends the first events of an unpaced reply while later ones are not yet
+built, and other connections get their turn in between.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw, Timeline
@@ -29,6 +40,8 @@ from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
 Event = dict[str, Any]
 Action = Callable[[float, list[Outgoing]], None]  # (when, the items going out) -> None
 SentHook = Callable[[Event, float, list[Outgoing]], None]
+FEED_BATCH = 256  # a lazy reply's items per `due` call: ~1 ms of building them
+Feed = Iterator[tuple[float, Outgoing]]  # (due time, item), in non-decreasing time order
 
 
 def malformed(event: Event) -> str:
@@ -49,12 +62,38 @@ class SendQueue:
         self._reordering: list[tuple[float, Send]] = []
         self._stall_until: float | None = None
         self._stalled: list[Outgoing] = []
+        self._feed: Feed | None = None
+        self._batch_left = FEED_BATCH  # of the feed's items, in this `due` call
+        self._head: tuple[float, Outgoing] | None = None  # the feed's next item, built
 
     def schedule(self, at: float, item: Outgoing) -> None:
         if not self.closed:
+            self.settle()
             self.timeline.schedule(at, item)
 
+    def feed(self, items: Feed) -> None:
+        """A reply's items, built as they fall due (after anything scheduled before)."""
+        if self.closed:
+            return
+        self.settle()
+        self._feed = items
+        self._advance()
+
+    def settle(self) -> None:
+        """Build the rest of the lazy reply onto the timeline (before anything else is built)."""
+        while self._head is not None:
+            at, item = self._head
+            self._advance()
+            self.timeline.schedule(at, item)
+
+    def _advance(self) -> None:
+        feed = self._feed
+        self._head = next(feed, None) if feed is not None else None
+        if self._head is None:
+            self._feed = None
+
     def at(self, when: float, action: Action) -> None:
+        self.settle()
         heapq.heappush(self._actions, (when, next(self._order), action))
 
     def malform_next(self) -> None:
@@ -77,23 +116,31 @@ class SendQueue:
         self.closed = True
         self.timeline = Timeline()
         self._actions, self._stalled, self._reordering = [], [], []
+        self._feed = self._head = None
 
     def due(self, now: float) -> list[Outgoing]:
         out: list[Outgoing] = []
+        self._batch_left = FEED_BATCH
         while self._actions and self._actions[0][0] <= now and not self.closed:
             when, _, action = heapq.heappop(self._actions)
             self._drain(when, out)
             action(when, out)
         self._drain(now, out)
-        if self._reordering and not self.timeline and self._stall_until is None:
+        if self._reordering and self._idle() and self._stall_until is None:
             self._flush_reordering(out)
         return out
 
     def next_deadline(self) -> float | None:
         times = [self.timeline.next_deadline(), self._actions[0][0] if self._actions else None]
-        if self._reordering and not self.timeline:
+        if self._head is not None:
+            times.append(self._head[0])
+        if self._reordering and self._idle():
             times.append(self._reordering[-1][0])
         return min((t for t in times if t is not None), default=None)
+
+    def _idle(self) -> bool:
+        """Nothing scheduled to go out (held items aside)."""
+        return not self.timeline and self._head is None
 
     def push(self, item: Outgoing, when: float, out: list[Outgoing]) -> None:
         """Send `item` now (at `when`), through whatever faults are armed."""
@@ -111,8 +158,22 @@ class SendQueue:
             self._emit(item, when, out)
 
     def _drain(self, until: float, out: list[Outgoing]) -> None:
-        for item in self.timeline.due(until):
-            self.push(item, until, out)
+        """Push what is due by `until`, in time order: the timeline's items, and the feed's,
+        which come after them at equal times (scheduled later). A fault fired as they go out
+        settles the feed first (it builds its own events after the reply's)."""
+        while not self.closed:
+            head = self._head
+            limit = until if head is None or head[0] > until else head[0]
+            timeline = self.timeline
+            if timeline and timeline.next_deadline() <= limit:  # type: ignore[operator]
+                for item in timeline.due(limit):
+                    self.push(item, until, out)
+                continue
+            if head is None or head[0] > until or self._batch_left <= 0:
+                return
+            self._batch_left -= 1
+            self._advance()
+            self.push(head[1], until, out)
 
     def _release(self, when: float, out: list[Outgoing]) -> None:
         if self._stall_until is None or when < self._stall_until:

@@ -4,6 +4,10 @@ faults.
 - Replies are serialized like the real server's: a reply starts `delay_ms` after its event, but
   never before the previous reply has finished; its events are `pace_ms` apart, except between
   the events of a replay with `timing: recorded`, which keep the transcript's `t_ms` gaps.
+- Replies are built lazily, item by item as they fall due (SendQueue.feed): a reply's first event
+  goes out without the rest being built. Anything else the sender builds (another reply, an
+  error answer, a fault's events) first settles the lazy one, so ids, state and order are those
+  of building each reply whole when it is scheduled.
 - Literal events are completed as their API sends them (rtproto.server.play.stamps); replayed
   events go out exactly as recorded (a copy each time), and so do the simulated model's
   (rtproto.server.play.simulated), timed by its own plan unless paced.
@@ -17,6 +21,7 @@ import copy
 import itertools
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -42,11 +47,11 @@ from rtproto.scenario.spec import (
 )
 from rtproto.scenario.steps import expand_step, reply_resolver
 from rtproto.server.play.faults import fault_items, stream_failure
-from rtproto.server.play.send_queue import SendQueue
+from rtproto.server.play.send_queue import Feed, SendQueue
 from rtproto.server.play.simulated import simulated_stream
 from rtproto.server.play.stamps import Stamper
 from rtproto.server.play.state import ConnectionState, TemplateContext
-from rtproto.server.play.templates import expand
+from rtproto.server.play.templates import generate
 from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
 from rtproto.sse import DONE
 
@@ -90,7 +95,8 @@ class ReplySender:
         self.state = state
         self.stamper = Stamper(scenario.api, state, request)
         self.queue = SendQueue(self._sent)
-        self.problems: list[str] = []  # expressions that found nothing
+        self.last_due = 0.0  # when the last reply's last item is due (its start if none)
+        self._problems: list[str] = []  # expressions that found nothing
         self.last_response: Event | None = None  # Responses: the latest Response object sent
         self._busy_until = 0.0
         self._received: Counter[str] = Counter()
@@ -107,15 +113,38 @@ class ReplySender:
     def received(self, event: Event, now: float) -> None:
         self._count(self._received, event_name(event, self.api), now, None)
 
+    @property
+    def problems(self) -> list[str]:
+        """Expressions that found nothing, in the replies scheduled so far."""
+        self.queue.settle()
+        return self._problems
+
     def reply(
         self, steps: tuple[Step, ...], event: Event | None, now: float, *, delay_ms: int,
         pace_ms: int, where: str,
+    ) -> None:  # fmt: skip
+        """Schedule a reply: its items are built as they fall due."""
+        self.queue.settle()  # the previous reply is built first
+        start = max(now + delay_ms / 1000, self._busy_until)
+        self.last_due = start
+        self.queue.feed(self._items(steps, event, start, pace_ms, where))
+
+    def reply_whole(
+        self, steps: tuple[Step, ...], event: Event | None, now: float, *, delay_ms: int,
+        pace_ms: int, where: str,
     ) -> float:  # fmt: skip
-        """Schedule a reply's items; returns when its last item is due (its start if none)."""
+        """Schedule a reply built at once; returns when its last item is due."""
+        self.reply(steps, event, now, delay_ms=delay_ms, pace_ms=pace_ms, where=where)
+        self.queue.settle()
+        return self.last_due
+
+    def _items(
+        self, steps: tuple[Step, ...], event: Event | None, start: float, pace_ms: int, where: str
+    ) -> Feed:
+        """A reply's items with their due times, built one by one."""
         ctx = TemplateContext(self.state, event)
         resolve = reply_resolver(event, self.state.recall, self.state.ids.new)
         handlers = ReplySteps(self, ctx, resolve)
-        start = max(now + delay_ms / 1000, self._busy_until)
         offset_ms, sent = 0.0, 0
         for step in steps:
             for piece in expand_step(step, handlers):
@@ -125,15 +154,16 @@ class ReplySender:
                 gap, item = piece
                 offset_ms += (pace_ms if gap is None else gap) if sent else 0
                 sent += 1
-                self.queue.schedule(start + offset_ms / 1000, item)
+                yield start + offset_ms / 1000, item
+        self.last_due = start + offset_ms / 1000
         if sent:
             # The next reply starts one gap after this one's last event, and no sooner.
             self._busy_until = start + (offset_ms + pace_ms) / 1000
-        self.problems += [f"{where}: {text} found nothing" for text in resolve.missing]
-        return start + offset_ms / 1000
+        self._problems += [f"{where}: {text} found nothing" for text in resolve.missing]
 
     def send_now(self, events: list[Event], now: float) -> None:
         """Events built by the player itself (error answers), timed like a reply."""
+        self.queue.settle()
         start = max(now + self.scenario.delay_ms / 1000, self._busy_until)
         for event in events:
             self._built(event)
@@ -174,6 +204,7 @@ class ReplySender:
     def _fire(self, fault: Fault, when: float, out: list[Outgoing] | None) -> None:
         """Arm a fault that acts on coming events, or send what it sends: inline when fired
         while events go out (`out`), else scheduled for `when`."""
+        self.queue.settle()  # the reply's events are built before the fault's
         self._fired.add(fault.index)
         action = fault.action
         if isinstance(action, Malform):
@@ -217,9 +248,9 @@ class ReplySteps:
     def __init__(self, sender: ReplySender, ctx: TemplateContext, resolve: Resolver) -> None:
         self.sender, self.ctx, self.resolve = sender, ctx, resolve
 
-    def template(self, step: TemplateStep) -> list[Piece]:
-        events = expand(step.name, self.ctx, self.resolve(step.params))
-        return [(None, Send(self.sender._built(event))) for event in events]
+    def template(self, step: TemplateStep) -> Iterable[Piece]:
+        events = generate(step.name, self.ctx, self.resolve(step.params))
+        return ((None, Send(self.sender._built(event))) for event in events)
 
     def event(self, step: EventStep) -> list[Piece]:
         event = self.sender.stamper.literal(self.resolve(step.event))

@@ -4,11 +4,12 @@ event being answered. Every event they produce validates against schemas/ (tests
 A template named after an event type (`session.created`, `error`) builds one event of that type;
 a name with underscores (`text_response`, `item_added_done`) builds a sequence. The parameters
 each takes are in schemas/scenario.schema.json (`$defs/step`), and a test keeps the two in step.
+The response templates are generators: the player builds their events as they fall due.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rtproto.server.play.responses import (
@@ -20,7 +21,7 @@ from rtproto.server.play.responses import (
 from rtproto.server.play.state import TemplateContext, deep_merge
 
 Event = dict[str, Any]
-Template = Callable[[TemplateContext, dict[str, Any]], list[Event]]
+Template = Callable[[TemplateContext, dict[str, Any]], Iterable[Event]]
 EMPTY_USER_ITEM = {"type": "message", "role": "user", "content": []}
 
 
@@ -133,5 +134,11 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+def generate(name: str, ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Event]:
+    """The template's events, built one by one as they are taken."""
+    return iter(TEMPLATES[name](ctx, params))
+
+
 def expand(name: str, ctx: TemplateContext, params: dict[str, Any]) -> list[Event]:
-    return TEMPLATES[name](ctx, params)
+    """The template's events, all built."""
+    return list(generate(name, ctx, params))

@@ -15,7 +15,8 @@ class Behaviour(Protocol):
     client event (GA-shaped), `on_frame_error` for a frame that could not be decoded, and
     `on_client_closed` when the client goes away. After each call, and whenever the time from
     `next_deadline` arrives, it sends what `due(now)` returns, in order. `now` is seconds on a
-    monotonic clock; tests drive it by hand.
+    monotonic clock; tests drive it by hand. `due` may hand out part of what is due (a long
+    reply, in batches): `next_deadline` then is not later than `now`, and the driver calls again.
     """
 
     def start(self, now: float) -> None: ...

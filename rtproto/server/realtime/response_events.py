@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,9 +181,10 @@ class ResponseEvents:
         return events
 
     def item_events(
-        self, item: OutputItem, previous: str | None, deltas: list[Event]
-    ) -> list[Event]:
-        """A whole item that runs to its end: its opening, `deltas`, its closing (completed)."""
-        text = "".join(item.tokens)
-        closing = self.closing(item, text, "completed", previous, part_open=item.kind == "message")
-        return [*self.opening(item, previous), *deltas, *closing]
+        self, item: OutputItem, previous: str | None, deltas: Iterable[Event], text: str
+    ) -> Iterator[Event]:
+        """A whole item that runs to its end: its opening, `deltas`, its closing (completed)
+        with `text`, the content the deltas carry; built one by one as they are taken."""
+        yield from self.opening(item, previous)
+        yield from deltas
+        yield from self.closing(item, text, "completed", previous, item.kind == "message")
