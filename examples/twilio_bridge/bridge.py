@@ -71,7 +71,8 @@ def session_config() -> dict[str, Any]:
             "audio": {
                 "input": {
                     "format": {"type": "audio/pcmu"},
-                    "turn_detection": {"type": "server_vad"},
+                    # Callers pause mid-sentence; real sessions start at 200 ms of silence.
+                    "turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
                 },
                 "output": {"format": {"type": "audio/pcmu"}, "voice": "alloy"},
             },
@@ -97,6 +98,7 @@ class CallBridge:
         self.openai: ClientWebSocketResponse | None = None
         self.stream_sid = ""
         self.session_ready = False  # session.created seen: audio may be appended
+        self.early_audio = bytearray()  # the caller's audio from before then
         self.items: dict[str, ItemAudio] = {}  # assistant items, in the order they played
         self.cut: set[str] = set()  # items truncated: later audio for them is dropped
         self.outgoing: deque[tuple[str, bytes]] = deque()  # (item_id, audio) not yet sent
@@ -138,6 +140,8 @@ class CallBridge:
         elif kind == "media" and self.session_ready:
             payload = event["media"]["payload"]  # already mu-law, the session's input format
             await self.send_openai({"type": "input_audio_buffer.append", "audio": payload})
+        elif kind == "media":
+            self.early_audio += base64.b64decode(event["media"]["payload"])
         elif kind == "mark":
             self.on_mark_echo(event["mark"]["name"])
         elif kind == "stop":
@@ -181,13 +185,22 @@ class CallBridge:
         kind = event.get("type")
         if kind == "session.created":
             await self.send_openai(session_config())
-            self.session_ready = True
+            await self.send_early_audio()
         elif kind == "response.output_audio.delta":
             self.on_model_audio(event["item_id"], base64.b64decode(event["delta"]))
         elif kind == "input_audio_buffer.speech_started":
             await self.barge_in()
         elif kind == "error":
             log.warning("Realtime error: %s", event.get("error"))
+
+    async def send_early_audio(self) -> None:
+        """What the caller said while the session opened, in one append: dropping it would
+        cut the start of their first words (and shift every turn server VAD finds)."""
+        audio, self.early_audio = bytes(self.early_audio), bytearray()
+        self.session_ready = True  # before any await: later frames queue behind this one
+        if audio:
+            payload = base64.b64encode(audio).decode("ascii")
+            await self.send_openai({"type": "input_audio_buffer.append", "audio": payload})
 
     def on_model_audio(self, item_id: str, audio: bytes) -> None:
         if item_id in self.cut:
