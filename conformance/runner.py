@@ -32,6 +32,7 @@ from conformance.checks.registry import (
     run_checks,
 )
 from conformance.drivers.base import ClientDriver, Endpoints
+from conformance.drivers.connector import ServiceClient
 from conformance.drivers.methods import call_method, server_events
 from conformance.harness import API_KEY, MODEL, OpenAISide
 from conformance.harness_http import http_hints
@@ -251,6 +252,7 @@ async def _drive(run: CaseRun) -> None:
     case = run.case
     try:
         await asyncio.wait_for(_stimulate(run), case.timeout_s)
+        _service_died(run)
     except TimeoutError:
         unmet = _unmet(run)
         actual = f"timeout after {case.timeout_s:g} s, waiting for {run.current}" + unmet
@@ -273,6 +275,15 @@ def _trouble(driver: ClientDriver) -> str:
     trouble = getattr(driver, "trouble", None)
     text = trouble() if callable(trouble) else None
     return f"; meanwhile {text}" if text else ""
+
+
+def _service_died(run: CaseRun) -> None:
+    """A connector's service that exited during the case fails it, with its output's tail."""
+    trouble = run.driver.trouble() if isinstance(run.driver, ServiceClient) else None
+    if trouble:
+        expected = "the connector's service runs until the call ends"
+        failure = harness_failure(run.case, "harness.service", expected, trouble, run.now_ms())
+        run.failures.append(failure)
 
 
 def _unmet(run: CaseRun) -> str:
@@ -350,10 +361,13 @@ async def _live(run: CaseRun) -> None:
         run.side.streaming(case.timing == "realtime"),
         contextlib.AsyncExitStack() as stack,
     ):
-        if case.uses_call:
+        dialled = isinstance(run.driver, ServiceClient)  # a connector: the call dials it
+        if case.uses_call or dialled:
             caller = caller_audio(case.scenario) if case.scenario.caller else None
             call = VirtualCall(format=case.media, caller=caller, clock_origin=run.origin)  # type: ignore[arg-type]
             run.call = await stack.enter_async_context(call)
+            if isinstance(run.driver, ServiceClient):
+                run.driver.attach_call(run.call)
         await _drive(run)
         await _close(run)
     run.live_until = time.monotonic()
@@ -370,6 +384,9 @@ async def run_case(
     if case.unrunnable:
         return unimplemented(case, dialect, case.unrunnable)
     driver = make_driver()
+    refused = driver.refusal(case, dialect) if isinstance(driver, ServiceClient) else None
+    if refused:  # a connector: cases it cannot take part in (conformance.drivers.connector)
+        return unimplemented(case, dialect, refused)
     lacking = sorted(case.needs - set(driver.capabilities))
     if lacking:
         return unimplemented(case, dialect, f"the client lacks: {', '.join(lacking)}")

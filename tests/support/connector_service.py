@@ -1,0 +1,89 @@
+"""A minimal telephony connector for the connector tests: a Twilio Media Streams service that
+bridges each call to a Realtime session with the reference client (barge-in included).
+
+    PORT=8080 OPENAI_REALTIME_URL=ws://... OPENAI_API_KEY=... \\
+        python -m tests.support.connector_service [--mode ok|crash|exit-on-call|deaf]
+
+It listens on PORT at /media-stream, opens its Realtime session (G.711 mu-law both ways, server
+VAD), takes one call and bridges it until the call ends or SIGTERM.
+`--mode crash` fails at start-up (stderr, status 3); `exit-on-call` dies when the call arrives
+(status 4); `deaf` takes the call but never opens a Realtime session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+
+from refclient.media.sockets import TwilioUnit
+from refclient.realtime import create_realtime_api_client
+
+SESSION = {
+    "type": "realtime",
+    "output_modalities": ["audio"],
+    "audio": {
+        "input": {
+            "format": {"type": "audio/pcmu"},
+            "turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
+        },
+        "output": {"format": {"type": "audio/pcmu"}, "voice": "alloy"},
+    },
+}
+CALL_WAIT_S = 60.0
+POLL_S = 0.1
+
+
+async def serve(mode: str) -> int:
+    unit = TwilioUnit(port=int(os.environ["PORT"]), open_timeout_s=CALL_WAIT_S)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if mode == "deaf":
+        await unit.listen()
+        await unit.open()
+        await stop.wait()
+        return 0
+    # The session is up before the service listens: a bridge that connects when the call
+    # arrives holds the caller's first second meanwhile and then bursts it (media.input_pacing).
+    client = await create_realtime_api_client(
+        api_key=os.environ["OPENAI_API_KEY"],
+        base_url=os.environ["OPENAI_REALTIME_URL"],
+        dialect="beta" if os.environ.get("CONFORMANCE_DIALECT") == "beta" else "ga",
+    )
+    try:
+        await client.session_update({"session": SESSION})
+        await unit.listen()
+        await unit.open()  # the call has dialled and its stream has started
+        if mode == "exit-on-call":
+            print("connector_service: lost the upstream configuration mid-call", file=sys.stderr)
+            return 4
+        await client.send_media_to(unit)
+        while not stop.is_set() and not _hung_up(unit):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL_S)
+    finally:
+        await client.close()
+        await unit.close()
+    return 0
+
+
+def _hung_up(unit: TwilioUnit) -> bool:
+    socket = unit._socket  # a test service: the unit has no public "ended"
+    return socket is None or socket.closed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mode", choices=["ok", "crash", "exit-on-call", "deaf"], default="ok")
+    mode = parser.parse_args().mode
+    if mode == "crash":
+        print("connector_service: cannot read config.yaml: no such file", file=sys.stderr)
+        return 3
+    return asyncio.run(serve(mode))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
