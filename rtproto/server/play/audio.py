@@ -11,6 +11,9 @@ import math
 import struct
 from functools import cache
 
+from rtproto.audio.codecs import convert
+from rtproto.audio.formats import PCM16, AudioFormat
+
 SAMPLE_RATE = 24_000
 BYTES_PER_MS = SAMPLE_RATE * 2 // 1000  # PCM16 mono: 48 bytes per millisecond
 TONE_HZ = 440.0
@@ -27,13 +30,16 @@ def tone_pcm16(duration_ms: int, start_ms: int = 0) -> bytes:
 
 
 @cache
-def audio_chunks(duration_ms: int, chunk_ms: int) -> tuple[str, ...]:
-    """The tone as base64 deltas of `chunk_ms` each (the last one may be shorter).
+def audio_chunks(duration_ms: int, chunk_ms: int, fmt: AudioFormat = PCM16) -> tuple[str, ...]:
+    """The tone as base64 deltas of `chunk_ms` each (the last one may be shorter), in `fmt`:
+    the session's output format, as the real API sends (a G.711 session gets G.711 deltas).
 
     Cached: the same reply recurs turn after turn, and computing its samples one by one in
     Python would stall every other session of the server while it runs (~130 µs per 20 ms).
     """
     return tuple(
-        base64.b64encode(tone_pcm16(min(chunk_ms, duration_ms - start), start)).decode("ascii")
+        base64.b64encode(
+            convert(tone_pcm16(min(chunk_ms, duration_ms - start), start), PCM16, fmt)
+        ).decode("ascii")
         for start in range(0, duration_ms, chunk_ms)
     )
