@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from rtproto.audio.formats import G711_ULAW
 from rtproto.dialects import to_beta
 from rtproto.ids import IdFactory
 from rtproto.scenario.expressions import Expression, Resolver
@@ -136,6 +137,20 @@ def test_audio_response_interleaves_transcript_and_pcm16_chunks() -> None:
         "response.output_audio_transcript.done",
         "response.content_part.done",
     ]
+
+
+def test_audio_response_speaks_in_the_sessions_output_format() -> None:
+    """A G.711 session gets 8 kHz mu-law deltas, as the real API sends (a phone bridge passes
+    them through to the call unconverted)."""
+    connection = state()
+    session = connection.current_session()
+    session["audio"]["output"]["format"] = {"type": "audio/pcmu"}
+    connection.observe({"type": "session.updated", "session": session})
+    events = expand("audio_response", TemplateContext(connection, None), {"duration_ms": 250})
+    audio = [e for e in events if e["type"] == "response.output_audio.delta"]
+    chunks = [base64.b64decode(e["delta"]) for e in audio]
+    assert [len(c) for c in chunks] == [800, 800, 400]  # 100 ms of 8-bit samples at 8 kHz
+    assert [e["delta"] for e in audio] == list(audio_chunks(250, 100, G711_ULAW))  # the tone
 
 
 def test_the_audio_is_deterministic_and_phase_continuous() -> None:
