@@ -15,8 +15,9 @@ import readline from 'node:readline';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS as GARealtimeWS } from 'openai/realtime/ws';
 import { OpenAIRealtimeWS as BetaRealtimeWS } from 'openai/beta/realtime/ws';
+import { CallBridge, PHONE_FORMATS } from './call.mjs';
 
-const CAPABILITIES = ['methods', 'text', 'tools'];
+const CAPABILITIES = ['audio', 'methods', 'telephony', 'text', 'tools'];
 // call_method names and the client event each sends (rtproto/client/methods.py).
 const METHODS = {
   session_update: 'session.update',
@@ -30,6 +31,8 @@ const METHODS = {
   input_audio_buffer_append: 'input_audio_buffer.append',
   input_audio_buffer_commit: 'input_audio_buffer.commit',
 };
+const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.delta']); // GA, beta
+const AUDIO_DONE = new Set(['response.output_audio.done', 'response.audio.done']);
 // Errors that refuse a response.create even without naming its event_id.
 const REFUSALS = new Set(['rate_limit_exceeded', 'conversation_already_has_active_response']);
 
@@ -98,11 +101,16 @@ class ShimClient {
     this.answered = new Set(); // call_ids already given a function_call_output
     this.outOfBand = new Set(); // ids of responses outside the default conversation
     this.nextId = 0;
+    this.media = null; // {url, format}: the case's phone call, when it has one
+    this.phoneSession = false; // the session's audio is G.711 mu-law both ways
+    this.call = null; // the CallBridge, once stream_call has dialled
+    this.stopped = new Set(); // items whose playout barge-in stopped: their late deltas are dropped
   }
 
-  async start({ realtime_url: realtimeUrl, api_key: apiKey, dialect = 'ga', model }) {
+  async start({ realtime_url: realtimeUrl, api_key: apiKey, dialect = 'ga', model, media_url, media_format }) {
     const target = new URL(realtimeUrl);
     this.dialect = dialect;
+    this.media = media_url ? { url: media_url, format: media_format ?? 'twilio' } : null;
     // The SDK builds wss://{baseURL}/realtime?model=...: give it the mock's origin and path, then
     // put the mock's exact path and query (its run token) on the request, over plain TCP for ws://.
     const base = `${target.protocol === 'wss:' ? 'https' : 'http'}://${target.host}${target.pathname.replace(/\/realtime\/?$/, '')}`;
@@ -161,6 +169,14 @@ class ShimClient {
       this.active = null;
       this.answerCalls(response);
       this.releaseQueued();
+    } else if (AUDIO_DELTAS.has(event.type) && !this.stopped.has(event.item_id)) {
+      this.playing = event.item_id;
+      this.call?.play(Buffer.from(event.delta, 'base64'));
+    } else if (AUDIO_DONE.has(event.type)) {
+      this.call?.done();
+    } else if (event.type === 'input_audio_buffer.speech_started' && this.call) {
+      if (this.playing) this.stopped.add(this.playing); // the caller talks over the model
+      this.call.clear();
     } else if (event.type === 'error') {
       const { event_id: offending, code } = event.error ?? {};
       const refused = offending === this.active?.eventId || (offending == null && REFUSALS.has(code));
@@ -193,7 +209,30 @@ class ShimClient {
 
   // -- the driver's steps (conformance/drivers/base.py) --------------------------------------
   configure({ session }) {
-    this.send({ type: 'session.update', session: { type: 'realtime', ...(session ?? {}) } });
+    session = { type: 'realtime', ...(session ?? {}) };
+    const audio = session.audio ?? {};
+    if (this.media && !audio.input?.format && !audio.output?.format) {
+      session.audio = { input: { ...audio.input, ...PHONE_FORMATS.input }, output: { ...audio.output, ...PHONE_FORMATS.output } };
+    }
+    if (session.audio?.input?.format || session.audio?.output?.format) {
+      this.phoneSession = session.audio.input?.format?.type === 'audio/pcmu' && session.audio.output?.format?.type === 'audio/pcmu';
+    }
+    this.send({ type: 'session.update', session });
+  }
+
+  /** Dial the call and bridge it (Twilio Media Streams, G.711 mu-law end to end). */
+  async streamCall() {
+    if (!this.media) throw new Error('this case gives no media URL to dial');
+    if (this.media.format !== 'twilio') throw new Error(`the shim bridges Twilio Media Streams only, not ${this.media.format}`);
+    if (!this.phoneSession) this.configure({ session: {} }); // switch the session to G.711 first
+    this.call = new CallBridge(this.media.url, (audio) => {
+      try {
+        this.send({ type: 'input_audio_buffer.append', audio });
+      } catch (error) {
+        process.stderr.write(`shim: caller audio: ${error.message}\n`);
+      }
+    });
+    await this.call.open();
   }
 
   sendText({ text }) {
@@ -216,6 +255,7 @@ class ShimClient {
   }
 
   async close() {
+    this.call?.close();
     const socket = this.rt?.socket;
     if (!socket || socket.readyState === socket.CLOSED) return;
     const closed = new Promise((resolve) => socket.once('close', resolve));
@@ -234,6 +274,7 @@ async function perform(client, method, params) {
     case 'send_text': return client.sendText(params);
     case 'set_tool_outputs': return client.setToolOutputs(params);
     case 'call_method': return client.callMethod(params);
+    case 'stream_call': return client.streamCall();
     case 'cancel': return client.cancel();
     case 'close': return client.close();
     default: throw new Error(`unknown method ${JSON.stringify(method)}`);
