@@ -16,7 +16,7 @@ import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -67,6 +67,26 @@ class OpenAISide:
     lag: LoopLag = field(default_factory=LoopLag)
     _streams: int = 0
     _quiet: asyncio.Event = field(default_factory=asyncio.Event)
+    claims: dict[str, str] = field(default_factory=dict)  # connection id -> run token
+    _claimants: list[str] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def claiming(self, token: str) -> Iterator[None]:
+        """While the block runs, a Realtime connection whose URL has no run token belongs to
+        this run if it is the only one claiming: a connector started before the run knows
+        the mock's URL but not the case's (conformance.drivers.connector); its cases run one
+        at a time."""
+        self._claimants.append(token)
+        try:
+            yield
+        finally:
+            self._claimants.remove(token)
+
+    def _run_of(self, info: ConnectionInfo) -> str:
+        token = info.query.get(RUN_PARAMETER)
+        if token is None and len(self._claimants) == 1:
+            token = self.claims[info.connection_id] = self._claimants[0]
+        return token or ""
 
     @asynccontextmanager
     async def streaming(self, real_time: bool) -> AsyncIterator[None]:
@@ -92,7 +112,7 @@ class OpenAISide:
     def behaviour(self, info: ConnectionInfo) -> Behaviour:
         """The mock's behaviour factory: what the connection's case plays (its scenario, or
         the simulated model with its settings)."""
-        play = self.plays.get(info.query.get(RUN_PARAMETER, ""))
+        play = self.plays.get(self._run_of(info))
         return play(info) if play is not None else SimulatedModel()(info)
 
     def new_run(
@@ -132,7 +152,9 @@ class OpenAISide:
         return [
             c
             for c in self.server.connections
-            if c.info.query.get(RUN_PARAMETER) == token or of_http_run(c, token)
+            if c.info.query.get(RUN_PARAMETER) == token
+            or self.claims.get(c.connection_id) == token
+            or of_http_run(c, token)
         ]
 
     def rules_met(self, token: str, scenario: Scenario) -> bool:
@@ -175,6 +197,7 @@ class OpenAISide:
         forget_http_run(self.server.state, token)
         for record in self.connections(token):
             self._counted.pop(record.connection_id, None)
+            self.claims.pop(record.connection_id, None)
             self.server.state.connections.pop(record.connection_id, None)
 
 
@@ -200,16 +223,19 @@ class _Counted:
 
 
 @asynccontextmanager
-async def openai_side(seed: int = 0) -> AsyncIterator[OpenAISide]:
-    """A mock on 127.0.0.1, port 0, for as long as the block runs; `seed` is the run's (ids
-    and text of every case are seeded from it and the case: `run --seed N` replays a run)."""
+async def openai_side(seed: int = 0, port: int = 0) -> AsyncIterator[OpenAISide]:
+    """A mock on 127.0.0.1, `port` (0: any free one), for as long as the block runs; `seed` is
+    the run's (ids and text of every case are seeded from it and the case: `run --seed N`
+    replays a run)."""
     side: OpenAISide | None = None
 
     def fallback(info: ConnectionInfo) -> Behaviour:
         assert side is not None
         return side.behaviour(info)
 
-    options = ServerOptions(behaviour_factory=fallback, connections_kept=100_000, seed=seed)
+    options = ServerOptions(
+        behaviour_factory=fallback, connections_kept=100_000, seed=seed, port=port
+    )
     async with running_server(options) as server:
         side = OpenAISide(server)
         watching = asyncio.create_task(side.lag.watch())

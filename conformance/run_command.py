@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from conformance import results as results_io
+from conformance.drivers.connector import ConnectorSpec, ServiceClient, connector_spec
 from conformance.reporting.render import write_reports
 from conformance.run_options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, REPORTS_DIR
 from conformance.runner import CaseResult
@@ -89,18 +90,41 @@ def _first_actual(record: dict[str, object]) -> str:
 
 
 def _list(chosen: Plan, out: TextIO) -> int:
+    driver = chosen.factory()
     for selected in chosen.selection:
         case = selected.case
-        note = f"  (UNIMPLEMENTED: {case.unrunnable})" if case.unrunnable else ""
+        why = case.unrunnable
+        if not why and isinstance(driver, ServiceClient):  # a connector's refusals
+            why = driver.refusal(case, selected.dialect)
+        note = f"  (UNIMPLEMENTED: {why})" if why else ""
         print(
             f"{selected.node_id:<12} {case.level:<6} {case.timing:<8} {case.title}{note}", file=out
         )
     return EXIT_OK
 
 
+def _connector(args: argparse.Namespace) -> ConnectorSpec | None:
+    """The connector the options name (conformance.drivers.connector), or None."""
+    try:
+        spec = connector_spec(
+            args.connector_cmd, args.connector_url, args.media_url, args.capabilities
+        )
+    except ValueError as error:  # CapabilitiesError too
+        raise UsageError(str(error)) from None
+    if spec is not None and spec.url is not None and not args.mock_port:
+        raise UsageError(
+            "--connector-url needs --mock-port: the running connector must have been started "
+            "with OPENAI_REALTIME_URL=ws://127.0.0.1:PORT/v1/realtime?model=gpt-realtime"
+        )
+    return spec
+
+
 def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        chosen = plan(args.client, args.case, args.strict, args.dialect, args.client_cmd)
+        connector = _connector(args)
+        chosen = plan(
+            args.client, args.case, args.strict, args.dialect, args.client_cmd, connector=connector
+        )
         deviations = load_deviations(args.deviations)
         if args.concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
@@ -109,6 +133,8 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     if args.list:
         return _list(chosen, out)
+    # One at a time: a connector on one port, or one running service (conformance.harness)
+    concurrency = 1 if connector is not None and connector.serial else args.concurrency
     run_id = new_run_id()
     seed = args.seed if args.seed is not None else fresh_seed()
     info = results_io.RunInfo(
@@ -121,7 +147,13 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.monotonic()
     done = asyncio.run(
         run_selection(
-            chosen.selection, chosen.factory, deviations, args.concurrency, progress, seed=seed
+            chosen.selection,
+            chosen.factory,
+            deviations,
+            concurrency,
+            progress,
+            seed=seed,
+            mock_port=args.mock_port,
         )
     )
     progress.finish()

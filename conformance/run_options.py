@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from conformance.connector_options import add_connector_arguments
 from mockserver.cli_checks import non_negative
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -52,3 +53,4 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed of the mock's ids and text (default: a fresh one, in results.json's run.seed; "
         "give it back to replay a run)",
     )
+    add_connector_arguments(parser.add_argument)  # --connector-cmd, --connector-url, ...

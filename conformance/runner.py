@@ -368,6 +368,7 @@ async def _live(run: CaseRun) -> None:
             run.call = await stack.enter_async_context(call)
             if isinstance(run.driver, ServiceClient):
                 run.driver.attach_call(run.call)
+                stack.enter_context(run.side.claiming(run.token))
         await _drive(run)
         await _close(run)
     run.live_until = time.monotonic()

@@ -12,6 +12,7 @@ from pathlib import Path
 from conformance.cases import Selected, UnknownCase, check_patterns, dialects_for, load_cases
 from conformance.cases import select as select_cases
 from conformance.drivers.base import ClientDriver
+from conformance.drivers.connector import ConnectorFactory, ConnectorSpec
 from conformance.harness import openai_side
 from conformance.run_options import DEFAULT_CONCURRENCY
 from conformance.runner import CaseResult, DriverFactory, run_cases
@@ -44,9 +45,14 @@ def load_factory(spec: str) -> DriverFactory:
     return factory  # type: ignore[no-any-return]
 
 
-def _factory(spec: str, client_cmd: str | None) -> tuple[DriverFactory, str]:
-    """The driver factory and how the run names it: a command (one child per case,
-    conformance.drivers.command_client) or a Python factory."""
+def _factory(
+    spec: str, client_cmd: str | None, connector: ConnectorSpec | None = None
+) -> tuple[DriverFactory, str]:
+    """The driver factory and how the run names it: a connector (conformance.drivers.
+    connector), a command (one child per case, conformance.drivers.command_client) or a Python
+    factory."""
+    if connector is not None:
+        return ConnectorFactory(connector), connector.label
     if client_cmd is None:
         return load_factory(spec), spec
     from conformance.drivers.command_client import CommandClient  # noqa: PLC0415 - as needed
@@ -88,10 +94,16 @@ def plan(
     strict: bool,
     dialect: str,
     client_cmd: str | None = None,
+    *,
+    connector: ConnectorSpec | None = None,
 ) -> Plan:
     """Check the options and choose the cases; UsageError for anything wrong."""
     if client and client_cmd is not None:
         raise UsageError("--client and --client-cmd: give one client under test, not both")
+    if connector is not None and (client or client_cmd is not None):
+        given = "--client" if client else "--client-cmd"
+        raise UsageError(f"{given} and --{connector.label.split()[0]}: give one client under "
+                         "test, not both")  # fmt: skip
     spec = client or REFERENCE_CLIENT
     try:
         dialects = dialects_for(dialect)
@@ -99,7 +111,7 @@ def plan(
         check_patterns(cases, patterns)
     except (ValueError, UnknownCase) as error:
         raise UsageError(str(error)) from None
-    factory, spec = _factory(spec, client_cmd)
+    factory, spec = _factory(spec, client_cmd, connector)
     driver = probe(factory, spec)
     chosen = select_cases(cases, patterns, strict, dialect)
     name = str(getattr(driver, "name", spec))
@@ -117,9 +129,11 @@ async def run_selection(
     on_result: Callable[[CaseResult], None] | None = None,
     *,
     seed: int = 0,
+    mock_port: int = 0,
 ) -> list[CaseResult]:
-    """The chosen runs against a mock of their own (seeded with `seed`), all in this loop."""
-    async with openai_side(seed) as side:
+    """The chosen runs against a mock of their own (seeded with `seed`; on `mock_port`, 0: any
+    free one), all in this loop."""
+    async with openai_side(seed, mock_port) as side:
         return await run_cases(
             selection,
             side,

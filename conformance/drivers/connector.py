@@ -89,17 +89,26 @@ class ConnectorSpec:
         return f"connector-cmd {self.command}" if self.command else f"connector-url {self.url}"
 
     @property
-    def fixed_port(self) -> bool:
-        """Every case's service would listen on the same port: cases must run one at a time."""
-        return self.command is not None and PORT_FIELD not in self.media_url
+    def serial(self) -> bool:
+        """Cases must run one at a time: every case's service would listen on the same port,
+        or one running service takes every call (its Realtime connections are tied to the one
+        live case: conformance.harness)."""
+        return self.command is None or PORT_FIELD not in self.media_url
 
 
 def connector_spec(
     command: str | None, url: str | None, media_url: str | None, capabilities: Path | None
-) -> ConnectorSpec:
-    """The spec the options give; ValueError (CapabilitiesError) for a bad one."""
-    if (command is None) == (url is None):
-        raise ValueError("give one of --connector-cmd and --connector-url")
+) -> ConnectorSpec | None:
+    """The spec the options give (None: no connector); ValueError (CapabilitiesError) for a
+    bad one."""
+    if command is None and url is None:
+        if media_url is not None or capabilities is not None:
+            raise ValueError(
+                "--media-url and --capabilities go with --connector-cmd or --connector-url"
+            )
+        return None
+    if command is not None and url is not None:
+        raise ValueError("--connector-cmd and --connector-url: give one connector, not both")
     if command is not None and not shlex.split(command):
         raise ValueError("--connector-cmd is empty")
     if url is not None and media_url is not None:
@@ -119,14 +128,14 @@ def refusal(spec: ConnectorSpec, case: Case, dialect: str) -> str | None:
     profile = spec.profile
     if dialect not in profile.dialects:
         return f"the connector speaks only {', '.join(profile.dialects)} (its capabilities file)"
-    if not case.uses_call:
-        return "its stimulus is not a call (a connector takes part only through a call)"
     driven = sorted({step.action for step in case.steps} - CALL_ACTIONS)
     if driven:
         return (
             f"its stimulus needs a driven client ({', '.join(driven)}): a connector takes part "
             "only through a call"
         )
+    if not case.uses_call:
+        return "its stimulus is not a call (a connector takes part only through a call)"
     if case.media != profile.media_format:
         return f"its call streams {case.media}; the connector takes {profile.media_format}"
     lacking = sorted(session_needs(case) - profile.capabilities)
