@@ -7,6 +7,12 @@ also breaks at U+2028 and other separators that JSON may carry unescaped.
 The lines kept in memory stop at `cap_bytes` (ServerOptions.transcript_cap_bytes): the first
 line past it is replaced by a `transcript_truncated` meta line stating the cap, and the rest
 goes to the file only, so one client sending megabytes of rejected frames cannot fill memory.
+
+On the hot path a line kept in memory is stored as what it is made of (time, direction, the JSON
+as sent) and written out as a line when `lines` is read: a sent event costs a tuple, not a
+rounded time, an escape check and a formatted copy. The cap stays exact: while the kept lines'
+upper bound (`LINE_OVERHEAD` each, plus the payload) is under it nothing is counted; past that,
+the pending lines are written out and each further line is counted as before.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ MAX_TEXT_RECORDED = 64 * 1024  # non-JSON text frames longer than this are recor
 COMPACT = (",", ":")
 CAP_NOTE = "the in-memory transcript reached its cap; later lines are only in the --record file"
 
+
+# The most a line adds to its payload, newline included: {"t_ms":T,"dir":"server","event":}
+# with T up to 24 characters (a float's repr). Only an upper bound: the cap is checked exactly.
+LINE_OVERHEAD = 64
+Pending = tuple[float, str, str, "str | bytes", str]  # now, direction, key, payload JSON, more
 
 _NOT_LINE_SAFE = re.compile(r"[^\x00-\x7f]|[\r\n]")
 
@@ -71,21 +82,59 @@ class Recording:
         self.connection_id = connection_id
         self.started_at = started_at
         self.path = path
-        self.lines: list[str] = []
-        self.kept_bytes = 0  # of `lines`, newlines counted
+        self._lines: list[str] = []
+        self._pending: list[Pending] = []  # kept lines not yet written out (ASCII payloads)
+        self._kept_bytes = 0  # of `_lines`, newlines counted
+        self._bound = 0  # an upper bound of the bytes of `_lines` and `_pending`
         self.dropped_lines = 0  # lines past the cap: written to the file only
         self._keep_lines = keep_lines
         self._cap_bytes = cap_bytes
         self._file: IO[str] | None = path.open("w", encoding="ascii") if path else None
 
+    @property
+    def lines(self) -> list[str]:
+        """The lines kept in memory (the list itself: it grows as the connection goes on)."""
+        self._write_out()
+        return self._lines
+
+    @property
+    def kept_bytes(self) -> int:
+        """The bytes of `lines`, newlines counted."""
+        self._write_out()
+        return self._kept_bytes
+
     def _t_ms(self, now: float) -> float:
         return round((now - self.started_at) * 1000, 1)
 
+    def _line(self, now: float, direction: str, key: str, payload: str | bytes, more: str) -> str:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        return f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{line_safe(text)}{more}}}'
+
     def _write(
-        self, now: float, direction: str, key: str, payload_json: str, more: str = ""
+        self, now: float, direction: str, key: str, payload: str | bytes, more: str = ""
     ) -> None:
-        line = f'{{"t_ms":{self._t_ms(now)},"dir":"{direction}","{key}":{payload_json}{more}}}'
-        self._put(now, line)
+        """One line: `payload` is JSON (text, or UTF-8 bytes) that `line_safe` makes ASCII."""
+        if self._file is None and not self._keep_lines:
+            return  # nowhere to put it
+        if self._file is None and not self.dropped_lines:
+            room = self._cap_bytes is None or (
+                self._bound + len(payload) + len(more) + LINE_OVERHEAD <= self._cap_bytes
+            )
+            if room and payload.isascii():  # its line is no longer than the bound says
+                self._pending.append((now, direction, key, payload, more))
+                self._bound += len(payload) + len(more) + LINE_OVERHEAD
+                return
+        self._put(now, self._line(now, direction, key, payload, more))
+
+    def _write_out(self) -> None:
+        """The pending lines as lines (all within the cap: the bound said so)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for now, direction, key, payload, more in pending:
+                line = self._line(now, direction, key, payload, more)
+                self._lines.append(line)
+                self._kept_bytes += len(line) + 1
+        self._bound = self._kept_bytes
 
     def _put(self, now: float, line: str) -> None:
         if self._keep_lines:
@@ -99,7 +148,8 @@ class Recording:
         if self.dropped_lines:
             self.dropped_lines += 1
             return
-        if self._cap_bytes is not None and self.kept_bytes + len(line) + 1 > self._cap_bytes:
+        self._write_out()
+        if self._cap_bytes is not None and self._kept_bytes + len(line) + 1 > self._cap_bytes:
             self.dropped_lines = 1
             marker = {
                 "kind": "transcript_truncated",
@@ -108,24 +158,26 @@ class Recording:
             }
             meta = json.dumps(marker, separators=COMPACT)
             line = f'{{"t_ms":{self._t_ms(now)},"dir":"meta","meta":{meta}}}'
-        self.lines.append(line)
-        self.kept_bytes += len(line) + 1
+        self._lines.append(line)
+        self._kept_bytes += len(line) + 1
+        self._bound = self._kept_bytes
 
     def meta(self, now: float, fields: dict[str, Any]) -> None:
         """A fact about the connection (handshake, close, ping), in the `meta` object."""
         self._write(now, "meta", "meta", json.dumps(fields, separators=COMPACT))
 
     def event(
-        self, now: float, direction: str, json_text: str, sse_event: str | None = None
+        self, now: float, direction: str, json_text: str | bytes, sse_event: str | None = None
     ) -> None:
         """An event as it went over the wire: `json_text` is its JSON as sent (or received), a
-        valid JSON object; `sse_event` the `event:` name of its Server-Sent Events frame."""
+        valid JSON object (text, or its UTF-8 bytes); `sse_event` the `event:` name of its
+        Server-Sent Events frame."""
         more = "" if sse_event is None else f',"sse_event":{json.dumps(sse_event)}'
-        self._write(now, direction, "event", line_safe(json_text), more)
+        self._write(now, direction, "event", json_text, more)
 
     def done(self, now: float) -> None:
         """The Chat stream's closing `data: [DONE]` (a marker, not an event)."""
-        self._put(now, f'{{"t_ms":{self._t_ms(now)},"dir":"server","done":true}}')
+        self._write(now, "server", "done", "true")
 
     def frame(self, now: float, direction: str, frame: dict[str, Any]) -> None:
         """A data frame that is not a JSON object (non-JSON text, binary)."""

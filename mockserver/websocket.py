@@ -97,7 +97,7 @@ class WebSocketTransport:
             self.check_event(event)
         data = encode_event(event)
         await self.ws.send_frame(data, WSMsgType.TEXT)  # sent as encoded: no str round trip
-        self.recording.event(self.clock(), "server", data.decode("utf-8"))
+        self.recording.event(self.clock(), "server", data)  # kept as sent, written out on reading
 
     async def send_raw(self, data: str | bytes) -> None:
         if isinstance(data, bytes):

@@ -7,7 +7,7 @@ from typing import Any
 
 from rtproto.scenario import parse_scenario
 from rtproto.server.play import ScenarioPlayer
-from rtproto.server.play.send_queue import FEED_BATCH
+from rtproto.server.play.send_queue import FEED_BATCH, FIRST_BATCH
 from rtproto.server.realtime.outbox import Send
 from tests.support.virtual_clock import BehaviourClock, events
 
@@ -68,8 +68,10 @@ def test_a_long_reply_goes_out_before_it_is_built_whole() -> None:
     player.on_client_event({"type": "response.create"}, 1.0)
     first = [item.event for item in player.due(1.0) if isinstance(item, Send)]
     assert first[0]["type"] == "response.created"
-    assert len(first) == FEED_BATCH
-    assert built[0] <= 1 + FEED_BATCH + 1  # session.created, the batch, one built ahead
+    assert len(first) == FIRST_BATCH
+    assert built[0] == 1 + FIRST_BATCH + 1  # session.created, the batch, one built ahead
+    sizes = [len(player.due(1.0)) for _ in range(8)]
+    assert sizes == [min(FIRST_BATCH * 2**n, FEED_BATCH) for n in range(1, 9)]
     deadline = player.next_deadline()
     assert deadline is not None
     assert deadline <= 1.0  # the rest is due: the driver calls again at once

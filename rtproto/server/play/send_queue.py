@@ -22,7 +22,8 @@ ever lazy: anything else scheduled (and `settle`, which the sender calls before 
 anything else) first pulls the rest of the feed onto the timeline. Items are therefore built in
 the order they were before (ids, state) and sent in the same order (the feed's items come after
 everything already on the timeline, at equal times too). One `due` call hands out at most
-`FEED_BATCH` of a lazy reply's items; the rest stays due (`next_deadline` is not later than
+`FEED_BATCH` of a lazy reply's items (the first call `FIRST_BATCH`, doubling from there: the
+first events go out before the next ones are built); the rest stays due (`next_deadline` is not later than
 `now`), so a driver sends the first events of an unpaced reply while later ones are not yet
 built, and other connections get their turn in between.
 """
@@ -41,6 +42,7 @@ Event = dict[str, Any]
 Action = Callable[[float, list[Outgoing]], None]  # (when, the items going out) -> None
 SentHook = Callable[[Event, float, list[Outgoing]], None]
 FEED_BATCH = 256  # a lazy reply's items per `due` call: ~1 ms of building them
+FIRST_BATCH = 4
 Feed = Iterator[tuple[float, Outgoing]]  # (due time, item), in non-decreasing time order
 
 
@@ -63,6 +65,7 @@ class SendQueue:
         self._stall_until: float | None = None
         self._stalled: list[Outgoing] = []
         self._feed: Feed | None = None
+        self._batch = FIRST_BATCH  # of the feed's items, in the next `due` call
         self._batch_left = FEED_BATCH  # of the feed's items, in this `due` call
         self._head: tuple[float, Outgoing] | None = None  # the feed's next item, built
 
@@ -76,7 +79,7 @@ class SendQueue:
         if self.closed:
             return
         self.settle()
-        self._feed = items
+        self._feed, self._batch = items, FIRST_BATCH
         self._advance()
 
     def settle(self) -> None:
@@ -120,7 +123,7 @@ class SendQueue:
 
     def due(self, now: float) -> list[Outgoing]:
         out: list[Outgoing] = []
-        self._batch_left = FEED_BATCH
+        self._batch_left, self._batch = self._batch, min(2 * self._batch, FEED_BATCH)
         while self._actions and self._actions[0][0] <= now and not self.closed:
             when, _, action = heapq.heappop(self._actions)
             self._drain(when, out)
