@@ -305,4 +305,5 @@ def stderr_text(tail: list[str]) -> str:
     if not tail:
         return "; its stderr was empty"
     lines = "\n".join(f"  | {line}" for line in tail)
-    return f"; the last {len(tail)} lines of its stderr:\n{lines}"
+    last = "the last line" if len(tail) == 1 else f"the last {len(tail)} lines"
+    return f"; {last} of its stderr:\n{lines}"
