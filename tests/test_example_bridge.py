@@ -1,0 +1,163 @@
+"""The worked example of issue 11: the example Twilio bridge (examples/twilio_bridge/), judged as
+a black-box connector, passes every case it can take part in; its broken twin (`--broken`:
+truncates at the audio received, never sends `clear`) fails exactly the barge-in requirements
+of truncation and clear, saying in ms what the caller heard and what was truncated. Plus: the
+bridge's own start-up contract, and the CI workflow and how-to that show the command line.
+
+Both run over the whole catalogue in both dialects (refusals cost nothing), side by side in one
+loop on one mock, as tests/test_conformance_detection.py runs its variants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance.cases import Selected, load_cases
+from conformance.drivers.capabilities import load_profile, profile_of
+from conformance.drivers.connector import ConnectorFactory, connector_factory, connector_spec
+from conformance.harness import openai_side
+from conformance.runner import CaseResult, run_cases
+from conformance.verdicts import Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "twilio_bridge"
+BRIDGE = EXAMPLE / "bridge.py"
+CAPABILITIES = EXAMPLE / "capabilities.yaml"
+WORKFLOW = ROOT / "docs" / "ci" / "connector-conformance.yml"
+HOW_TO = ROOT / "docs" / "how-to" / "telephony-connector.md"
+BOUND_S = 120.0
+CONCURRENCY = 5  # per client: one wave of the cases it takes part in (ten calls in one loop)
+# The cases whose stimulus is a phone call alone, in the dialect the bridge declares: the
+# catalogue's others need a driven client, another dialect or an undeclared capability.
+TAKES_PART = {"3.1.1[ga]", "3.4.1[ga]", "3.4.2[ga]", "3.4.3[ga]", "5.4.3[ga]"}
+BARGE_IN = "5.4.3[ga]"
+BROKEN_CHECKS = {"media.clear_on_barge_in", "media.truncate_at_heard_audio"}
+TRUNCATED_VS_HEARD = re.compile(
+    r"audio_end_ms (?P<end>\d+); the caller had heard (?P<heard>\d+) ms of item \S+ "
+    r"\((?P<received>\d+) ms received\)"
+)
+
+
+def _connector(command: str) -> ConnectorFactory:
+    spec = connector_spec(command, None, None, CAPABILITIES)
+    assert spec is not None
+    return connector_factory(spec)
+
+
+async def _judge_both() -> dict[str, list[CaseResult]]:
+    selection = [Selected(case, d) for case in load_cases() for d in case.dialects]
+    clients = {
+        "bridge": _connector(f"{sys.executable} {BRIDGE}"),
+        "twin": _connector(f"{sys.executable} {BRIDGE} --broken"),
+    }
+    async with openai_side() as side:
+        runs = [
+            run_cases(selection, side, make, concurrency=CONCURRENCY) for make in clients.values()
+        ]
+        results = await asyncio.gather(*runs)
+    return dict(zip(clients, results, strict=True))
+
+
+@pytest.fixture(scope="module")
+def judged() -> dict[str, list[CaseResult]]:
+    started = time.monotonic()
+    results = asyncio.run(asyncio.wait_for(_judge_both(), BOUND_S))
+    print(f"example bridge and twin judged in {time.monotonic() - started:.1f} s")
+    return results
+
+
+def _taking_part(results: list[CaseResult]) -> dict[str, CaseResult]:
+    return {r.node_id: r for r in results if r.verdict is not Verdict.UNIMPLEMENTED}
+
+
+def _failures(result: CaseResult) -> list[str]:
+    return [f"{f.check}: {f.actual}" for f in result.failures]
+
+
+def test_the_bridge_passes_every_case_it_takes_part_in(
+    judged: dict[str, list[CaseResult]],
+) -> None:
+    taking_part = _taking_part(judged["bridge"])
+    assert set(taking_part) == TAKES_PART
+    failed = {
+        node: _failures(r) for node, r in taking_part.items() if r.verdict is not Verdict.PASS
+    }
+    assert not failed, failed
+    unimplemented = [r for r in judged["bridge"] if r.verdict is Verdict.UNIMPLEMENTED]
+    assert all(r.reason for r in unimplemented), "every UNIMPLEMENTED says why"
+
+
+def test_the_twin_fails_exactly_truncation_and_clear_saying_heard_versus_truncated(
+    judged: dict[str, list[CaseResult]],
+) -> None:
+    taking_part = _taking_part(judged["twin"])
+    assert set(taking_part) == TAKES_PART
+    others = {n: _failures(r) for n, r in taking_part.items() if n != BARGE_IN and r.failures}
+    assert not others, f"the twin differs from the bridge only on barge-in: {others}"
+    barge_in = taking_part[BARGE_IN]
+    assert barge_in.verdict is Verdict.FAIL
+    assert {f.check for f in barge_in.failures} == BROKEN_CHECKS, _failures(barge_in)
+    assert all(f.level == "MUST" for f in barge_in.failures)
+    truncate = next(f for f in barge_in.failures if f.check == "media.truncate_at_heard_audio")
+    said = TRUNCATED_VS_HEARD.search(truncate.actual)
+    assert said is not None, truncate.actual
+    end, heard, received = (int(said[key]) for key in ("end", "heard", "received"))
+    assert end == received, "the twin truncates at the audio received"
+    assert end - heard > 250, "past what was heard by more than the check's tolerance"
+    clear = next(f for f in barge_in.failures if f.check == "media.clear_on_barge_in")
+    assert "no clear was sent" in clear.actual
+
+
+def test_the_bridge_prints_its_bound_url_and_stops_on_sigterm() -> None:
+    env = {**os.environ, "OPENAI_REALTIME_URL": "ws://127.0.0.1:9/v1/realtime", "PORT": "0"}
+    with subprocess.Popen(
+        [sys.executable, str(BRIDGE)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as bridge:
+        assert bridge.stdout is not None
+        url = bridge.stdout.readline().strip()
+        bridge.terminate()
+        assert bridge.wait(timeout=10) == 0
+    assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/media-stream", url), url
+    assert not url.endswith(":0/media-stream")
+
+
+def test_the_bridge_is_a_third_party_service_using_aiohttp_alone() -> None:
+    imported = re.findall(r"^(?:from|import) (\w+)", BRIDGE.read_text(), flags=re.MULTILINE)
+    ours = {"rtproto", "refclient", "conformance", "mockserver", "schemas", "fixtures"}
+    assert not set(imported) & ours
+    assert "aiohttp" in imported
+
+
+def test_the_workflow_runs_the_documented_command_on_the_example() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert True in workflow  # `on:` (YAML 1.1 reads the key as True): push, pull_request
+    steps = workflow["jobs"]["conformance"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    assert {"actions/checkout", "actions/setup-python", "actions/upload-artifact"} <= set(uses)
+    installs = " ".join(step.get("run", "") for step in steps)
+    assert "pip install realtime-conformance" in installs
+    command = next(
+        step["run"] for step in steps if "realtime-conformance run" in step.get("run", "")
+    )
+    assert '--connector-cmd "python examples/twilio_bridge/bridge.py"' in command
+    assert "--capabilities examples/twilio_bridge/capabilities.yaml" in command
+    assert " ".join(command.split()) in " ".join(HOW_TO.read_text(encoding="utf-8").split())
+
+
+def test_the_how_to_shows_the_examples_capabilities_file() -> None:
+    shown = re.search(r"```yaml\n(name: example-twilio-bridge.*?)```", HOW_TO.read_text(), re.S)
+    assert shown is not None
+    assert profile_of(yaml.safe_load(shown[1])) == load_profile(CAPABILITIES)
