@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import re
 import sys
 from pathlib import Path
@@ -90,6 +91,7 @@ def test_each_bad_client_fails_with_its_reason_and_the_next_case_still_runs() ->
     wrong = only_failure(results["wrong_id"][1])
     assert "the client replied to id 101 while start (id 1) waited" in wrong
     assert open_descriptors() <= before
+    assert children() == [], "every child was reaped: no zombie, nothing left running"
 
 
 def test_a_client_that_dies_while_the_suite_waits_fails_with_its_exit_status() -> None:
@@ -127,6 +129,19 @@ def test_the_whole_process_group_is_killed() -> None:
     found = re.search(r"grandchild (\d+)", actual)
     assert found is not None, actual
     assert not running(int(found.group(1)))
+
+
+def children() -> list[str]:
+    """The processes whose parent is this one (zombies included), as `pid state`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid():
+            found.append(f"{stat.parent.name} {fields[0]}")
+    return found
 
 
 def running(pid: int) -> bool:
