@@ -73,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--deviations", dest="conformance_deviations", metavar="FILE",
                     help="the client's known deviations (YAML)")  # fmt: skip
+    from conformance.connector_options import add_connector_arguments
+
+    add_connector_arguments(group.addoption, "conformance_")  # --connector-cmd, ...
 
 
 def _names_suite(config: pytest.Config) -> bool:

@@ -15,11 +15,12 @@ import pytest
 
 from conformance import results as results_io
 from conformance.cases import Selected
+from conformance.drivers.connector import ConnectorSpec, connector_spec
 from conformance.harness import OpenAISide, openai_side
 from conformance.plugin_keys import OUTPUT
 from conformance.reporting.render import write_reports
 from conformance.run_command import new_run_id
-from conformance.run_options import REPORTS_DIR
+from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
 from conformance.runner import CaseResult, DriverFactory, run_cases
 from conformance.suite import Plan, UsageError, plan
 from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
@@ -41,8 +42,22 @@ def _plan(config: pytest.Config) -> Plan:
             strict_cases(config),
             option.conformance_dialect,
             option.conformance_client_cmd,
+            connector=_connector(config),
         )
     return config.stash[PLAN]
+
+
+def _connector(config: pytest.Config) -> ConnectorSpec | None:
+    """--connector-cmd or --connector-url with their options (conformance.drivers.connector)."""
+    option = config.option
+    try:
+        return connector_spec(
+            option.conformance_connector_cmd, option.conformance_connector_url,
+            option.conformance_media_url, option.conformance_capabilities,
+            option.conformance_mock_port,
+        )  # fmt: skip
+    except ValueError as error:  # CapabilitiesError too
+        raise UsageError(str(error)) from None
 
 
 def strict_cases(config: pytest.Config) -> bool:
@@ -98,6 +113,9 @@ class ProcessSuite:
         self.factory: DriverFactory = chosen.factory  # one load (and probe) a process
         self.deviations = _deviations(config)
         self.output: Path = config.stash[OUTPUT]
+        connector = _connector(config)
+        self.serial = connector is not None and connector.serial  # one case at a time
+        self.mock_port: int = config.option.conformance_mock_port
         self.futures: dict[str, concurrent.futures.Future[CaseResult]] = {}
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -110,7 +128,7 @@ class ProcessSuite:
     async def _serve(self) -> None:
         self._stopped = asyncio.Event()
         try:
-            async with openai_side() as side:
+            async with openai_side(port=self.mock_port) as side:
                 self._ready.set_result(side)
                 await self._stopped.wait()
         except BaseException as error:
@@ -136,9 +154,11 @@ class ProcessSuite:
                     future.set_exception(error)
 
         selection = [item.selected for item in fresh]
+        concurrency = 1 if self.serial else DEFAULT_CONCURRENCY
         coroutine = run_cases(
-            selection, self.side, self.factory, deviations=self.deviations, on_result=settle
-        )
+            selection, self.side, self.factory, deviations=self.deviations, on_result=settle,
+            concurrency=concurrency,
+        )  # fmt: skip
         asyncio.run_coroutine_threadsafe(coroutine, self.loop).add_done_callback(fail_the_rest)
 
     def result(self, item: Any) -> CaseResult:
@@ -148,6 +168,8 @@ class ProcessSuite:
             batch = [i for i in item.session.items if hasattr(i, "selected")]
             self._submit([i for i in batch if _group(i) == group] or [item])
         limit = item.selected.case.timeout_s + WAIT_MARGIN_S
+        if self.serial:  # the cases before it in its batch run first
+            limit *= len(self.futures)
         return self.futures[item.name].result(timeout=limit * 2)
 
     def record(self, result: CaseResult) -> dict[str, Any]:
