@@ -97,7 +97,11 @@ class ConnectorSpec:
 
 
 def connector_spec(
-    command: str | None, url: str | None, media_url: str | None, capabilities: Path | None
+    command: str | None,
+    url: str | None,
+    media_url: str | None,
+    capabilities: Path | None,
+    mock_port: int = 0,
 ) -> ConnectorSpec | None:
     """The spec the options give (None: no connector); ValueError (CapabilitiesError) for a
     bad one."""
@@ -113,6 +117,11 @@ def connector_spec(
         raise ValueError("--connector-cmd is empty")
     if url is not None and media_url is not None:
         raise ValueError("--media-url goes with --connector-cmd (--connector-url is the URL)")
+    if url is not None and not mock_port:
+        raise ValueError(
+            "--connector-url needs --mock-port: the running connector must have been started "
+            "with OPENAI_REALTIME_URL=ws://127.0.0.1:PORT/v1/realtime?model=gpt-realtime"
+        )
     target = url if url is not None else (media_url or DEFAULT_MEDIA_URL)
     parts = urlsplit(target.replace(PORT_FIELD, "1"))
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
