@@ -8,13 +8,16 @@ to an event file); those are resolved by `rtproto.schema_store` with jsonschema'
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
+
+import yaml
 
 from schemas import SCHEMA_ROOT
 
@@ -90,37 +93,62 @@ def _dialect(tags: Iterable[Any]) -> str:
     return ""
 
 
-PARSER_MODULE = "asyncapi_python_codegen.parser"
-
-
-@contextmanager
-def _argv_hidden() -> Iterator[None]:
-    """The process's arguments out of sight: the parser's package builds a typer CLI at import,
-    which reads `sys.argv` and would answer a `--help` meant for the program importing us."""
-    saved = sys.argv
-    sys.argv = saved[:1]
-    try:
-        yield
-    finally:
-        sys.argv = saved
+PARSER_PACKAGE = "asyncapi_python_codegen"
+PARSER_MODULE = f"{PARSER_PACKAGE}.parser"
 
 
 @cache
 def asyncapi_parser() -> Callable[..., Any]:
-    """asyncapi-python's `extract_all_operations`, imported at first use: its package pulls in a
-    code generator (datamodel-code-generator, black, typer; 0.2-0.5 s) that only reading the
-    documents needs, so importing rtproto (or starting the CLI) does not pay for it."""
-    with _argv_hidden():
+    """asyncapi-python's `extract_all_operations`, imported at first use.
+
+    Its package's `__init__` imports the code generator (typer, which builds a CLI from
+    `sys.argv` at import; jinja2, black, datamodel-code-generator: the `codegen` extra, some 25
+    packages and 60 MB), none of which the parser needs: it reads YAML with PyYAML into
+    asyncapi-python's own classes. So the parser is imported below a bare stand-in for its package
+    (found, not executed), and the stand-in is removed again: the extra need not be installed,
+    and a later `import asyncapi_python_codegen` still runs the real package. Only the parser's
+    `validate=True` reaches back into the package, and it is not used here."""
+    if PARSER_PACKAGE in sys.modules:  # already imported for real
         module = importlib.import_module(PARSER_MODULE)
+    else:
+        module = _import_below_bare_package(PARSER_PACKAGE, PARSER_MODULE)
     parse: Callable[..., Any] = module.extract_all_operations
     return parse
+
+
+def _import_below_bare_package(package: str, name: str) -> ModuleType:
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+    sys.modules[package] = importlib.util.module_from_spec(spec)  # its __init__ not run
+    try:
+        return importlib.import_module(name)
+    finally:
+        del sys.modules[package]
+
+
+def _read_yaml_fast(path: Path) -> None:
+    """Hand the parser the document read with libyaml. The parser reads YAML with PyYAML's
+    pure-Python loader (about a second for our three documents: most of a process's start)
+    into a per-path cache of its own; filling that cache first with the same data read by
+    libyaml (same YAML, same result) makes it ten times faster. Without libyaml, or if the
+    parser's cache is not where this expects it, the parser reads the file itself."""
+    references = sys.modules.get(f"{PARSER_MODULE}.references")
+    cache = getattr(references, "_file_cache", None)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if not isinstance(cache, dict) or fast is None:
+        return
+    with path.open(encoding="utf-8") as stream:
+        cache.setdefault(path.absolute(), yaml.load(stream, Loader=fast))
 
 
 def read_document(api: Api, path: Path) -> list[Channel]:
     """The channels of one AsyncAPI document, as seen through asyncapi-python's parser."""
     # validate=False: the parser's own rules target AMQP code generation and print to stdout;
     # the document is validated against the official AsyncAPI 3.0 schema in the tests instead.
-    operations = asyncapi_parser()(path, validate=False)
+    parse = asyncapi_parser()
+    _read_yaml_fast(path)
+    operations = parse(path, validate=False)
     channels = []
     for operation in operations.values():
         direction: Direction = "server" if operation.action == "send" else "client"

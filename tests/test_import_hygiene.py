@@ -1,8 +1,9 @@
 """The AsyncAPI parser is loaded only when the catalogue is first read, and never sees argv.
 
 asyncapi-python's parser package imports its code generator (datamodel-code-generator, black,
-typer), and typer answers a `--help` it finds in `sys.argv`. Each test runs a fresh interpreter,
-since this process has long imported everything.
+typer) from its `__init__`, and typer answers a `--help` it finds in `sys.argv`; the catalogue
+imports the parser without that `__init__` (rtproto.catalogue.asyncapi_parser). Each test runs a
+fresh interpreter, since this process has long imported everything.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def test_importing_with_help_in_argv_prints_nothing() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_reading_the_catalogue_hides_argv_and_keeps_it() -> None:
+def test_reading_the_catalogue_keeps_argv_and_prints_nothing() -> None:
     code = (
         "import sys\n"
         "from rtproto.catalogue import load_catalogue\n"
@@ -58,6 +59,35 @@ def test_reading_the_catalogue_hides_argv_and_keeps_it() -> None:
     result = run_python(code, "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "['--help']\n"  # argv restored, and nothing printed by the parser
+
+
+def test_reading_the_catalogue_imports_no_code_generator() -> None:
+    """Only the parser: the `codegen` extra need not be installed (the wheel does not ask for
+    it); and the real package still imports afterwards, for whoever wants the generator."""
+    generator = ("black", "typer", "jinja2", "datamodel_code_generator", "click")
+    code = (
+        "import sys\n"
+        "from rtproto.catalogue import load_catalogue\n"
+        "assert load_catalogue().lookup('realtime', 'session.update', 'ga') is not None\n"
+        f"print(sorted(m for m in {generator!r} if m in sys.modules))\n"
+        "print('asyncapi_python_codegen' in sys.modules)\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "False"]  # the stand-in package is gone again
+
+
+def test_the_real_parser_package_still_imports_after_the_catalogue() -> None:
+    pytest.importorskip("typer")  # the `codegen` extra: installed in the dev environment only
+    code = (
+        "from rtproto.catalogue import load_catalogue\n"
+        "load_catalogue()\n"
+        "import asyncapi_python_codegen as package\n"
+        "print(type(package.app).__name__, package.extract_all_operations.__name__)\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Typer extract_all_operations\n"
 
 
 def test_cli_help_is_ours() -> None:
