@@ -161,3 +161,9 @@ def test_the_how_to_shows_the_examples_capabilities_file() -> None:
     shown = re.search(r"```yaml\n(name: example-twilio-bridge.*?)```", HOW_TO.read_text(), re.S)
     assert shown is not None
     assert profile_of(yaml.safe_load(shown[1])) == load_profile(CAPABILITIES)
+
+
+def test_the_how_to_shows_the_bridges_own_realtime_url() -> None:
+    shown = re.search(r"(def realtime_url\(\) -> str:.*?)\n\n\n", HOW_TO.read_text(), re.S)
+    assert shown is not None
+    assert shown[1] in BRIDGE.read_text()

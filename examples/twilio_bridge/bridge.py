@@ -1,24 +1,18 @@
-"""A Twilio Media Streams <-> OpenAI Realtime bridge: the example connector the suite judges.
+"""A Twilio Media Streams <-> OpenAI Realtime bridge, written as a vendor would (aiohttp alone).
 
-It is written as a vendor would write one, with aiohttp alone: Twilio dials the media WebSocket
-at /media-stream (a bidirectional <Connect><Stream>); for each call the bridge opens a GA
-Realtime session with G.711 mu-law in and out and server VAD, forwards the caller's audio,
-plays the model's audio back in real time and handles barge-in.
+Twilio dials /media-stream (a bidirectional <Connect><Stream>); per call the bridge opens a GA
+Realtime session (G.711 mu-law both ways, server VAD), forwards the caller's audio and plays the
+model's back in real time. `--port`/PORT (0: any free port; the bound URL goes to stdout);
+OPENAI_API_KEY; OPENAI_REALTIME_URL, else derived from OPENAI_BASE_URL and OPENAI_REALTIME_MODEL.
 
-    OPENAI_API_KEY=... python examples/twilio_bridge/bridge.py --port 8080
-    OPENAI_API_KEY=... python examples/twilio_bridge/bridge.py --port 0 --broken
+    OPENAI_API_KEY=... python examples/twilio_bridge/bridge.py --port 8080 [--broken]
 
-Environment: OPENAI_API_KEY; OPENAI_REALTIME_URL (the Realtime WebSocket URL, e.g.
-ws://127.0.0.1:PORT/v1/realtime?model=gpt-realtime), else derived from OPENAI_BASE_URL
-(default https://api.openai.com/v1) and OPENAI_REALTIME_MODEL (default gpt-realtime).
-The port comes from --port or PORT (0: any free port); the bound URL is printed on stdout.
-
-Barge-in, the part bridges get wrong: when the caller starts talking over the model
-(input_audio_buffer.speech_started), the bridge sends `clear` so Twilio drops the audio it has
-queued, and truncates the model's item at the audio the caller actually HEARD. It knows that
-from marks: a mark goes after every 100 ms of audio sent, and Twilio echoes a mark once the
-audio before it has played. Audio received from the model, or sent to Twilio, is not heard.
-`--broken` runs the classic mistake: truncate at the audio received, and never clear.
+Barge-in, the part bridges get wrong: when the caller talks over the model (speech_started), the
+bridge sends `clear` so Twilio drops what it has queued, and truncates the model's item at the
+audio the caller actually HEARD, known from marks: one after every 100 ms sent, each echoed by
+Twilio once the audio before it has played. Audio received or sent is not audio heard.
+`--broken` is the classic mistake, for the conformance suite to catch: it truncates at the
+audio received and never sends `clear`.
 """
 
 from __future__ import annotations
