@@ -114,7 +114,9 @@ async def barge_in(fmt: CallFormat, dial: bool) -> None:
     assert start_event.custom_parameters == {"k": "v"}
     assert start_event.encoding == bridge.unit.audio_format.ga_type
     assert ended[0][1].frames == len(media)
-    assert 1000 <= (ended[0][0] - origin) * 1000 - (media[-1]["t_ms"] + FRAME_MS) < 2000
+    # a second after the last frame's end, counted from when the bridge sent it (the call's
+    # t_ms is when it read the frame, up to read_late_ms later under load)
+    assert 1000 <= (ended[0][0] - origin) * 1000 - (sent_ms[-1] + FRAME_MS) < 2000
 
     # marks went out and the call echoed them (when heard, or at the clear)
     assert client_events(records, "mark")

@@ -65,6 +65,8 @@ from schemas import SCHEMA_ROOT
 
 SCHEMA_FILE = SCHEMA_ROOT / "scenario.schema.json"
 MERGE_TAG = "tag:yaml.org,2002:merge"  # the `<<` key
+# libyaml's parser when PyYAML has it: several times faster, with the same marks
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -102,8 +104,18 @@ def _duplicate_keys(node: yaml.Node | None, file: str, path: PathTo = ()) -> Ite
 
 def _compose(text: str, file: str) -> tuple[yaml.Node | None, Any, list[LoadProblem]]:
     """The node tree (for line numbers), the data built from that same tree, and its
-    duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    duplicate keys. A syntax error is read again by the pure-Python loader, whose messages
+    say more ("expected the node content, but found '<stream end>'")."""
+    try:
+        return _compose_with(SAFE_LOADER, text, file)
+    except yaml.YAMLError:
+        return _compose_with(yaml.SafeLoader, text, file)
+
+
+def _compose_with(
+    loader_class: type[Any], text: str, file: str
+) -> tuple[yaml.Node | None, Any, list[LoadProblem]]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         duplicates = list(_duplicate_keys(node, file))
