@@ -82,17 +82,23 @@ class ScriptedResponse:
         yield self.ctx.build("rate_limits.updated", rate_limits=[entry])
 
 
-class Counted:
-    """The pieces of a text, cut as they are taken, and how many were taken."""
+class TextDeltas:
+    """The deltas of a text cut into pieces as they are taken, and how many were taken."""
 
-    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
-        self._matches = pattern.finditer(text)
+    def __init__(self, events: ResponseEvents, item: OutputItem, pieces: Iterator[str]) -> None:
+        self.events, self.item, self.pieces = events, item, pieces
         self.count = 0
 
-    def __iter__(self) -> Iterator[str]:
-        for match in self._matches:
+    def __iter__(self) -> Iterator[Event]:
+        delta, item = self.events.text_delta, self.item
+        for piece in self.pieces:
             self.count += 1
-            yield match.group()
+            yield delta(item, piece)
+
+
+def pieces(pattern: re.Pattern[str], text: str) -> Iterator[str]:
+    """`text` cut by `pattern` (rtproto.wire), piece by piece."""
+    return map(re.Match.group, pattern.finditer(text))
 
 
 def usage(text_out: int, audio_out: int = 0) -> Usage:
@@ -103,9 +109,8 @@ def text_response(ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Even
     text = str(params.get("text", "Hello there!"))
     response = ScriptedResponse(ctx, ["text"])
     item = response.item("message", [])
-    pieces = Counted(wire.TEXT_PIECE, text)
-    deltas = (response.events.text_delta(item, token) for token in pieces)
-    return response.stream(item, text, deltas, lambda: usage(pieces.count))
+    deltas = TextDeltas(response.events, item, pieces(wire.TEXT_PIECE, text))
+    return response.stream(item, text, deltas, lambda: usage(deltas.count))
 
 
 def _spread(count: int, slots: int) -> list[int]:
@@ -149,6 +154,5 @@ def function_call_response(ctx: TemplateContext, params: dict[str, Any]) -> Iter
     item = response.item("function_call", [])
     item.name = str(params["name"])
     item.call_id = str(params.get("call_id") or ctx.new_id("call"))
-    pieces = Counted(wire.ARGUMENT_PIECE, arguments)
-    deltas = (response.events.text_delta(item, token) for token in pieces)
-    return response.stream(item, arguments, deltas, lambda: usage(pieces.count))
+    deltas = TextDeltas(response.events, item, pieces(wire.ARGUMENT_PIECE, arguments))
+    return response.stream(item, arguments, deltas, lambda: usage(deltas.count))

@@ -22,10 +22,10 @@ ever lazy: anything else scheduled (and `settle`, which the sender calls before 
 anything else) first pulls the rest of the feed onto the timeline. Items are therefore built in
 the order they were before (ids, state) and sent in the same order (the feed's items come after
 everything already on the timeline, at equal times too). One `due` call hands out at most
-`FEED_BATCH` of a lazy reply's items (the first call `FIRST_BATCH`, doubling from there: the
-first events go out before the next ones are built); the rest stays due (`next_deadline` is not later than
-`now`), so a driver sends the first events of an unpaced reply while later ones are not yet
-built, and other connections get their turn in between.
+`FEED_BATCH` of a lazy reply's items (the first call `FIRST_BATCH`, doubling from there); the
+rest stays due (`next_deadline` is not later than `now`), so a driver sends the first events of
+an unpaced reply while later ones are not yet built, and other connections get their turn in
+between.
 """
 
 from __future__ import annotations
@@ -176,7 +176,23 @@ class SendQueue:
                 return
             self._batch_left -= 1
             self._advance()
-            self.push(head[1], until, out)
+            item = head[1]
+            if type(item) is Send and not self._bending():  # the common case, without push
+                out.append(item)
+                self.last_sent = item.event
+                self._on_sent(item.event, until, out)
+            else:
+                self.push(item, until, out)
+
+    def _bending(self) -> bool:
+        """Whether a fault acts on the next events (stall, reorder, malform, duplicate)."""
+        return bool(
+            self._stall_until is not None
+            or self._reorder_size
+            or self._reordering
+            or self._malform
+            or self._duplicate
+        )
 
     def _release(self, when: float, out: list[Outgoing]) -> None:
         if self._stall_until is None or when < self._stall_until:

@@ -21,7 +21,7 @@ import copy
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -102,6 +102,7 @@ class ReplySender:
         self._received: Counter[str] = Counter()
         self._sent_count: Counter[str] = Counter()
         self._fired: set[int] = set()
+        self._counting = any(fault.after is not None for fault in scenario.faults)
 
     def arm(self, now: float) -> None:
         """The connection or stream starts: replies from now on, timed faults from now."""
@@ -111,7 +112,8 @@ class ReplySender:
                 self.queue.at(now + fault.at_ms / 1000, partial(self._fire, fault))
 
     def received(self, event: Event, now: float) -> None:
-        self._count(self._received, event_name(event, self.api), now, None)
+        if self._counting:
+            self._count(self._received, event_name(event, self.api), now, None)
 
     @property
     def problems(self) -> list[str]:
@@ -145,16 +147,21 @@ class ReplySender:
         ctx = TemplateContext(self.state, event)
         resolve = reply_resolver(event, self.state.recall, self.state.ids.new)
         handlers = ReplySteps(self, ctx, resolve)
-        offset_ms, sent = 0.0, 0
+        offset_ms, sent, built = 0.0, 0, self._built
         for step in steps:
             for piece in expand_step(step, handlers):
                 if isinstance(piece, Pause):
                     offset_ms += piece.ms
-                    continue
-                gap, item = piece
-                offset_ms += (pace_ms if gap is None else gap) if sent else 0
-                sent += 1
-                yield start + offset_ms / 1000, item
+                elif isinstance(piece, Events):  # a template's: built here, as each is taken
+                    for made in piece.events:
+                        offset_ms += pace_ms if sent else 0
+                        sent += 1
+                        yield start + offset_ms / 1000, Send(built(made))
+                else:
+                    gap, item = piece
+                    offset_ms += (pace_ms if gap is None else gap) if sent else 0
+                    sent += 1
+                    yield start + offset_ms / 1000, item
         self.last_due = start + offset_ms / 1000
         if sent:
             # The next reply starts one gap after this one's last event, and no sooner.
@@ -199,7 +206,8 @@ class ReplySender:
     def _sent(self, event: Event, when: float, out: list[Outgoing]) -> None:
         if isinstance(event.get("response"), dict):
             self.last_response = event["response"]
-        self._count(self._sent_count, event_name(event, self.api), when, out)
+        if self._counting:  # only a fault `after` an event reads the counts
+            self._count(self._sent_count, event_name(event, self.api), when, out)
 
     def _fire(self, fault: Fault, when: float, out: list[Outgoing] | None) -> None:
         """Arm a fault that acts on coming events, or send what it sends: inline when fired
@@ -239,7 +247,14 @@ class Pause:
     ms: float
 
 
-Piece = Timed | Pause
+@dataclass(frozen=True)
+class Events:
+    """A template's events, each `pace_ms` after the one before, built as they are taken."""
+
+    events: Iterator[Event]
+
+
+Piece = Timed | Pause | Events
 
 
 class ReplySteps:
@@ -248,9 +263,8 @@ class ReplySteps:
     def __init__(self, sender: ReplySender, ctx: TemplateContext, resolve: Resolver) -> None:
         self.sender, self.ctx, self.resolve = sender, ctx, resolve
 
-    def template(self, step: TemplateStep) -> Iterable[Piece]:
-        events = generate(step.name, self.ctx, self.resolve(step.params))
-        return ((None, Send(self.sender._built(event))) for event in events)
+    def template(self, step: TemplateStep) -> list[Piece]:
+        return [Events(generate(step.name, self.ctx, self.resolve(step.params)))]
 
     def event(self, step: EventStep) -> list[Piece]:
         event = self.sender.stamper.literal(self.resolve(step.event))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ class ConnectionState:
     session: dict[str, Any] | None = None  # as last sent in session.created/updated
     last_item_id: str | None = None  # the conversation's last item, for previous_item_id
     tokens_used: int = 0
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
     turn_detection: dict[str, Any] | None = None  # announced in place of the default server_vad
 
     def __post_init__(self) -> None:
@@ -82,8 +83,7 @@ class ConnectionState:
         elif event_type == "response.done":
             total = lookup(event, "response.usage.total_tokens")
             self.tokens_used += total if isinstance(total, int) else 0
-        self.history.append(event)
-        del self.history[:-HISTORY_LENGTH]
+        self.history.append(event)  # the oldest falls out
 
     def recall(self, path: str) -> Any:
         """`path` in the most recent event that has it, or MISSING."""

@@ -25,6 +25,8 @@ from rtproto.server.realtime.response_output import ItemStatus, OutputItem, item
 from rtproto.wire import obfuscation
 
 Event = dict[str, Any]
+TEXT_DELTA = "response.output_text.delta"
+TRANSCRIPT_DELTA = "response.output_audio_transcript.delta"
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,17 @@ class ResponseEvents:
                 delta=token,
                 obfuscation=self._obfuscation(token),
             )
-        event_type = (
-            "response.output_audio_transcript.delta" if item.audio else "response.output_text.delta"
-        )
-        return self._in_part(event_type, item, delta=token, obfuscation=self._obfuscation(token))
+        # The hottest event of all (one per token): built as one literal, in _in_part's order.
+        return {
+            "type": TRANSCRIPT_DELTA if item.audio else TEXT_DELTA,
+            "event_id": self.build.ids.new("event"),
+            "response_id": self.response_id,
+            "item_id": item.item_id,
+            "output_index": item.index,
+            "content_index": 0,
+            "delta": token,
+            "obfuscation": obfuscation(token, self.random),
+        }
 
     def audio_delta(self, item: OutputItem, chunk: bytes) -> Event:
         return self.encoded_audio_delta(item, base64.b64encode(chunk).decode("ascii"))
