@@ -31,7 +31,7 @@ INSTALL_S = 300.0
 RUN_S = 180.0
 PASSING = ("5.1.1", "6.1.1", "6.1.2", "7.1.2", "7.2.1")  # text, function calls, errors
 UNIMPLEMENTED = ("7.1.1", "7.2.2")  # they need an event no correct client sends
-CAPABILITIES = ["audio", "methods", "telephony", "text", "tools"]
+CAPABILITIES = ["audio", "methods", "telephony", "text", "tools", "truncation"]
 DIALECTS = ("ga", "beta")
 PATTERNS = ("5.1.1", "6.1.*", "7.1.*", "7.2.*")
 

@@ -2,11 +2,14 @@
 // session in G.711 mu-law (audio/pcmu, beta g711_ulaw) on the other, so audio passes through
 // unconverted. The caller's 20 ms frames are appended as they arrive; the model's audio is
 // played into the call in 20 ms frames at real time, a little ahead (a carrier's jitter buffer
-// needs some, and a backlog of whole answers would make barge-in late); barge-in clears it.
+// needs some, and a backlog of whole answers would make barge-in late). On barge-in it clears
+// the call and says how much of each item cut short the caller heard: what was sent less what
+// the carrier still had queued (the ms to truncate the item at).
 import WebSocket from 'ws';
 
 const FRAME_BYTES = 160; // 20 ms of 8 kHz mu-law
 const FRAME_MS = 20;
+const BYTES_PER_MS = FRAME_BYTES / FRAME_MS;
 const LEAD_MS = 80; // how far ahead of the caller's ear the bridge keeps the call's queue
 const TICK_MS = 10;
 export const PHONE_FORMATS = { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } };
@@ -18,8 +21,9 @@ export class CallBridge {
     this.append = append;
     this.socket = null;
     this.streamSid = null;
-    this.pending = Buffer.alloc(0); // model audio not yet sent into the call
-    this.drain = false; // the item is complete: send a last short frame too
+    this.pending = []; // model audio not yet sent into the call: [{itemId, audio, done}]
+    this.sentMs = new Map(); // item id -> ms of its audio sent into the call
+    this.lastSent = null; // the item of the last frame sent
     this.queueEndsAt = 0; // performance.now() when the call's queue will have played out
     this.timer = null;
   }
@@ -51,30 +55,50 @@ export class CallBridge {
     }
   }
 
-  /** Model audio (mu-law bytes) for the call; `done` once its item has no more. */
-  play(bytes) {
-    this.pending = Buffer.concat([this.pending, bytes]);
-    this.drain = false;
+  /** Model audio (mu-law bytes) of an item, for the call. */
+  play(itemId, bytes) {
+    const last = this.pending.at(-1);
+    if (last?.itemId === itemId) last.audio = Buffer.concat([last.audio, bytes]);
+    else this.pending.push({ itemId, audio: bytes, done: false });
   }
 
-  done() {
-    this.drain = true;
+  /** The item has no more audio: its last frame may be short. */
+  done(itemId) {
+    for (const segment of this.pending) if (segment.itemId === itemId) segment.done = true;
   }
 
-  /** Barge-in: drop what is queued here and at the carrier. */
+  /** Whether the caller hears (or is about to hear) model audio. */
+  get playing() {
+    return this.pending.length > 0 || this.queueEndsAt > performance.now();
+  }
+
+  /** Barge-in: drop what is queued here and at the carrier; returns [{itemId, heardMs}] for
+   *  each item cut short (0 for one queued but never heard). */
   clear() {
-    this.pending = Buffer.alloc(0);
+    const queuedMs = Math.max(0, this.queueEndsAt - performance.now());
+    const cut = new Map(this.pending.map(({ itemId }) => [itemId, this.sentMs.get(itemId) ?? 0]));
+    if (queuedMs > 0 && this.lastSent) cut.set(this.lastSent, Math.max(0, this.sentMs.get(this.lastSent) - queuedMs));
+    this.pending = [];
     this.queueEndsAt = 0;
     this.send({ event: 'clear', streamSid: this.streamSid });
+    return [...cut].map(([itemId, heardMs]) => ({ itemId, heardMs: Math.round(heardMs) }));
   }
 
   pump() {
     const now = performance.now();
-    while (this.pending.length >= FRAME_BYTES || (this.drain && this.pending.length > 0)) {
-      if (Math.max(this.queueEndsAt, now) - now >= LEAD_MS) return;
-      const frame = this.pending.subarray(0, FRAME_BYTES);
-      this.pending = this.pending.subarray(frame.length);
-      this.queueEndsAt = Math.max(this.queueEndsAt, now) + (frame.length / FRAME_BYTES) * FRAME_MS;
+    while (this.pending.length > 0 && this.queueEndsAt - now < LEAD_MS) {
+      const segment = this.pending[0];
+      if (segment.audio.length < FRAME_BYTES && !segment.done) return; // wait for a whole frame
+      if (segment.audio.length === 0) {
+        this.pending.shift();
+        continue;
+      }
+      const frame = segment.audio.subarray(0, FRAME_BYTES);
+      segment.audio = segment.audio.subarray(frame.length);
+      const ms = frame.length / BYTES_PER_MS;
+      this.queueEndsAt = Math.max(this.queueEndsAt, now) + ms;
+      this.sentMs.set(segment.itemId, (this.sentMs.get(segment.itemId) ?? 0) + ms);
+      this.lastSent = segment.itemId;
       this.send({ event: 'media', streamSid: this.streamSid, media: { payload: frame.toString('base64') } });
     }
   }

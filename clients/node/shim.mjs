@@ -17,7 +17,7 @@ import { OpenAIRealtimeWS as GARealtimeWS } from 'openai/realtime/ws';
 import { OpenAIRealtimeWS as BetaRealtimeWS } from 'openai/beta/realtime/ws';
 import { CallBridge, PHONE_FORMATS } from './call.mjs';
 
-const CAPABILITIES = ['audio', 'methods', 'telephony', 'text', 'tools'];
+const CAPABILITIES = ['audio', 'methods', 'telephony', 'text', 'tools', 'truncation'];
 // call_method names and the client event each sends (rtproto/client/methods.py).
 const METHODS = {
   session_update: 'session.update',
@@ -105,6 +105,8 @@ class ShimClient {
     this.phoneSession = false; // the session's audio is G.711 mu-law both ways
     this.call = null; // the CallBridge, once stream_call has dialled
     this.stopped = new Set(); // items whose playout barge-in stopped: their late deltas are dropped
+    this.receivedMs = new Map(); // item id -> ms of its audio received (G.711: 8 bytes a ms)
+    this.turnDetection = null; // the session's, as the server last said it
   }
 
   async start({ realtime_url: realtimeUrl, api_key: apiKey, dialect = 'ga', model, media_url, media_format }) {
@@ -170,13 +172,16 @@ class ShimClient {
       this.answerCalls(response);
       this.releaseQueued();
     } else if (AUDIO_DELTAS.has(event.type) && !this.stopped.has(event.item_id)) {
-      this.playing = event.item_id;
-      this.call?.play(Buffer.from(event.delta, 'base64'));
+      const audio = Buffer.from(event.delta, 'base64');
+      this.receivedMs.set(event.item_id, (this.receivedMs.get(event.item_id) ?? 0) + audio.length / 8);
+      this.call?.play(event.item_id, audio);
     } else if (AUDIO_DONE.has(event.type)) {
-      this.call?.done();
-    } else if (event.type === 'input_audio_buffer.speech_started' && this.call) {
-      if (this.playing) this.stopped.add(this.playing); // the caller talks over the model
-      this.call.clear();
+      this.call?.done(event.item_id);
+    } else if (event.type === 'input_audio_buffer.speech_started') {
+      this.bargeIn();
+    } else if (event.type === 'session.created' || event.type === 'session.updated') {
+      const session = event.session ?? {};
+      this.turnDetection = session.audio?.input?.turn_detection ?? session.turn_detection; // GA, beta
     } else if (event.type === 'error') {
       const { event_id: offending, code } = event.error ?? {};
       const refused = offending === this.active?.eventId || (offending == null && REFUSALS.has(code));
@@ -185,6 +190,19 @@ class ShimClient {
         this.releaseQueued();
       }
     }
+  }
+
+  /** The caller talks over the model: stop playout, truncate each item at what the caller
+   *  heard of it (never past what was received), and cancel the response if the server won't. */
+  bargeIn() {
+    if (this.call?.playing) {
+      for (const { itemId, heardMs } of this.call.clear()) {
+        this.stopped.add(itemId); // its late deltas must not start playout again
+        const endMs = Math.min(heardMs, Math.floor(this.receivedMs.get(itemId) ?? 0));
+        this.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: endMs });
+      }
+    }
+    if (this.active && this.turnDetection?.interrupt_response === false) this.cancel();
   }
 
   /** Each completed call once, with its call_id, then exactly one response.create. */
