@@ -2,12 +2,13 @@
 bridges each call to a Realtime session with the reference client (barge-in included).
 
     PORT=8080 OPENAI_REALTIME_URL=ws://... OPENAI_API_KEY=... \\
-        python -m tests.support.connector_service [--mode ok|crash|exit-on-call|deaf]
+        python -m tests.support.connector_service [--mode ok|on-call|crash|exit-on-call|deaf]
 
 It listens on PORT at /media-stream, opens its Realtime session (G.711 mu-law both ways, server
 VAD), takes one call and bridges it until the call ends or SIGTERM.
-`--mode crash` fails at start-up (stderr, status 3); `exit-on-call` dies when the call arrives
-(status 4); `deaf` takes the call but never opens a Realtime session.
+`--mode on-call` opens the session when the call arrives (a service started before the run,
+for --connector-url). `--mode crash` fails at start-up (stderr, status 3); `exit-on-call` dies
+when the call arrives (status 4); `deaf` takes the call but never opens a Realtime session.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ async def serve(mode: str) -> int:
         await unit.open()
         await stop.wait()
         return 0
-    # The session is up before the service listens: a bridge that connects when the call
-    # arrives holds the caller's first second meanwhile and then bursts it (media.input_pacing).
+    if mode == "on-call":  # as a long-running service does: a session per call
+        await unit.listen()
+        await unit.open()
+    # Per case, the session is up before the service listens; on a call, the caller's audio
+    # from before it is dropped: sent late, it would go as one burst (media.input_pacing).
     client = await create_realtime_api_client(
         api_key=os.environ["OPENAI_API_KEY"],
         base_url=os.environ["OPENAI_REALTIME_URL"],
@@ -60,6 +64,8 @@ async def serve(mode: str) -> int:
         if mode == "exit-on-call":
             print("connector_service: lost the upstream configuration mid-call", file=sys.stderr)
             return 4
+        if mode == "on-call":
+            _drop_queued_audio(unit)
         await client.send_media_to(unit)
         while not stop.is_set() and not _hung_up(unit):
             with contextlib.suppress(TimeoutError):
@@ -70,6 +76,12 @@ async def serve(mode: str) -> int:
     return 0
 
 
+def _drop_queued_audio(unit: TwilioUnit) -> None:
+    queued = unit._caller  # a test service: the unit has no public "skip what is queued"
+    while not queued.empty():
+        queued.get_nowait()
+
+
 def _hung_up(unit: TwilioUnit) -> bool:
     socket = unit._socket  # a test service: the unit has no public "ended"
     return socket is None or socket.closed
@@ -77,7 +89,9 @@ def _hung_up(unit: TwilioUnit) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--mode", choices=["ok", "crash", "exit-on-call", "deaf"], default="ok")
+    parser.add_argument(
+        "--mode", choices=["ok", "on-call", "crash", "exit-on-call", "deaf"], default="ok"
+    )
     mode = parser.parse_args().mode
     if mode == "crash":
         print("connector_service: cannot read config.yaml: no such file", file=sys.stderr)

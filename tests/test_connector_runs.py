@@ -1,0 +1,208 @@
+"""Black-box connectors judged for real: a telephony service (tests/support/connector_service,
+a Twilio Media Streams bridge on the reference client) started per case, or already running;
+the virtual call dials it and the checks judge both wires.
+
+A correct connector passes the call cases it has the capabilities for (barge-in 5.4.3, the
+G.711 caller 3.4.2); a text case is UNIMPLEMENTED with the reason; a connector that crashes at
+start, dies when the call arrives, or never opens a session FAILs with its stderr tail within
+the case's time limit; no service outlives its case."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from conformance.cases import Selected, load_cases, select
+from conformance.drivers.capabilities import Profile
+from conformance.drivers.connector import ConnectorFactory, ConnectorSpec
+from conformance.harness import MODEL, openai_side
+from conformance.runner import CaseResult, run_case, run_cases
+from conformance.verdicts import Verdict
+
+SERVICE = f"{sys.executable} -m tests.support.connector_service"
+PROFILE = Profile("test-connector", frozenset({"audio", "telephony", "truncation"}), ("ga",))
+BOUND_S = 120.0
+
+
+def _selection(*case_ids: str) -> list[Selected]:
+    return select(load_cases(), list(case_ids), dialect="ga")
+
+
+def _factory(mode: str = "ok") -> ConnectorFactory:
+    return ConnectorFactory(ConnectorSpec(PROFILE, command=f"{SERVICE} --mode {mode}"))
+
+
+def _reports(result: CaseResult, name: str) -> list[dict[str, Any]]:
+    assert result.recording is not None
+    return [
+        entry.meta["data"]
+        for entry in result.recording.on("driver")
+        if entry.meta and entry.meta.get("kind") == "report" and entry.meta.get("name") == name
+    ]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _texts(result: CaseResult) -> str:
+    return "\n".join(f"[{f.check}] {f.actual}" for f in result.failures)
+
+
+@pytest.fixture(scope="module")
+def correct() -> dict[str, CaseResult]:
+    async def body() -> list[CaseResult]:
+        async with openai_side() as side:
+            selection = _selection("5.4.3", "3.4.2", "5.1.1")
+            return await run_cases(selection, side, _factory())
+
+    return {r.node_id: r for r in asyncio.run(asyncio.wait_for(body(), BOUND_S))}
+
+
+def test_a_correct_connector_passes_the_call_cases(correct: dict[str, CaseResult]) -> None:
+    for node_id in ("5.4.3[ga]", "3.4.2[ga]"):
+        result = correct[node_id]
+        assert result.verdict is Verdict.PASS, f"{node_id}: {_texts(result)}"
+        assert result.recording is not None
+        sent_by_connector = result.recording.on("call", "client")
+        assert any(e.record.get("event", {}).get("event") == "media" for e in sent_by_connector)
+        assert result.recording.client_events(), "the connector's own Realtime session"
+
+
+def test_barge_in_is_judged_on_both_wires(correct: dict[str, CaseResult]) -> None:
+    result = correct["5.4.3[ga]"]
+    assert result.recording is not None
+    call_events = [e.record.get("event", {}).get("event") for e in result.recording.on("call")]
+    assert "clear" in call_events  # the connector cleared the caller's playout
+    truncates = [
+        e for e in result.recording.client_events() if e.type == "conversation.item.truncate"
+    ]
+    assert truncates
+
+
+def test_a_text_case_is_unimplemented_with_the_reason(correct: dict[str, CaseResult]) -> None:
+    result = correct["5.1.1[ga]"]
+    assert result.verdict is Verdict.UNIMPLEMENTED
+    assert result.reason == (
+        "its stimulus needs a driven client (send_text): a connector takes part only through a call"
+    )
+
+
+def test_each_case_has_its_own_service_and_none_outlives_it(
+    correct: dict[str, CaseResult],
+) -> None:
+    pids = [_reports(correct[n], "ConnectorStarted")[0]["pid"] for n in ("5.4.3[ga]", "3.4.2[ga]")]
+    assert len(set(pids)) == 2
+    assert all(_gone(pid) for pid in pids)
+
+
+@pytest.fixture(scope="module")
+def broken() -> dict[str, CaseResult]:
+    """A service that crashes at start, one that dies when the call arrives, one that takes
+    the call but never opens a Realtime session: side by side on one mock."""
+
+    async def body() -> list[CaseResult]:
+        async with openai_side() as side:
+            runs = [
+                run_case(_selection("5.4.3")[0], side, _factory("crash")),
+                run_case(_selection("3.4.2")[0], side, _factory("exit-on-call")),
+                run_case(_selection("3.1.1")[0], side, _factory("deaf")),
+            ]
+            return list(await asyncio.gather(*runs))
+
+    crashed, died, deaf = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    return {"crash": crashed, "exit-on-call": died, "deaf": deaf}
+
+
+def test_a_connector_that_crashes_at_start_fails_with_its_stderr(
+    broken: dict[str, CaseResult],
+) -> None:
+    result = broken["crash"]
+    assert result.verdict is Verdict.FAIL
+    assert result.failures[0].check == "harness.step"  # then the checks find nothing sent
+    text = result.failures[0].actual
+    assert "the connector exited with status 3 before listening on 127.0.0.1:" in text
+    assert "connector_service: cannot read config.yaml: no such file" in text
+    assert result.duration_ms < 5000  # at once, not at the case's time limit
+
+
+def test_a_connector_that_dies_on_the_call_fails_with_its_stderr(
+    broken: dict[str, CaseResult],
+) -> None:
+    result = broken["exit-on-call"]
+    assert result.verdict is Verdict.FAIL
+    text = _texts(result)
+    assert "the connector exited with status 4" in text
+    assert "connector_service: lost the upstream configuration mid-call" in text
+    assert result.duration_ms < (result.case.timeout_s + 4) * 1000
+
+
+def test_a_connector_that_never_connects_fails_within_the_time_limit(
+    broken: dict[str, CaseResult],
+) -> None:
+    result = broken["deaf"]
+    assert result.verdict is Verdict.FAIL
+    assert "the client never connected" in _texts(result)
+    assert result.duration_ms < (result.case.timeout_s + 4) * 1000
+    pid = _reports(result, "ConnectorStarted")[0]["pid"]
+    assert _gone(pid)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _running_service(mock_port: int, media_port: int) -> asyncio.subprocess.Process:
+    """The connector as a vendor runs it: started before the suite, pointed at the mock's
+    fixed port, opening a Realtime session per call (no run token in its URL)."""
+    environment = {
+        **os.environ,
+        "PORT": str(media_port),
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_REALTIME_URL": f"ws://127.0.0.1:{mock_port}/v1/realtime?model={MODEL}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        *SERVICE.split(), "--mode", "on-call", env=environment, start_new_session=True
+    )
+    for _ in range(200):  # listening within 10 s
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", media_port)
+            writer.close()
+            return process
+        await asyncio.sleep(0.05)
+    process.kill()
+    raise AssertionError("the connector service did not listen")
+
+
+def test_a_connector_already_running_is_judged_per_case() -> None:
+    mock_port, media_port = _free_port(), _free_port()
+    url = f"ws://127.0.0.1:{media_port}/media-stream"
+    factory = ConnectorFactory(ConnectorSpec(PROFILE, url=url))
+
+    async def body() -> Sequence[CaseResult]:
+        service = await _running_service(mock_port, media_port)
+        try:
+            async with openai_side(port=mock_port) as side:
+                return await run_cases(_selection("5.4.3"), side, factory, concurrency=1)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.pid, signal.SIGKILL)
+            await service.wait()
+
+    (result,) = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    assert result.verdict is Verdict.PASS, _texts(result)
+    assert result.recording is not None and result.recording.client_events()
