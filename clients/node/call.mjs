@@ -12,7 +12,8 @@ const FRAME_MS = 20;
 const BYTES_PER_MS = FRAME_BYTES / FRAME_MS;
 const LEAD_MS = 80; // how far ahead of the caller's ear the bridge keeps the call's queue
 const TICK_MS = 10;
-export const PHONE_FORMATS = { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } };
+const PCMU = { format: { type: 'audio/pcmu' } };
+export const PHONE_FORMATS = { input: PCMU, output: PCMU };
 
 export class CallBridge {
   /** `append(base64)`: hand one caller frame to the Realtime session. */
@@ -77,7 +78,9 @@ export class CallBridge {
   clear() {
     const queuedMs = Math.max(0, this.queueEndsAt - performance.now());
     const cut = new Map(this.pending.map(({ itemId }) => [itemId, this.sentMs.get(itemId) ?? 0]));
-    if (queuedMs > 0 && this.lastSent) cut.set(this.lastSent, Math.max(0, this.sentMs.get(this.lastSent) - queuedMs));
+    if (queuedMs > 0 && this.lastSent) {
+      cut.set(this.lastSent, Math.max(0, this.sentMs.get(this.lastSent) - queuedMs)); // still playing
+    }
     this.pending = [];
     this.queueEndsAt = 0;
     this.send({ event: 'clear', streamSid: this.streamSid });

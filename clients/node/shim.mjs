@@ -78,14 +78,17 @@ function flatten(nested, fields) {
 
 function itemToBeta(item) {
   if (!item || !Array.isArray(item.content)) return item;
-  return { ...item, content: item.content.map((part) => ({ ...part, type: CONTENT[part.type] ?? part.type })) };
+  const content = item.content.map((part) => ({ ...part, type: CONTENT[part.type] ?? part.type }));
+  return { ...item, content };
 }
 
 /** A GA client event as the beta dialect says it. */
 function toBeta(event) {
   const beta = { ...event };
   if (event.type === 'session.update') beta.session = flatten(event.session ?? {}, SESSION_FIELDS);
-  if (event.type === 'response.create' && event.response) beta.response = flatten(event.response, RESPONSE_FIELDS);
+  if (event.type === 'response.create' && event.response) {
+    beta.response = flatten(event.response, RESPONSE_FIELDS);
+  }
   if (event.item) beta.item = itemToBeta(event.item);
   return beta;
 }
@@ -109,14 +112,16 @@ class ShimClient {
     this.turnDetection = null; // the session's, as the server last said it
   }
 
-  async start({ realtime_url: realtimeUrl, api_key: apiKey, dialect = 'ga', model, media_url, media_format }) {
+  async start(params) {
+    const { realtime_url: realtimeUrl, api_key: apiKey, dialect = 'ga', model } = params;
     const target = new URL(realtimeUrl);
     this.dialect = dialect;
-    this.media = media_url ? { url: media_url, format: media_format ?? 'twilio' } : null;
+    this.media = params.media_url ? { url: params.media_url, format: params.media_format ?? 'twilio' } : null;
     // The SDK builds wss://{baseURL}/realtime?model=...: give it the mock's origin and path, then
     // put the mock's exact path and query (its run token) on the request, over plain TCP for ws://.
-    const base = `${target.protocol === 'wss:' ? 'https' : 'http'}://${target.host}${target.pathname.replace(/\/realtime\/?$/, '')}`;
-    const client = new OpenAI({ apiKey, baseURL: base });
+    const scheme = target.protocol === 'wss:' ? 'https' : 'http';
+    const path = target.pathname.replace(/\/realtime\/?$/, '');
+    const client = new OpenAI({ apiKey, baseURL: `${scheme}://${target.host}${path}` });
     const options = {
       finishRequest: (request) => {
         request.path = target.pathname + target.search;
@@ -199,7 +204,8 @@ class ShimClient {
       for (const { itemId, heardMs } of this.call.clear()) {
         this.stopped.add(itemId); // its late deltas must not start playout again
         const endMs = Math.min(heardMs, Math.floor(this.receivedMs.get(itemId) ?? 0));
-        this.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: endMs });
+        const truncate = { type: 'conversation.item.truncate', item_id: itemId, content_index: 0 };
+        this.send({ ...truncate, audio_end_ms: endMs });
       }
     }
     if (this.active && this.turnDetection?.interrupt_response === false) this.cancel();
@@ -208,11 +214,11 @@ class ShimClient {
   /** Each completed call once, with its call_id, then exactly one response.create. */
   answerCalls(response) {
     if (response.status !== 'completed') return; // a cancelled call must not be answered
-    const calls = (response.output ?? []).filter(
-      (item) => item.type === 'function_call' && !this.answered.has(item.call_id) && item.name in this.outputs,
-    );
+    const fresh = (item) => item.type === 'function_call' && !this.answered.has(item.call_id);
+    const calls = (response.output ?? []).filter((item) => fresh(item) && item.name in this.outputs);
     for (const call of calls) {
-      this.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: this.outputs[call.name] } });
+      const item = { type: 'function_call_output', call_id: call.call_id, output: this.outputs[call.name] };
+      this.send({ type: 'conversation.item.create', item });
     }
     if (calls.length > 0) this.send({ type: 'response.create' });
   }
@@ -228,20 +234,21 @@ class ShimClient {
   // -- the driver's steps (conformance/drivers/base.py) --------------------------------------
   configure({ session }) {
     session = { type: 'realtime', ...(session ?? {}) };
-    const audio = session.audio ?? {};
-    if (this.media && !audio.input?.format && !audio.output?.format) {
-      session.audio = { input: { ...audio.input, ...PHONE_FORMATS.input }, output: { ...audio.output, ...PHONE_FORMATS.output } };
+    const { input = {}, output = {} } = session.audio ?? {};
+    if (this.media && !input.format && !output.format) { // a phone call: G.711 both ways
+      const { input: inFormat, output: outFormat } = PHONE_FORMATS;
+      session.audio = { input: { ...input, ...inFormat }, output: { ...output, ...outFormat } };
     }
-    if (session.audio?.input?.format || session.audio?.output?.format) {
-      this.phoneSession = session.audio.input?.format?.type === 'audio/pcmu' && session.audio.output?.format?.type === 'audio/pcmu';
-    }
+    const formats = [session.audio?.input?.format, session.audio?.output?.format];
+    if (formats.some(Boolean)) this.phoneSession = formats.every((f) => f?.type === 'audio/pcmu');
     this.send({ type: 'session.update', session });
   }
 
   /** Dial the call and bridge it (Twilio Media Streams, G.711 mu-law end to end). */
   async streamCall() {
     if (!this.media) throw new Error('this case gives no media URL to dial');
-    if (this.media.format !== 'twilio') throw new Error(`the shim bridges Twilio Media Streams only, not ${this.media.format}`);
+    const { format } = this.media;
+    if (format !== 'twilio') throw new Error(`only Twilio Media Streams, not ${format}`);
     if (!this.phoneSession) this.configure({ session: {} }); // switch the session to G.711 first
     this.call = new CallBridge(this.media.url, (audio) => {
       try {
@@ -254,7 +261,8 @@ class ShimClient {
   }
 
   sendText({ text }) {
-    this.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+    const item = { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
+    this.send({ type: 'conversation.item.create', item });
     this.send({ type: 'response.create' });
   }
 
@@ -264,7 +272,8 @@ class ShimClient {
 
   /** response.cancel even when nothing seems active: a cancel may race a response's end. */
   cancel() {
-    this.send(this.active?.id ? { type: 'response.cancel', response_id: this.active.id } : { type: 'response.cancel' });
+    const id = this.active?.id;
+    this.send(id ? { type: 'response.cancel', response_id: id } : { type: 'response.cancel' });
   }
 
   callMethod({ name, args }) {
@@ -272,7 +281,12 @@ class ShimClient {
     this.send({ ...(args ?? {}), type: METHODS[name] });
   }
 
-  async close() {
+  close() {
+    this.closing ??= this.shutdown(); // once, whether by `close` or at the end of input
+    return this.closing;
+  }
+
+  async shutdown() {
     this.call?.close();
     const socket = this.rt?.socket;
     if (!socket || socket.readyState === socket.CLOSED) return;
@@ -307,7 +321,7 @@ async function main() {
     let command;
     try {
       command = JSON.parse(line);
-      if (typeof command?.method !== 'string') throw new Error('expected {"id": ..., "method": "...", "params": {...}}');
+      if (typeof command?.method !== 'string') throw new Error('expected {"id", "method", "params"}');
     } catch (error) {
       write({ id: command?.id ?? null, ok: false, error: `bad command line: ${error.message}` });
       continue;
@@ -318,10 +332,10 @@ async function main() {
     } catch (error) {
       write({ id: command.id, ok: false, error: `${error.name}: ${error.message}` });
     }
-    if (command.method === 'close') process.exit(0);
+    if (command.method === 'close') break;
   }
-  await client.close(); // end of input closes the client too
-  process.exit(0);
+  await client.close(); // after `close`, or at the end of input
+  process.stdout.write('', () => process.exit(0)); // once the replies are flushed
 }
 
 main();
