@@ -1,5 +1,5 @@
-"""The Dockerfile and its .dockerignore, read as Docker reads them (docker is not on the machine
-that runs these tests, so the image itself is not built here): the runtime image is
+"""The Dockerfile and its .dockerignore, read as Docker reads them (no Docker daemon where these
+tests run, so the image itself is not built here): the runtime image is
 python:3.11-slim with the wheel installed, its entry point the CLI with `run` by default, not
 root; and the build context the .dockerignore leaves is enough to build that wheel."""
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dockerfile_parse import DockerfileParser
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 300
@@ -25,22 +26,17 @@ BUILD_TIMEOUT_S = 300
 @dataclass(frozen=True)
 class Instruction:
     keyword: str
-    arguments: str
+    arguments: str  # continuation lines joined
 
 
-def instructions(text: str) -> list[Instruction]:
-    """The Dockerfile's instructions: comments dropped, `\\` continuations joined."""
-    logical: list[str] = []
-    pending = ""
-    for line in text.splitlines():
-        if line.lstrip().startswith("#") or not line.strip():
-            continue
-        pending += line.rstrip().removesuffix("\\") + " "
-        if not line.rstrip().endswith("\\"):
-            logical.append(" ".join(pending.split()))
-            pending = ""
-    split = (line.partition(" ") for line in logical)
-    return [Instruction(keyword.upper(), arguments) for keyword, _, arguments in split]
+def instructions() -> list[Instruction]:
+    """The Dockerfile's instructions, comments left out, as dockerfile-parse reads them."""
+    parsed = DockerfileParser(path=str(REPO / "Dockerfile"))
+    return [
+        Instruction(item["instruction"], " ".join(item["value"].split()))
+        for item in parsed.structure
+        if item["instruction"] != "COMMENT"
+    ]
 
 
 def stages(parsed: list[Instruction]) -> list[list[Instruction]]:
@@ -64,7 +60,7 @@ def last(stage: list[Instruction], keyword: str) -> Instruction:
 
 
 def test_the_runtime_image_installs_the_wheel_and_runs_the_cli() -> None:
-    built = stages(instructions((REPO / "Dockerfile").read_text(encoding="utf-8")))
+    built = stages(instructions())
     build, runtime = built[0], built[-1]
     assert build[0].arguments == "python:3.11-slim AS build"
     assert any("pip wheel" in i.arguments and "--no-deps" in i.arguments for i in build)
@@ -81,7 +77,7 @@ def test_the_runtime_image_installs_the_wheel_and_runs_the_cli() -> None:
 def test_the_dockerfile_documents_serve_as_it_must_run_in_a_container() -> None:
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert "serve --host 0.0.0.0 --port 8080" in text  # 127.0.0.1 is unreachable from outside
-    exposed = [i.arguments for i in instructions(text) if i.keyword == "EXPOSE"]
+    exposed = [i.arguments for i in instructions() if i.keyword == "EXPOSE"]
     assert exposed == ["8080"]
 
 
