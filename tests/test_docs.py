@@ -1,0 +1,106 @@
+"""Every shell and Python example of docs/ runs, and shows what it really prints.
+
+The block conventions are tests/support/doc_blocks.py's (stated for writers in docs/index.md).
+One test per runnable block, named by page and line; the blocks of a page run in order in one
+fresh directory, so a block's test first runs the blocks above it (once per process).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support.doc_blocks import RUNNABLE, Block, Outcome, read_blocks, run_block
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS = REPO_ROOT / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+LINK = re.compile(r"\]\(([^)#\s]+)(#[^)]*)?\)")
+
+
+def _runnable_blocks() -> list[Block]:
+    """The blocks that run (a block that only writes a file is run by the next one's test)."""
+    blocks = [block for page in PAGES for block in read_blocks(page)]
+    return [block for block in blocks if block.lang in RUNNABLE and "file" not in block.directives]
+
+
+def _block_id(block: Block) -> str:
+    return f"{block.page.relative_to(DOCS)}:{block.line}"
+
+
+@dataclass
+class PageRun:
+    """A page's blocks run so far, in its own directory."""
+
+    directory: Path
+    blocks: list[Block]
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    def outcome_of(self, line: int) -> Outcome:
+        for block in self.blocks:
+            if block.line > line:
+                break
+            acts = block.runs or "file" in block.directives
+            if acts and block.skip_reason is None and block.line not in self.outcomes:
+                self.outcomes[block.line] = run_block(block, self.directory)
+        return self.outcomes[line]
+
+
+@pytest.fixture(scope="session")
+def page_runs() -> Iterator[dict[Path, PageRun]]:
+    root = Path(tempfile.mkdtemp(prefix="docs-"))
+    runs: dict[Path, PageRun] = {}
+    for number, page in enumerate(PAGES):
+        directory = root / f"{number}-{page.stem}"
+        directory.mkdir()
+        runs[page] = PageRun(directory, read_blocks(page))
+    yield runs
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("block", _runnable_blocks(), ids=_block_id)
+def test_doc_block(block: Block, page_runs: dict[Path, PageRun]) -> None:
+    if block.skip_reason is not None:
+        pytest.skip(f"not run: {block.skip_reason}")
+    outcome = page_runs[block.page].outcome_of(block.line)
+    assert outcome.ok, f"{_block_id(block)}: {outcome.message}"
+
+
+def test_every_runnable_block_runs_or_says_why_not() -> None:
+    blocks = _runnable_blocks()
+    assert blocks, "docs/ has no runnable block"
+    unexplained = [_block_id(b) for b in blocks if b.skip_reason == ""]
+    assert not unexplained, f"`not run:` without a reason: {unexplained}"
+    skipped = [b for b in blocks if b.skip_reason is not None]
+    assert len(skipped) <= len(blocks) // 4, "most examples must run; skip only what CI cannot do"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
+def test_relative_links_resolve(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    broken = [
+        target
+        for target, _anchor in LINK.findall(text)
+        if "://" not in target
+        and not target.startswith("mailto:")
+        and not (page.parent / target).exists()
+    ]
+    assert not broken, f"{page.relative_to(REPO_ROOT)} links to missing files: {broken}"
+
+
+def test_generated_pages_are_current() -> None:
+    """docs/reference/cli.md and the tolerance table are what tools/gen_docs.py writes now."""
+    spec = importlib.util.spec_from_file_location("gen_docs", REPO_ROOT / "tools" / "gen_docs.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    for path, text in generator.rendered().items():
+        committed = path.read_text(encoding="utf-8")
+        assert committed == text, f"{path.relative_to(REPO_ROOT)} is stale: run tools/gen_docs.py"
