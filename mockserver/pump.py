@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from aiohttp import WSMessage, WSMsgType, web
@@ -28,6 +28,7 @@ from rtproto.server.realtime.outbox import Outgoing
 MIN_WAIT_S = 0.001  # the wait when a deadline has passed but nothing fell due: never spin
 Clock = Callable[[], float]
 EventCheck = Callable[[dict[str, Any]], None]  # test mode's check of each event as it is sent
+PerformAll = Callable[[Sequence[Outgoing]], Awaitable[None]]
 # What ends a WebSocket's stream of messages: the reader stops after one of these.
 LAST_MESSAGES = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
 
@@ -120,8 +121,9 @@ async def run_pump(
 ) -> None:
     """Pump until the transport closes (or, with nothing to read, the session has no more)."""
     wakeup = wakeup or Wakeup()
+    perform_all = _performer(transport)
     while True:
-        sent = await _flush(session, transport, clock)
+        sent = await _flush(session, perform_all, clock)
         if not transport.open:
             return
         message = reader.pop() if reader is not None else None
@@ -135,11 +137,25 @@ async def run_pump(
         await _wait(wakeup, deadline, clock, sent)
 
 
-async def _flush(session: Session, transport: Transport, clock: Clock) -> bool:
+def _performer(transport: Transport) -> PerformAll:
+    """The transport's own `perform_all` when it has one (one coroutine for a batch, not one
+    per item), else `perform` item by item."""
+    own: PerformAll | None = getattr(transport, "perform_all", None)
+    if own is not None:
+        return own
+
+    async def perform_all(items: Sequence[Outgoing]) -> None:
+        for item in items:
+            await transport.perform(item)  # a transport that closed drops the rest itself
+
+    return perform_all
+
+
+async def _flush(session: Session, perform_all: PerformAll, clock: Clock) -> bool:
     """Perform what is due; whether anything was."""
     items = session.due(clock())
-    for item in items:
-        await transport.perform(item)  # a transport that closed drops the rest itself
+    if items:
+        await perform_all(items)
     return bool(items)
 
 

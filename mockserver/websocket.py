@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -91,6 +91,19 @@ class WebSocketTransport:
             await self.close(item.code, item.reason)
         elif isinstance(item, Abort):
             self.abort()
+
+    async def perform_all(self, items: Sequence[Outgoing]) -> None:
+        """`perform` each item in order; a GA event with no check goes the short way (encode,
+        send, record), the rest through `perform`."""
+        ws, recording, clock = self.ws, self.recording, self.clock
+        plain = self.translate is None and self.check_event is None
+        for item in items:
+            if plain and type(item) is Send and self.open and not ws.closed:
+                data = encode_event(item.event)
+                await ws.send_frame(data, WSMsgType.TEXT)
+                recording.event(clock(), "server", data)
+            else:
+                await self.perform(item)
 
     async def send_event(self, event: Event) -> None:
         if self.check_event is not None:
