@@ -32,6 +32,7 @@ from conformance.checks.registry import (
     run_checks,
 )
 from conformance.drivers.base import ClientDriver, Endpoints
+from conformance.drivers.command import CommandDriver
 from conformance.drivers.connector import ServiceClient
 from conformance.drivers.methods import call_method, server_events
 from conformance.harness import API_KEY, MODEL, OpenAISide
@@ -252,6 +253,7 @@ async def _drive(run: CaseRun) -> None:
     case = run.case
     try:
         await asyncio.wait_for(_stimulate(run), case.timeout_s)
+        _client_died(run)
         _service_died(run)
     except TimeoutError:
         unmet = _unmet(run)
@@ -283,6 +285,17 @@ def _service_died(run: CaseRun) -> None:
     if trouble:
         expected = "the connector's service runs until the call ends"
         failure = harness_failure(run.case, "harness.service", expected, trouble, run.now_ms())
+        run.failures.append(failure)
+
+
+def _client_died(run: CaseRun) -> None:
+    """A command client whose process died, or wrote a bad line, after its last step fails the
+    case even when the wires got what the case waited for: it must keep to the line protocol
+    until its `close` (conformance.drivers.command)."""
+    trouble = run.driver.trouble() if isinstance(run.driver, CommandDriver) else None
+    if trouble:
+        expected = "the client's process keeps to the line protocol until its close"
+        failure = harness_failure(run.case, "harness.process", expected, trouble, run.now_ms())
         run.failures.append(failure)
 
 

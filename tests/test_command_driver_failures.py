@@ -151,3 +151,16 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_a_stray_line_between_steps_fails_the_case_though_the_turn_completed() -> None:
+    noisy = CommandClient(f"{sys.executable} -m tests.support.noisy_reference")
+
+    async def body() -> list[CaseResult]:
+        async with openai_side() as side:
+            return await run_cases([Selected(text_turn(), "ga")], side, noisy)
+
+    (result,) = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    (failure,) = result.failures  # the wires are fine: only the line protocol failed
+    assert failure.check == "harness.process"
+    assert failure.actual.startswith("the client wrote a line that is not JSON: 'sent the text'")
