@@ -374,6 +374,8 @@ async def _live(run: CaseRun) -> None:
         run.side.streaming(case.timing == "realtime"),
         contextlib.AsyncExitStack() as stack,
     ):
+        # The case starts when it has its slot (with one slot, the cases before it ran first).
+        run.origin = run.log.origin = time.monotonic()
         dialled = isinstance(run.driver, ServiceClient)  # a connector: the call dials it
         if case.uses_call or dialled:
             caller = caller_audio(case.scenario) if case.scenario.caller else None
