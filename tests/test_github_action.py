@@ -6,6 +6,7 @@ must accept."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -87,10 +88,11 @@ def test_the_action_installs_itself_and_uploads_the_reports_whatever_the_outcome
 
 
 def run_suite_step(
-    tmp_path: Path, status: int = 0, **given: str
+    tmp_path: Path, status: int = 0, *, real_cli: bool = False, **given: str
 ) -> tuple[subprocess.CompletedProcess[str], list[str], dict[str, str]]:
     """Run the suite step as the runner would (`bash --noprofile --norc -eo pipefail`), its
-    env built from the inputs' defaults and `given`; return the CLI's argv and the outputs."""
+    env built from the inputs' defaults and `given`, with the stand-in CLI (exiting `status`)
+    first on PATH unless `real_cli`; return the stand-in's argv and the step's outputs."""
     inputs = {name: str(spec.get("default", "")) for name, spec in action()["inputs"].items()}
     inputs.update({name.replace("_", "-"): value for name, value in given.items()})
     env = {
@@ -106,11 +108,13 @@ def run_suite_step(
     script.write_text(suite_step()["run"], encoding="utf-8")
     (tmp_path / "5.1.1-glob-bait").touch()  # a pattern such as 5.* must not expand to it
     outputs, argv = tmp_path / "outputs", tmp_path / "argv"
-    env |= {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_OUTPUT": str(outputs)}
+    installed = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # the venv's
+    env |= {"PATH": installed if real_cli else f"{bin_dir}{os.pathsep}{installed}"}
+    env |= {"GITHUB_OUTPUT": str(outputs), "HOME": str(tmp_path)}
     env |= {"ARGV_FILE": str(argv), "STAND_IN_STATUS": str(status)}
     done = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False,
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     lines = outputs.read_text().splitlines() if outputs.exists() else []
     written = dict(line.split("=", 1) for line in lines)
@@ -143,6 +147,16 @@ def test_every_input_becomes_its_cli_option(tmp_path: Path) -> None:
     assert outputs == {"results": "out dir/results.json", "exit-code": "1"}
     parsed = build_parser().parse_args(argv)  # the CLI knows every option the action passes
     assert (parsed.case, parsed.strict, parsed.seed) == (["5.*", "1.1.1"], True, 42)
+
+
+def test_the_step_runs_the_real_suite_and_leaves_the_reports_to_upload(tmp_path: Path) -> None:
+    """The installed CLI (as the install step leaves it), one quick case of the reference client."""
+    done, _, outputs = run_suite_step(tmp_path, real_cli=True, cases="1.1.1", dialect="ga")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert outputs == {"results": "conformance-report/results.json", "exit-code": "0"}
+    results = json.loads((tmp_path / outputs["results"]).read_text(encoding="utf-8"))
+    assert [(c["node_id"], c["verdict"]) for c in results["cases"]] == [("1.1.1[ga]", "PASS")]
+    assert (tmp_path / "conformance-report" / "junit.xml").is_file()
 
 
 def test_a_strict_input_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
