@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,11 +51,12 @@ def _reports(result: CaseResult, name: str) -> list[dict[str, Any]]:
 
 
 def _gone(pid: int) -> bool:
+    """No such process, or a zombie (killed, not yet reaped by whoever inherited it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return True
-    return False
+    return "State:\tZ" in status
 
 
 def _texts(result: CaseResult) -> str:
@@ -206,3 +208,20 @@ def test_a_connector_already_running_is_judged_per_case() -> None:
     (result,) = asyncio.run(asyncio.wait_for(body(), BOUND_S))
     assert result.verdict is Verdict.PASS, _texts(result)
     assert result.recording is not None and result.recording.client_events()
+
+
+def test_the_services_process_group_is_killed_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper the service started, which ignores SIGTERM, dies with the case too."""
+    pid_file = tmp_path / "helper.pid"
+    monkeypatch.setenv("CONNECTOR_TEST_PIDFILE", str(pid_file))  # inherited by the service
+
+    async def body() -> CaseResult:
+        async with openai_side() as side:
+            return await run_case(_selection("5.4.3")[0], side, _factory("leaves-child"))
+
+    result = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    assert result.verdict is Verdict.PASS, _texts(result)
+    helper = int(pid_file.read_text())
+    assert _gone(helper)

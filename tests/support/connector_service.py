@@ -2,13 +2,14 @@
 bridges each call to a Realtime session with the reference client (barge-in included).
 
     PORT=8080 OPENAI_REALTIME_URL=ws://... OPENAI_API_KEY=... \\
-        python -m tests.support.connector_service [--mode ok|on-call|crash|exit-on-call|deaf]
+        python -m tests.support.connector_service [--mode MODE]
 
 It listens on PORT at /media-stream, opens its Realtime session (G.711 mu-law both ways, server
 VAD), takes one call and bridges it until the call ends or SIGTERM.
 `--mode on-call` opens the session when the call arrives (a service started before the run,
 for --connector-url). `--mode crash` fails at start-up (stderr, status 3); `exit-on-call` dies
-when the call arrives (status 4); `deaf` takes the call but never opens a Realtime session.
+when the call arrives (status 4); `deaf` takes the call but never opens a Realtime session;
+`leaves-child` starts a helper process that ignores SIGTERM (its pid in CONNECTOR_TEST_PIDFILE).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import sys
+from pathlib import Path
 
 from refclient.media.sockets import TwilioUnit
 from refclient.realtime import create_realtime_api_client
@@ -47,6 +50,8 @@ async def serve(mode: str) -> int:
         await unit.open()
         await stop.wait()
         return 0
+    if mode == "leaves-child":  # a helper that ignores SIGTERM: only the group's SIGKILL ends it
+        _leave_child(os.environ["CONNECTOR_TEST_PIDFILE"])
     if mode == "on-call":  # as a long-running service does: a session per call
         await unit.listen()
         await unit.open()
@@ -76,6 +81,14 @@ async def serve(mode: str) -> int:
     return 0
 
 
+def _leave_child(pid_file: str) -> None:
+    ignores_term = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", ignores_term])
+    Path(pid_file).write_text(str(child.pid))
+
+
 def _drop_queued_audio(unit: TwilioUnit) -> None:
     queued = unit._caller  # a test service: the unit has no public "skip what is queued"
     while not queued.empty():
@@ -90,7 +103,9 @@ def _hung_up(unit: TwilioUnit) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--mode", choices=["ok", "on-call", "crash", "exit-on-call", "deaf"], default="ok"
+        "--mode",
+        choices=["ok", "on-call", "crash", "exit-on-call", "deaf", "leaves-child"],
+        default="ok",
     )
     mode = parser.parse_args().mode
     if mode == "crash":
