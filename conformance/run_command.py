@@ -138,6 +138,8 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )  # fmt: skip
     print(f"run {run_id}: {len(chosen.selection)} case runs, client {info.client}", file=out)
     print(f"seed {seed} (replay: --seed {seed})", file=out)
+    if problem := getattr(chosen.factory, "probe_problem", None):  # --client-cmd's first start
+        print(f"the client command did not start well (every case will fail): {problem}", file=out)
     progress = Progress(len(chosen.selection), out)
     started = time.monotonic()
     done = asyncio.run(

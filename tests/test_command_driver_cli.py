@@ -80,3 +80,13 @@ def test_pytest_conformance_refuses_a_bad_command_as_a_usage_error(tmp_path: Pat
     assert "command not found: no-such-client-program" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert not (tmp_path / "results.json").exists()
+
+
+def test_a_client_that_crashes_at_start_is_run_and_fails_every_case(tmp_path: Path) -> None:
+    bad = f"{sys.executable} {REPO / 'tests' / 'support' / 'bad_command_client.py'} crash_at_start"
+    done = cli("run", "--client-cmd", bad, "--case", "5.1.1", "--output", str(tmp_path))
+    assert done.returncode == 1, done.stdout + done.stderr  # not a usage error: the client's
+    note = "the client command did not start well (every case will fail): the client process"
+    assert f"{note} exited with status 3 before its hello line" in done.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [c["verdict"] for c in results["cases"]] == ["FAIL", "FAIL"]  # not UNIMPLEMENTED
