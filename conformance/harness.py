@@ -69,6 +69,7 @@ class OpenAISide:
     _quiet: asyncio.Event = field(default_factory=asyncio.Event)
     claims: dict[str, str] = field(default_factory=dict)  # connection id -> run token
     _claimants: list[str] = field(default_factory=list)
+    unclaimed: int = 0  # connections without a run token while several runs claimed
 
     @contextlib.contextmanager
     def claiming(self, token: str) -> Iterator[None]:
@@ -86,7 +87,20 @@ class OpenAISide:
         token = info.query.get(RUN_PARAMETER)
         if token is None and len(self._claimants) == 1:
             token = self.claims[info.connection_id] = self._claimants[0]
+        elif token is None and self._claimants:
+            self.unclaimed += 1
         return token or ""
+
+    def unclaimed_note(self) -> str:
+        """Why a connector case may have seen no connection: its service left the run token
+        out of its Realtime URL while other connector cases were live."""
+        if not self.unclaimed:
+            return ""
+        return (
+            f" ({self.unclaimed} Realtime connection(s) without a run token came while several "
+            "connector cases were live: a connector must open OPENAI_REALTIME_URL as given, its "
+            "query names the case; or run the cases one at a time with --concurrency 1)"
+        )
 
     @asynccontextmanager
     async def streaming(self, real_time: bool) -> AsyncIterator[None]:

@@ -301,7 +301,7 @@ def _client_died(run: CaseRun) -> None:
 
 def _unmet(run: CaseRun) -> str:
     if not run.side.connections(run.token):
-        return "; the client never connected"
+        return "; the client never connected" + run.side.unclaimed_note()
     unmet = run.side.unmet_rules(run.token, run.case.scenario)
     if not unmet or run.case.simulated is not None:
         return ""

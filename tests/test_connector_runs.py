@@ -225,3 +225,23 @@ def test_the_services_process_group_is_killed_at_the_end(
     assert result.verdict is Verdict.PASS, _texts(result)
     helper = int(pid_file.read_text())
     assert _gone(helper)
+
+
+def test_a_connector_that_builds_its_own_realtime_url_is_judged_one_case_at_a_time() -> None:
+    """Without the run token in its URL a connection is tied to its case only while that case
+    is the one live: side by side, the cases say so; one at a time, they pass."""
+
+    async def body() -> tuple[list[CaseResult], list[CaseResult]]:
+        async with openai_side() as side:
+            side_by_side = _selection("3.1.1") + _selection("3.4.3")
+            crowded = await run_cases(side_by_side, side, _factory("base-url"))
+            alone = await run_cases(_selection("3.4.3"), side, _factory("base-url"), concurrency=1)
+            return crowded, alone
+
+    crowded, alone = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    for result in crowded:
+        assert result.verdict is Verdict.FAIL
+        text = result.failures[0].actual
+        assert "the client never connected (" in text
+        assert "Realtime connection(s) without a run token came while several" in text
+    assert alone[0].verdict is Verdict.PASS, _texts(alone[0])

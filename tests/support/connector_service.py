@@ -9,7 +9,8 @@ VAD), takes one call and bridges it until the call ends or SIGTERM.
 `--mode on-call` opens the session when the call arrives (a service started before the run,
 for --connector-url). `--mode crash` fails at start-up (stderr, status 3); `exit-on-call` dies
 when the call arrives (status 4); `deaf` takes the call but never opens a Realtime session;
-`leaves-child` starts a helper process that ignores SIGTERM (its pid in CONNECTOR_TEST_PIDFILE).
+`leaves-child` starts a helper process that ignores SIGTERM (its pid in CONNECTOR_TEST_PIDFILE);
+`base-url` builds its Realtime URL from OPENAI_BASE_URL (no run token in it).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ async def serve(mode: str) -> int:
     # from before it is dropped: sent late, it would go as one burst (media.input_pacing).
     client = await create_realtime_api_client(
         api_key=os.environ["OPENAI_API_KEY"],
-        base_url=os.environ["OPENAI_REALTIME_URL"],
+        base_url=_realtime_url(mode),
         dialect="beta" if os.environ.get("CONFORMANCE_DIALECT") == "beta" else "ga",
     )
     try:
@@ -79,6 +80,15 @@ async def serve(mode: str) -> int:
         await client.close()
         await unit.close()
     return 0
+
+
+def _realtime_url(mode: str) -> str:
+    """OPENAI_REALTIME_URL as given; `base-url`: built from OPENAI_BASE_URL, as the openai SDK
+    builds it (no run token: the mock ties it to its case only when one case is live)."""
+    if mode != "base-url":
+        return os.environ["OPENAI_REALTIME_URL"]
+    base = os.environ["OPENAI_BASE_URL"].replace("http://", "ws://", 1)
+    return f"{base}/realtime?model={os.environ.get('CONFORMANCE_MODEL', 'gpt-realtime')}"
 
 
 def _leave_child(pid_file: str) -> None:
@@ -104,7 +114,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--mode",
-        choices=["ok", "on-call", "crash", "exit-on-call", "deaf", "leaves-child"],
+        choices=["ok", "on-call", "base-url", "crash", "exit-on-call", "deaf", "leaves-child"],
         default="ok",
     )
     mode = parser.parse_args().mode
