@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conformance.cli import main
@@ -90,3 +93,32 @@ def test_a_client_that_crashes_at_start_is_run_and_fails_every_case(tmp_path: Pa
     assert f"{note} exited with status 3 before its hello line" in done.stdout
     results = json.loads((tmp_path / "results.json").read_text())
     assert [c["verdict"] for c in results["cases"]] == ["FAIL", "FAIL"]  # not UNIMPLEMENTED
+
+
+def test_a_run_stopped_half_way_leaves_no_client_process(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    bad = f"{sys.executable} {REPO / 'tests' / 'support' / 'bad_command_client.py'} pidfile"
+    command = [sys.executable, "-m", "conformance.cli", "run", "--client-cmd", bad, *TEXT_TURN]
+    command += ["--output", str(tmp_path / "out")]
+    env = {**os.environ, "BAD_CLIENT_PIDFILE": str(pids)}
+    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL) as suite:  # fmt: skip
+        deadline = time.monotonic() + 30
+        while len(started(pids)) < 2:  # the probe's child, then the case's (hanging now)
+            assert time.monotonic() < deadline and suite.poll() is None
+            time.sleep(0.05)
+        suite.send_signal(signal.SIGINT)
+        suite.wait(timeout=30)
+    assert not [pid for pid in started(pids) if alive(pid)]
+
+
+def started(pids: Path) -> list[int]:
+    return [int(line) for line in pids.read_text().split()] if pids.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

@@ -10,6 +10,7 @@ suite nor keep a pipe open because nobody reads it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import signal
@@ -22,6 +23,16 @@ MAX_LINE_BYTES = 1 << 20  # one stdout line (a JSON object); longer is a protoco
 MAX_STDERR_LINE = 2000  # characters kept of one stderr line
 EXIT_GRACE_S = 0.3  # after the process exits, its last lines may still be in the pipe
 REAP_S = 2.0  # how long a killed group gets to go, and its pipes to drain
+LIVE_GROUPS: set[int] = set()  # process groups not yet killed (the exit safety net below)
+
+
+@atexit.register
+def _kill_live_groups() -> None:
+    """A suite stopped half-way (Ctrl-C, an error) leaves no child behind: they run in sessions
+    of their own, out of reach of the terminal's signals."""
+    for group in list(LIVE_GROUPS):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
 
 
 class ChildEvents(Protocol):
@@ -118,7 +129,9 @@ class Child:
             env=dict(env),
             start_new_session=True,
         )
-        return cls(transport, protocol)
+        child = cls(transport, protocol)
+        LIVE_GROUPS.add(child.pid)
+        return child
 
     def write(self, line: str) -> None:
         stdin = self.transport.get_pipe_transport(0)
@@ -151,6 +164,7 @@ class Child:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.protocol.stderr_closed.wait(), REAP_S / 4)
         self._signal_group()  # anything the leader started while it died
+        LIVE_GROUPS.discard(self.pid)
         self.transport.close()
 
     def _signal_group(self) -> None:

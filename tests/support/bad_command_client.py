@@ -6,15 +6,18 @@ Modes: crash_at_start (stderr lines, then exit 3 before the hello), silent_at_st
 hello), hang (hello, then never replies), garbage (hello, then a line that is not JSON),
 wrong_id (replies with another id), dies_mid_case (replies to start, configure and send_text,
 then dies while the suite waits), refuses (every step but start answered ok: false),
-grandchild (hello, starts a `sleep` of its own that writes its pid, then hangs).
+grandchild (hello, starts a `sleep` of its own that writes its pid, then hangs), pidfile
+(appends its pid to the file $BAD_CLIENT_PIDFILE, says hello, then hangs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 HELLO = {"driver": "bad", "capabilities": ["text", "tools"]}
 
@@ -41,6 +44,11 @@ def main(mode: str) -> int:
         print("RuntimeError: no configuration found", file=sys.stderr)
         return 3
     if mode == "silent_at_start":
+        hang()
+    if mode == "pidfile":
+        with Path(os.environ["BAD_CLIENT_PIDFILE"]).open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        say(HELLO)
         hang()
     say(HELLO)
     if mode == "grandchild":
