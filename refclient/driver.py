@@ -23,7 +23,9 @@ http_base_url and extra), configure {"session"}, send_text
 methods, rtproto.client.methods, with its parameters), stream_call, cancel, close (then the
 process exits).
 The first line out is `{"driver": NAME, "capabilities": [...]}`; the client's own events come
-as `{"report": NAME, "data": {...}}` lines between replies.
+as `{"report": NAME, "data": {...}}` lines between replies. The suite's side:
+conformance.drivers.command (`--client-cmd`); every line: schemas/driver/ and
+docs/reference/driver-interface.md.
 """
 
 from __future__ import annotations
