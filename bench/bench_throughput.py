@@ -9,9 +9,13 @@ core 1, aiohttp) sends `response.create` and reads until `response.done`:
   events/s     events received / (response.done received - response.create sent), best of
                `--repeats` runs (others' load only slows a run down); median/s beside it
   (the other columns are the best run's)
-  first ms     response.create sent -> first event received (the mock builds and schedules
-               the whole reply before it sends its first event)
+  first ms     response.create sent -> first event received (the mock builds a reply's events
+               as they fall due: its first ones go out before the rest are built)
   stream/s     events/s from the first event to response.done (the sending alone)
+  server us/event, cpu ratio
+               the server process's CPU time per event (median of the runs), and the ceiling's
+               over the row's: the cost per event, which others' load on a shared core changes
+               far less than it changes the rates
 
 Two baselines, each measured before and after the mock in the same run: the fair ceiling, a raw
 aiohttp server sending the same events pre-encoded (`send_frame` of UTF-8 JSON built before
@@ -19,7 +23,8 @@ serving: what an aiohttp process can do at best), and "same-encoding", the same 
 `send_str(json.dumps(event))` per event. `ratio` is the median against the ceiling's median,
 `ratio same-enc` against the same-encoding baseline's. Mock configurations: GA, GA with
 test-mode validation (`validate_events=True`), and a beta connection (translated at the edge).
-`--profile` then runs the mock (GA) once under cProfile and lists the top costs.
+`--profile` then runs the mock (GA) once under cProfile and lists the top costs. `--mocks GA`
+measures only the GA configuration (a quicker run).
 """
 
 from __future__ import annotations
@@ -86,6 +91,10 @@ class Run:
     def stream_rate(self) -> float:
         return (self.events - 1) / (self.seconds - self.first_s)
 
+    @property
+    def server_us_per_event(self) -> float:
+        return 1e6 * self.server_cpu_s / self.events
+
 
 async def one_run(server: ServerProcess, headers: dict[str, str]) -> Run:
     async with (
@@ -145,8 +154,13 @@ def median_rate(runs: list[Run]) -> float:
     return median([run.rate for run in runs])
 
 
-def row(name: str, runs: list[Run], baselines: tuple[float, float]) -> Row:
-    """`baselines`: the median rates of the ceiling and of the same-encoding baseline."""
+def median_cost(runs: list[Run]) -> float:
+    return median([run.server_us_per_event for run in runs])
+
+
+def row(name: str, runs: list[Run], baselines: tuple[float, float], ceiling_cost: float) -> Row:
+    """`baselines`: the median rates of the ceiling and of the same-encoding baseline;
+    `ceiling_cost`: the ceiling's median server CPU per event."""
     best = best_run(runs)
     return {
         "server": name,
@@ -157,6 +171,8 @@ def row(name: str, runs: list[Run], baselines: tuple[float, float]) -> Row:
         "ratio same-enc": ratio(median_rate(runs), baselines[1]),
         "first ms": best.first_s * 1000,
         "stream/s": best.stream_rate,
+        "server us/event": median_cost(runs),
+        "cpu ratio": ratio(ceiling_cost, median_cost(runs)),
         "server cpu %": 100 * best.server_cpu_s / best.seconds,
         "client cpu %": 100 * best.client_cpu_s / best.seconds,
         "others %": [round(100 * max(run.others)) for run in runs],
@@ -206,7 +222,9 @@ def main() -> None:
     parser.add_argument("--max-other", type=float, default=20.0, help="%% of a core others may use")
     parser.add_argument("--retries", type=int, default=2, help="runs again of a disturbed run")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--mocks", choices=("all", "GA"), default="all", help="mock configs")
     args = parser.parse_args()
+    configs = MOCK_CONFIGS if args.mocks == "all" else MOCK_CONFIGS[:1]
     pin_to_core(CLIENT_CORE)
     use_uvloop()
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
@@ -215,18 +233,19 @@ def main() -> None:
         progress(f"unpaced throughput: one text response of {args.deltas} deltas")
         base_runs = measure(BASELINE, scenarios, args)
         same_runs = measure(SAME_ENCODING, scenarios, args)
-        mock_runs = {config.name: measure(config, scenarios, args) for config in MOCK_CONFIGS}
+        mock_runs = {config.name: measure(config, scenarios, args) for config in configs}
         same_runs += measure(SAME_ENCODING, scenarios, args)  # the baselines on both sides
         base_runs += measure(BASELINE, scenarios, args)
         profile = profile_rows(scenarios, Path(tmp)) if args.profile else []
     base_rates = (median_rate(base_runs), median_rate(same_runs))
+    cost = median_cost(base_runs)
     rows = [
-        row(BASELINE.name, base_runs, base_rates),
-        row(SAME_ENCODING.name, same_runs, base_rates),
+        row(BASELINE.name, base_runs, base_rates, cost),
+        row(SAME_ENCODING.name, same_runs, base_rates, cost),
     ]
-    rows += [row(name, runs, base_rates) for name, runs in mock_runs.items()]
+    rows += [row(name, runs, base_rates, cost) for name, runs in mock_runs.items()]
     columns = ["server", "events", "events/s", "median/s", "ratio", "ratio same-enc", "first ms"]
-    columns += ["stream/s"]
+    columns += ["stream/s", "server us/event", "cpu ratio"]
     columns += ["server cpu %", "client cpu %", "others %"]
     sections: dict[str, tuple[list[Row], list[str]]] = {"throughput": (rows, columns)}
     if profile:

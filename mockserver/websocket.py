@@ -93,17 +93,17 @@ class WebSocketTransport:
             self.abort()
 
     async def perform_all(self, items: Sequence[Outgoing]) -> None:
-        """`perform` each item in order; a GA event with no check goes the short way (encode,
-        send, record), the rest through `perform`."""
-        ws, recording, clock = self.ws, self.recording, self.clock
-        plain = self.translate is None and self.check_event is None
+        """`perform` each item in order; an event with no check goes the short way (translated
+        for beta, encoded, sent, recorded), the rest through `perform`."""
+        ws, recording, clock, translate = self.ws, self.recording, self.clock, self.translate
         for item in items:
-            if plain and type(item) is Send and self.open and not ws.closed:
-                data = encode_event(item.event)
+            if type(item) is not Send or self.check_event or not self.open or ws.closed:
+                await self.perform(item)
+                continue
+            for event in translate(item.event) if translate else (item.event,):
+                data = encode_event(event)
                 await ws.send_frame(data, WSMsgType.TEXT)
                 recording.event(clock(), "server", data)
-            else:
-                await self.perform(item)
 
     async def send_event(self, event: Event) -> None:
         if self.check_event is not None:

@@ -119,6 +119,8 @@ class ScenarioPlayer:
 
     def due(self, now: float) -> list[Outgoing]:
         """Notes first (taken when their client event came), then what the queue has due."""
+        if not self._notes:
+            return self.queue.due(now)
         taken = [note for at, note in self._notes if at <= now]
         del self._notes[: len(taken)]
         return [*taken, *self.queue.due(now)]

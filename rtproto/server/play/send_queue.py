@@ -134,6 +134,8 @@ class SendQueue:
         return out
 
     def next_deadline(self) -> float | None:
+        if not self._actions and not self._reordering and not self.timeline:
+            return None if self._head is None else self._head[0]  # the common case, quickly
         times = [self.timeline.next_deadline(), self._actions[0][0] if self._actions else None]
         if self._head is not None:
             times.append(self._head[0])
