@@ -28,6 +28,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "clients" / "node"
 MANIFESTS = ("package.json", "package-lock.json")
 INSTALL_S = 300.0
+PING_S = 15.0
 RUN_S = 180.0
 PASSING = ("5.1.1", "6.1.1", "6.1.2", "7.1.2", "7.2.1")  # text, function calls, errors
 UNIMPLEMENTED = ("7.1.1", "7.2.2")  # they need an event no correct client sends
@@ -66,12 +67,26 @@ def locked(path: Path) -> Iterator[None]:
         yield
 
 
+def registry_problem(npm: str) -> str | None:
+    """Why the registry cannot be reached, or None (one try: npm retries for a minute)."""
+    command = [npm, "ping", "--fetch-retries=0", f"--fetch-timeout={PING_S * 1000:.0f}"]
+    try:
+        ping = subprocess.run(
+            command, capture_output=True, text=True, timeout=PING_S + 15, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return f"no answer within {PING_S + 15:g} s"
+    if ping.returncode == 0:
+        return None
+    telling = [line for line in ping.stderr.splitlines() if "code" in line or "Error:" in line]
+    return "; ".join(telling[:2]) or tail(ping.stderr, 3)
+
+
 def npm_ci(npm: str, target: Path) -> None:
     """`npm ci` of the pinned lock into a fresh directory renamed to `target` when complete:
     skipped when the registry cannot be reached, failed when it can and the install fails."""
-    ping = subprocess.run([npm, "ping"], capture_output=True, text=True, timeout=60, check=False)
-    if ping.returncode != 0:
-        skip(f"the npm registry cannot be reached (npm ping): {tail(ping.stderr, 3)}")
+    if (problem := registry_problem(npm)) is not None:
+        skip(f"the npm registry cannot be reached (npm ping): {problem}")
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
