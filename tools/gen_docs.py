@@ -32,10 +32,40 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _metavar(action: argparse.Action) -> str:
+    metavar = action.metavar or action.dest.upper()
+    return " ".join(metavar) if isinstance(metavar, tuple) else str(metavar)
+
+
+def _synopsis_part(action: argparse.Action) -> str:
+    if isinstance(action, argparse._SubParsersAction):
+        return "COMMAND ..." if action.metavar == "COMMAND" else f"{action.metavar or 'ACTION'} ..."
+    if not action.option_strings:
+        name = str(action.metavar or action.dest)
+        return {"+": f"{name} [{name} ...]", "*": f"[{name} ...]", "?": f"[{name}]"}.get(
+            str(action.nargs), name
+        )
+    flag = action.option_strings[-1]
+    if action.nargs == 0:
+        return f"[{flag}]"
+    if action.choices is not None:
+        value = "{" + ",".join(str(choice) for choice in action.choices) + "}"
+    else:
+        value = _metavar(action)
+    return f"[{flag} {value}{' ...' if action.nargs in ('+', '*') else ''}]"
+
+
 def _usage(parser: argparse.ArgumentParser) -> str:
-    formatter = parser.formatter_class(prog=parser.prog, width=WIDTH)  # type: ignore[call-arg]
-    formatter.add_usage(parser.usage, parser._actions, parser._mutually_exclusive_groups)
-    return formatter.format_help().strip()
+    """The synopsis, built here rather than by argparse (whose wrapping differs by version)."""
+    actions = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+    actions.sort(key=lambda action: not action.option_strings)  # positionals last, as argparse
+    parts = [_synopsis_part(action) for action in actions]
+    lines = [parser.prog]
+    for part in parts:
+        if len(lines[-1]) + 1 + len(part) > WIDTH:
+            lines.append(" " * 4)
+        lines[-1] = f"{lines[-1]} {part}" if lines[-1].strip() else lines[-1] + part
+    return "\n".join(lines)
 
 
 def _option_row(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -50,8 +80,7 @@ def _option_row(parser: argparse.ArgumentParser, action: argparse.Action) -> str
     elif action.nargs == 0:
         value = ""
     else:
-        metavar = action.metavar or action.dest.upper()
-        value = f"`{metavar}`"
+        value = f"`{_metavar(action)}`"
         if action.nargs in ("+", "*"):
             value += " ..."
     formatter = parser._get_formatter()
