@@ -4,6 +4,8 @@ can take part in (and why not), and the command line's usage errors (one line, e
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from conformance.drivers.capabilities import CapabilitiesError, Profile, load_pr
 from conformance.drivers.connector import ConnectorSpec, connector_spec, refusal
 
 SERVICE = "python -m tests.support.connector_service"
+REPO = Path(__file__).resolve().parent.parent
 CALL_PROFILE = Profile("bridge", frozenset({"audio", "telephony", "truncation"}), ("ga",))
 
 
@@ -129,3 +132,25 @@ def test_list_shows_what_a_connector_cannot_take_part_in(tmp_path: Path) -> None
     assert status == 0
     assert "UNIMPLEMENTED: its stimulus needs a driven client (send_text)" in lines["5.1.1[ga]"]
     assert "UNIMPLEMENTED" not in lines["5.4.3[ga]"]
+
+
+def _pytest_conformance(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider", "-n", "0"]
+    command += ["--output", str(out), "-rs", *args]
+    return subprocess.run(
+        command, check=False, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_plugin_takes_the_same_connector_options(tmp_path: Path) -> None:
+    """A text case is skipped as UNIMPLEMENTED with the reason (no service is started for it);
+    two clients under test are pytest's usage error."""
+    caps = tmp_path / "caps.yaml"
+    caps.write_text("capabilities: [audio, telephony, truncation]\n")
+    connector = ["--connector-cmd", SERVICE, "--capabilities", str(caps)]
+    ran = _pytest_conformance(tmp_path / "out", *connector, "--case", "5.1.1", "--dialect", "ga")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "UNIMPLEMENTED: its stimulus needs a driven client (send_text)" in ran.stdout
+    both = _pytest_conformance(tmp_path / "both", *connector, "--client", "a.b:c")
+    assert both.returncode == 4  # pytest's usage error
+    assert "--client and --connector-cmd: give one client under test, not both" in both.stderr
