@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.doc_blocks import RUNNABLE, Block, Outcome, read_blocks, run_block
+from tests.support.doc_blocks import (
+    RUNNABLE,
+    Block,
+    Outcome,
+    console_commands,
+    missing_output,
+    read_blocks,
+    run_block,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS = REPO_ROOT / "docs"
@@ -104,3 +112,22 @@ def test_generated_pages_are_current() -> None:
     for path, text in generator.rendered().items():
         committed = path.read_text(encoding="utf-8")
         assert committed == text, f"{path.relative_to(REPO_ROOT)} is stale: run tools/gen_docs.py"
+
+
+def test_shown_output_is_matched_in_order_with_ellipses() -> None:
+    """The matcher the console blocks rely on is not a rubber stamp."""
+    printed = "run 42: 1 case runs\nseed 7\n[1/1] PASS  5.1.1[ga] Text turn (0.4 s)\n"
+    assert missing_output(["run ...: 1 case runs", "...", "[1/1] PASS ... (...)"], printed) is None
+    assert missing_output(["[1/1] FAIL ..."], printed) == "[1/1] FAIL ..."
+    assert missing_output(["seed 7", "run 42: 1 case runs"], printed) == "run 42: 1 case runs"
+    assert missing_output(["seed"], printed) == "seed", "a shown line matches a whole line"
+
+
+def test_console_commands_and_their_output() -> None:
+    text = "$ realtime-conformance run \\\n    --case 5.1.1\nrun ...\n$ echo hi\nhi\n"
+    commands = console_commands(text)
+    assert [c.command for c in commands] == [
+        "realtime-conformance run \\\n    --case 5.1.1",
+        "echo hi",
+    ]
+    assert [c.shown_output for c in commands] == [["run ..."], ["hi"]]

@@ -18,8 +18,10 @@ earlier one wrote; commands find the venv's `python` and `realtime-conformance` 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -139,16 +141,31 @@ def doc_environment() -> dict[str, str]:
 
 
 def _shell(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """Run `script` in its own process group, and end the group after it: a block that fails
+    between starting a server in the background and stopping it leaves nothing running."""
+    process = subprocess.Popen(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         cwd=cwd,
         env=doc_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
+        start_new_session=True,
     )
+    try:
+        output, _ = process.communicate(timeout=COMMAND_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _end_group(process.pid)
+        output, _ = process.communicate()
+        output += f"\n[killed after {COMMAND_TIMEOUT_S:.0f} s]"
+    finally:
+        _end_group(process.pid)
+    return subprocess.CompletedProcess(process.args, process.returncode, output)
+
+
+def _end_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def run_block(block: Block, cwd: Path) -> Outcome:
