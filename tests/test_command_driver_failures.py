@@ -119,7 +119,7 @@ def test_a_hang_is_reported_before_the_case_limit_even_with_the_default_step_lim
     (failure,) = result.failures
     assert failure.check == "harness.step"  # the driver's own report, not the runner's timeout
     limit = re.search(r"no reply to configure \(id 2\) within (\d+\.\d) s", failure.actual)
-    assert limit is not None and float(limit.group(1)) < 3.0
+    assert limit is not None and float(limit.group(1)) <= 3.0  # 4 s less the 1 s margin
     assert result.duration_ms < 4000
 
 

@@ -295,6 +295,8 @@ class CommandDriver:
         """What went wrong with the child outside any step (conformance.runner adds it to a
         timeout): it died, or wrote a bad line, while the suite waited on the wires."""
         child = self.child
+        if self.failed:  # already the FAIL of the step it happened in
+            return None
         if self.fault is None and (child is None or child.returncode is None):
             return None
         text = self.fault or f"the client process {exit_text(child.returncode if child else None)}"
