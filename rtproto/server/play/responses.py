@@ -51,7 +51,7 @@ class ScriptedResponse:
         self.events = ResponseEvents(ctx.state.builder, self.id, not out_of_band, ctx.state.noise)
 
     def _settings(self, modalities: list[str], out_of_band: bool) -> ResponseSettings:
-        session = self.ctx.state.current_session()
+        session = self.ctx.state.session_view()  # response_resource copies what it takes
         audio_out = session.get("audio", {}).get("output", {})
         return ResponseSettings(
             output_modalities=modalities,
@@ -136,7 +136,7 @@ def audio_response(ctx: TemplateContext, params: dict[str, Any]) -> Iterator[Eve
     transcript = str(params.get("transcript", "Hello there!"))
     duration_ms = int(params.get("duration_ms", 1000))
     # In the session's output format, as the real API sends (a G.711 session gets G.711 deltas).
-    output = ctx.state.current_session().get("audio", {}).get("output", {})
+    output = ctx.state.session_view().get("audio", {}).get("output", {})
     fmt = parse_format(output.get("format"))
     chunks = audio_chunks(duration_ms, int(params.get("chunk_ms", 100)), fmt)
     response = ScriptedResponse(ctx, ["audio"])

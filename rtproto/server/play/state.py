@@ -70,6 +70,10 @@ class ConnectionState:
     def current_session(self) -> dict[str, Any]:
         return copy.deepcopy(self.session) if self.session else self.default_session()
 
+    def session_view(self) -> dict[str, Any]:
+        """The session as it stands, not copied: to read, never to change or send."""
+        return self.session if self.session else self.default_session()
+
     def observe(self, event: dict[str, Any]) -> None:
         """Remember what a server event says about the connection."""
         event_type = event.get("type")
