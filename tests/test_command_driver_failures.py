@@ -70,8 +70,7 @@ def test_each_bad_client_fails_with_its_reason_and_the_next_case_still_runs() ->
     results = run_modes("crash_at_start", "silent_at_start", "hang", "garbage", "wrong_id")
     for mode, runs in results.items():
         assert len(runs) == 2 and all(r.verdict is Verdict.FAIL for r in runs), mode
-        # The second run's clock starts while it queues behind the first (concurrency 1).
-        assert runs[0].duration_ms < STEP_S * 1000 + 1500, (mode, runs[0].duration_ms)
+        assert all(r.duration_ms < TIMEOUT_S * 1000 for r in runs), mode  # within the limit
     crashed = only_failure(results["crash_at_start"][1])
     assert (
         "start raised DriverError: the client process exited with status 3 before its hello"
