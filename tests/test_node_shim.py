@@ -21,7 +21,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -54,7 +54,7 @@ def tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def skip(reason: str) -> None:
+def skip(reason: str) -> NoReturn:
     print(f"test_node_shim skipped: {reason}", file=sys.stderr)
     pytest.skip(reason)
 
@@ -106,7 +106,6 @@ def shim_argv() -> Iterator[list[str]]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         skip("node and npm are needed (not on PATH)")
-    assert node is not None and npm is not None
     key = lock_key()
     target = cache_root() / key
     with locked(cache_root() / f"{key}.lock"):
