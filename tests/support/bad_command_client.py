@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HELLO = {"driver": "bad", "capabilities": ["text", "tools"]}
 
@@ -27,7 +28,7 @@ def say(value: object) -> None:
     sys.stdout.flush()
 
 
-def commands() -> list[dict[str, object]] | None:
+def next_command() -> dict[str, Any] | None:
     line = sys.stdin.readline()
     return json.loads(line) if line else None
 
@@ -55,7 +56,7 @@ def main(mode: str) -> int:
         sleeper = subprocess.Popen(["sleep", "300"])
         print(f"grandchild {sleeper.pid}", file=sys.stderr, flush=True)
         hang()
-    while (command := commands()) is not None:
+    while (command := next_command()) is not None:
         number, method = command["id"], command["method"]
         if mode == "hang" and method != "start":
             hang()
@@ -63,7 +64,7 @@ def main(mode: str) -> int:
             say("Connecting to the Realtime API... done")
             continue
         if mode == "wrong_id":
-            say({"id": int(number) + 100, "ok": True})  # type: ignore[call-overload]
+            say({"id": int(number) + 100, "ok": True})
             continue
         if mode == "refuses" and method not in ("start", "close"):
             say({"id": number, "ok": False, "error": f"{method} is not supported"})
