@@ -216,16 +216,21 @@ class CaseRun:
             raise ValueError(f"unknown step {action!r}")
 
 
-async def _stimulate(run: CaseRun) -> None:
-    """Start, the steps, the end condition: the part of a case that has a time limit."""
+async def _stimulate(run: CaseRun, limit: asyncio.Timeout) -> None:
+    """Start, the steps, the end condition: the part of a case that has a time limit. A
+    connector's service start-up (bounded by the driver) is added to the limit: the case's
+    time counts from a listening service, as it does from a ready in-process client."""
     case = run.case
     run.current = "start"
     meta = run.log.step("start", {"dialect": run.dialect})
+    started = time.monotonic()
     try:
         await run.driver.start(run.endpoints(), run.log)
     except Exception as error:
         meta["error"] = f"{type(error).__name__}: {error}"
         raise
+    if isinstance(run.driver, ServiceClient) and (deadline := limit.when()) is not None:
+        limit.reschedule(deadline + time.monotonic() - started)
     for step in case.steps:
         await run.perform(step)
     run.current = f"the end condition ({case.until.describe()})"
@@ -252,7 +257,8 @@ async def _drive(run: CaseRun) -> None:
     """The stimulus under the case's time limit; what stops it becomes a failure."""
     case = run.case
     try:
-        await asyncio.wait_for(_stimulate(run), case.timeout_s)
+        async with asyncio.timeout(case.timeout_s) as limit:
+            await _stimulate(run, limit)
         _client_died(run)
         _service_died(run)
     except TimeoutError:

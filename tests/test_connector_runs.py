@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import socket
@@ -22,8 +23,9 @@ from typing import Any
 import pytest
 
 from conformance.cases import Selected, load_cases, select
+from conformance.drivers.base import ClientReports, Endpoints
 from conformance.drivers.capabilities import Profile
-from conformance.drivers.connector import ConnectorFactory, ConnectorSpec
+from conformance.drivers.connector import ConnectorDriver, ConnectorFactory, ConnectorSpec
 from conformance.harness import MODEL, openai_side
 from conformance.runner import CaseResult, run_case, run_cases
 from conformance.verdicts import Verdict
@@ -245,3 +247,28 @@ def test_a_connector_that_builds_its_own_realtime_url_is_judged_one_case_at_a_ti
         assert "the client never connected (" in text
         assert "Realtime connection(s) without a run token came while several" in text
     assert alone[0].verdict is Verdict.PASS, _texts(alone[0])
+
+
+class SlowStartingService(ConnectorDriver):
+    """A connector whose service takes START_DELAY_S to listen, and then does nothing."""
+
+    async def start(self, endpoints: Endpoints, reports: ClientReports) -> None:
+        await asyncio.sleep(START_DELAY_S)
+
+
+START_DELAY_S = 3.0
+
+
+def test_the_services_start_up_does_not_eat_the_cases_time_limit() -> None:
+    """5.4.3 lives ~10 s (its caller's 8 s, 1 s after, settling); with a 12 s limit and a 3 s
+    start-up it ends in time only if the limit counts from the listening service."""
+    (selected,) = _selection("5.4.3")
+    tight = dataclasses.replace(selected, case=dataclasses.replace(selected.case, timeout_s=12.0))
+
+    async def body() -> CaseResult:
+        async with openai_side() as side:
+            return await run_case(tight, side, lambda: SlowStartingService(_factory().spec))
+
+    result = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    assert "harness.timeout" not in [f.check for f in result.failures], _texts(result)
+    assert result.duration_ms > (START_DELAY_S + 9.0) * 1000  # past the 12 s: start + ~10 s
