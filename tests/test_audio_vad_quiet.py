@@ -1,0 +1,46 @@
+"""The VAD's shortcut for quiet appends (`ServerVad._all_quiet`) decides exactly what judging
+every frame decides, near the threshold too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from rtproto.audio.vad import ServerVad, VadEvent, level_for_threshold
+
+
+class ExactVad(ServerVad):
+    """The same VAD without the shortcut: every append judged frame by frame."""
+
+    def _all_quiet(self, frames: NDArray[np.float32]) -> bool:
+        return False
+
+
+def tone_at(dbfs: float, samples: int) -> NDArray[np.float32]:
+    """A square wave whose RMS level is `dbfs`."""
+    amplitude = 10.0 ** (dbfs / 20.0)
+    signs = np.where(np.arange(samples) % 48 < 24, 1.0, -1.0)
+    wave: NDArray[np.float32] = (amplitude * signs).astype(np.float32)
+    return wave
+
+
+def fed(vad: ServerVad, appends: list[NDArray[np.float32]]) -> list[tuple[int, VadEvent]]:
+    return [(index, event) for index, chunk in enumerate(appends) for event in vad.feed(chunk)]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.5, 0.9])
+def test_the_shortcut_decides_as_every_frame_does(threshold: float) -> None:
+    start = level_for_threshold(threshold)
+    rng = np.random.default_rng(7)
+    levels = [start + offset for offset in rng.uniform(-0.2, 0.2, 300)]  # around the threshold
+    levels += [-200.0] * 50 + [start + 3.0] * 20 + [-90.0] * 80  # silence, speech, quiet again
+    appends = [tone_at(level, 480) for level in levels]  # 20 ms at 24 kHz each
+    shortcut = fed(ServerVad(threshold), appends)
+    assert shortcut == fed(ExactVad(threshold), appends)
+    assert shortcut  # speech was found: the comparison covers decisions, not only silence
+
+
+def test_silence_starts_speech_at_threshold_zero() -> None:
+    events = ServerVad(0.0).feed(np.zeros(480, dtype=np.float32))
+    assert len(events) == 1
