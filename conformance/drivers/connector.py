@@ -19,11 +19,13 @@ Two ways to reach it:
   the end of the case its process group gets SIGTERM, then SIGKILL.
 - `--connector-url ws://HOST:PORT/media-stream`: a service already running, started by the
   vendor with OPENAI_REALTIME_URL pointing at the suite's mock (`--mock-port`). Its Realtime
-  connections carry no run token: the mock gives a connection without one to the case whose
-  call is being set up (conformance.harness: one case sets up its call at a time).
+  connections carry no run token: the mock gives a connection without one to the one live
+  connector case (conformance.harness, OpenAISide.claiming), so its cases run one at a time
+  (as do those of a command whose service builds its own URL, with --concurrency 1).
 
 What a connector cannot take part in is UNIMPLEMENTED with the reason (`refusal`): a case whose
-stimulus needs a driven client (send_text, call_method, set_tool_outputs, cancel), a dialect or
+stimulus needs a driven client (send_text, call_method, set_tool_outputs, cancel) or is no call
+(the session handshake: a silent call would send audio its scenario takes no rule for), a dialect or
 media format it does not speak, a session asking for what it did not declare (tools, input
 transcription: it configures its own session). Declared capabilities: conformance.drivers.
 capabilities (`--capabilities FILE`).
@@ -201,9 +203,8 @@ class ConnectorDriver:
         return f"the connector exited with status {service.returncode}; {service.tail()}"
 
     async def start(self, endpoints: Endpoints, reports: ClientReports) -> None:
-        """Start the service (per case), then place the call: every case of a connector has
-        one, since a call is all that makes a connector act (a case without `stream_call`,
-        such as the session handshake, gets a call of silence)."""
+        """Start the service (per case), then place the call: a call is all that makes a
+        connector act, and the steps before `stream_call` (`configure`) are its own."""
         self.reports = reports
         if self.spec.command is not None:
             await self._start_service(endpoints, reports)
@@ -283,10 +284,6 @@ def _environment(endpoints: Endpoints, port: int) -> dict[str, str]:
     variables = case_environment(replace(endpoints, media_url=None))
     variables[PORT_VARIABLE] = str(port)
     return child_environment(os.environ, variables)
-
-
-def connector_factory(spec: ConnectorSpec) -> ConnectorFactory:
-    return ConnectorFactory(spec)
 
 
 @dataclass(frozen=True)
