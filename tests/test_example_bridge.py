@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
+import signal
 import sys
 import time
+from asyncio.subprocess import DEVNULL, PIPE
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
 
@@ -35,6 +37,7 @@ CAPABILITIES = EXAMPLE / "capabilities.yaml"
 WORKFLOW = ROOT / "docs" / "ci" / "connector-conformance.yml"
 HOW_TO = ROOT / "docs" / "how-to" / "telephony-connector.md"
 BOUND_S = 120.0
+SHUTDOWN_S = 5.0
 CONCURRENCY = 5  # per client: one wave of the cases it takes part in (ten calls in one loop)
 # The cases whose stimulus is a phone call alone, in the dialect the bridge declares: the
 # catalogue's others need a driven client, another dialect or an undeclared capability.
@@ -117,21 +120,35 @@ def test_the_twin_fails_exactly_truncation_and_clear_saying_heard_versus_truncat
     assert "no clear was sent" in clear.actual
 
 
-def test_the_bridge_prints_its_bound_url_and_stops_on_sigterm() -> None:
+async def _call_then_sigterm() -> tuple[str, int | None, int | None, float]:
+    """Start the bridge on port 0, take a call (stream opened, no start yet), SIGTERM it: the
+    URL it printed, its exit status, the call's close code and how long the exit took."""
     env = {**os.environ, "OPENAI_REALTIME_URL": "ws://127.0.0.1:9/v1/realtime", "PORT": "0"}
-    with subprocess.Popen(
-        [sys.executable, str(BRIDGE)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    ) as bridge:
+    bridge = await asyncio.create_subprocess_exec(
+        sys.executable, str(BRIDGE), env=env, stdout=PIPE, stderr=DEVNULL
+    )
+    try:
         assert bridge.stdout is not None
-        url = bridge.stdout.readline().strip()
-        bridge.terminate()
-        assert bridge.wait(timeout=10) == 0
+        url = (await bridge.stdout.readline()).decode().strip()
+        async with aiohttp.ClientSession() as http, http.ws_connect(url) as call:
+            await call.send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+            started = time.monotonic()
+            bridge.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(call.receive(), SHUTDOWN_S)
+            status = await asyncio.wait_for(bridge.wait(), SHUTDOWN_S)
+            return url, status, call.close_code, time.monotonic() - started
+    finally:
+        if bridge.returncode is None:
+            bridge.kill()
+            await bridge.wait()
+
+
+def test_the_bridge_prints_its_bound_url_and_on_sigterm_ends_its_calls_and_exits() -> None:
+    url, status, close_code, took_s = asyncio.run(_call_then_sigterm())
     assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/media-stream", url), url
     assert not url.endswith(":0/media-stream")
+    assert (status, close_code) == (0, 1001)  # going away
+    assert took_s < SHUTDOWN_S  # without closing its calls, aiohttp waited ~2 minutes
 
 
 def test_the_bridge_is_a_third_party_service_using_aiohttp_alone() -> None:

@@ -28,11 +28,13 @@ import os
 import signal
 import sys
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from aiohttp import ClientError, ClientSession, ClientWebSocketResponse, WSMsgType, web
+import aiohttp
+from aiohttp import web
 
 log = logging.getLogger("twilio_bridge")
 
@@ -87,9 +89,9 @@ class ItemAudio:
 class CallBridge:
     """One phone call: a Twilio media stream and the Realtime session that answers it."""
 
-    def __init__(self, twilio: web.WebSocketResponse, http: ClientSession) -> None:
+    def __init__(self, twilio: web.WebSocketResponse, http: aiohttp.ClientSession) -> None:
         self.twilio, self.http = twilio, http
-        self.openai: ClientWebSocketResponse | None = None
+        self.openai: aiohttp.ClientWebSocketResponse | None = None
         self.stream_sid = ""
         self.session_ready = False  # session.created seen: audio may be appended
         self.early_audio = bytearray()  # the caller's audio from before then
@@ -107,7 +109,7 @@ class CallBridge:
     async def run(self) -> None:
         try:
             async for message in self.twilio:
-                if message.type != WSMsgType.TEXT:
+                if message.type != aiohttp.WSMsgType.TEXT:
                     continue
                 event = json.loads(message.data)
                 if not await self.on_twilio(event):
@@ -128,7 +130,7 @@ class CallBridge:
             log.info("call %s started", event["start"].get("callSid"))
             try:
                 await self.connect_openai()
-            except (ClientError, OSError) as error:
+            except (aiohttp.ClientError, OSError) as error:
                 log.error("cannot reach the Realtime API: %s", error)
                 return False
         elif kind == "media" and self.session_ready:
@@ -161,19 +163,30 @@ class CallBridge:
         self.openai = await self.http.ws_connect(
             realtime_url(), headers={"Authorization": f"Bearer {key}"}
         )
-        self.tasks.append(asyncio.create_task(self.read_openai(self.openai)))
-        self.tasks.append(asyncio.create_task(self.pace_playout()))
+        for job in (self.read_openai(self.openai), self.pace_playout()):
+            task = asyncio.create_task(job)
+            task.add_done_callback(self.hang_up_on_error)
+            self.tasks.append(task)
+
+    def hang_up_on_error(self, task: asyncio.Task[None]) -> None:
+        """A bug in a call's task ends that call, loudly, not the bridge."""
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call failed", exc_info=task.exception())
+            self.tasks.append(asyncio.create_task(self.hang_up()))
+
+    async def hang_up(self) -> None:
+        await self.twilio.close()
 
     async def send_openai(self, event: dict[str, Any]) -> None:
         if self.openai is not None and not self.openai.closed:
             await self.openai.send_str(json.dumps(event))
 
-    async def read_openai(self, openai: ClientWebSocketResponse) -> None:
+    async def read_openai(self, openai: aiohttp.ClientWebSocketResponse) -> None:
         async for message in openai:
-            if message.type == WSMsgType.TEXT:
+            if message.type == aiohttp.WSMsgType.TEXT:
                 await self.on_openai(json.loads(message.data))
         log.info("Realtime session closed (%s): hanging up", openai.close_code)
-        await self.twilio.close()
+        await self.hang_up()
 
     async def on_openai(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -286,21 +299,36 @@ class BrokenCallBridge(CallBridge):
         self.marks.clear()
 
 
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+
+
 def make_app(bridge_class: type[CallBridge]) -> web.Application:
+    calls: set[web.WebSocketResponse] = set()  # in progress
+
     async def media_stream(request: web.Request) -> web.WebSocketResponse:
         twilio = web.WebSocketResponse()
         await twilio.prepare(request)
-        await bridge_class(twilio, request.app["http"]).run()
+        calls.add(twilio)
+        try:
+            await bridge_class(twilio, request.app[HTTP]).run()
+        finally:
+            calls.discard(twilio)
         return twilio
 
-    async def http_session(app: web.Application) -> Any:
-        app["http"] = ClientSession()
+    async def http_session(app: web.Application) -> AsyncIterator[None]:
+        app[HTTP] = aiohttp.ClientSession()
         yield
-        await app["http"].close()
+        await app[HTTP].close()
+
+    async def hang_up_calls(app: web.Application) -> None:
+        """On shutdown: end the calls in progress (aiohttp would wait for them)."""
+        for twilio in list(calls):
+            await twilio.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"bridge shutting down")
 
     app = web.Application()
     app.router.add_get("/media-stream", media_stream)
     app.cleanup_ctx.append(http_session)
+    app.on_shutdown.append(hang_up_calls)
     return app
 
 
