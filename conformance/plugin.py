@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin_keys import OUTPUT
+from conformance.plugin_keys import OUTPUT, SEED
 
 if TYPE_CHECKING:
     from conformance.cases import Selected
@@ -38,6 +38,7 @@ RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 SUITE = pytest.StashKey["ProcessSuite"]()
 WORKER_KEY = "conformance_results"
 OUTPUT_KEY = "conformance_output"
+SEED_KEY = "conformance_seed"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from conformance.connector_options import add_connector_arguments
 
     add_connector_arguments(group.addoption, "conformance_")  # --connector-cmd, ...
+    group.addoption("--seed", type=int, dest="conformance_seed", metavar="N",
+                    help="seed of the mock's ids and text (default: a fresh one, in "
+                    "results.json's run.seed; give it back to replay a run)")  # fmt: skip
 
 
 def _names_suite(config: pytest.Config) -> bool:
@@ -102,19 +106,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RECORDS] = []
     if _is_worker(config):
         config.stash[OUTPUT] = Path(config.workerinput[OUTPUT_KEY])  # type: ignore[attr-defined]
+        config.stash[SEED] = int(config.workerinput[SEED_KEY])  # type: ignore[attr-defined]
         return
     plugin_session.check_options(config)  # usage errors before anything runs
     config.stash[OUTPUT] = plugin_session.output_dir(config)
+    config.stash[SEED] = plugin_session.run_seed(config)  # one for all workers, as `run` has
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"  # each worker gets whole batches (see the docstring)
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist too
 def pytest_configure_node(node: Any) -> None:
-    """xdist (controller): tell each worker where the recordings go."""
+    """xdist (controller): tell each worker where the recordings go, and the run's seed."""
     config = node.config
     if config.stash.get(ACTIVE, False):
         node.workerinput[OUTPUT_KEY] = str(config.stash[OUTPUT])
+        node.workerinput[SEED_KEY] = config.stash[SEED]
 
 
 @pytest.hookimpl(tryfirst=True)

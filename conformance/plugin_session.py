@@ -17,13 +17,14 @@ from conformance import results as results_io
 from conformance.cases import Selected
 from conformance.drivers.connector import ConnectorSpec, connector_spec
 from conformance.harness import OpenAISide, openai_side
-from conformance.plugin_keys import OUTPUT
+from conformance.plugin_keys import OUTPUT, SEED
 from conformance.reporting.render import write_reports
 from conformance.run_command import new_run_id
 from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
 from conformance.runner import CaseResult, DriverFactory, run_cases
 from conformance.suite import Plan, UsageError, plan
 from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
+from mockserver.state import fresh_seed
 
 PLAN = pytest.StashKey[Plan]()
 RUN_ID = pytest.StashKey[str]()
@@ -70,12 +71,20 @@ def _deviations(config: pytest.Config) -> KnownDeviations:
 
 
 def check_options(config: pytest.Config) -> None:
-    """--client, --case, --dialect and --deviations, checked before anything runs."""
+    """--client, --case, --dialect, --deviations and --seed, checked before anything runs."""
     try:
         _plan(config)
         _deviations(config)
     except (UsageError, DeviationsError) as error:
         raise pytest.UsageError(str(error)) from None
+    if (config.option.conformance_seed or 0) < 0:
+        raise pytest.UsageError("--seed must be 0 or more")
+
+
+def run_seed(config: pytest.Config) -> int:
+    """`--seed N`, or a fresh seed: in results.json's run.seed, so any run can be replayed."""
+    chosen: int | None = config.option.conformance_seed
+    return chosen if chosen is not None else fresh_seed()
 
 
 def output_dir(config: pytest.Config) -> Path:
@@ -113,6 +122,7 @@ class ProcessSuite:
         self.factory: DriverFactory = chosen.factory  # one load (and probe) a process
         self.deviations = _deviations(config)
         self.output: Path = config.stash[OUTPUT]
+        self.seed = config.stash[SEED]
         connector = _connector(config)
         self.serial = connector is not None and connector.serial  # one case at a time
         self.mock_port: int = config.option.conformance_mock_port
@@ -128,7 +138,7 @@ class ProcessSuite:
     async def _serve(self) -> None:
         self._stopped = asyncio.Event()
         try:
-            async with openai_side(port=self.mock_port) as side:
+            async with openai_side(self.seed, self.mock_port) as side:
                 self._ready.set_result(side)
                 await self._stopped.wait()
         except BaseException as error:
@@ -195,6 +205,7 @@ def write_run(config: pytest.Config, records: list[dict[str, Any]]) -> Path:
         config.stash.get(RUN_ID, new_run_id()), f"{chosen.client_name} ({chosen.client_spec})",
         sorted(chosen.capabilities), list(chosen.dialects), chosen.strict, list(chosen.patterns),
         started_at=config.stash.get(STARTED, datetime.now(UTC)), workers=workers,
+        seed=config.stash[SEED],
     )  # fmt: skip
     document = results_io.document(info, records)
     path = results_io.write_results(config.stash[OUTPUT], document)
@@ -206,6 +217,7 @@ def print_summary(config: pytest.Config, records: list[dict[str, Any]], reporter
     reporter.section("realtime-conformance")
     totals = results_io.totals(records)
     reporter.line("  ".join(f"{verdict} {count}" for verdict, count in totals.items() if count))
+    reporter.line(f"seed {config.stash[SEED]} (replay: --seed {config.stash[SEED]})")
     output = config.stash[OUTPUT]
     reporter.line(f"results: {output / 'results.json'}")
     reporter.line(f"junit:   {output / 'junit.xml'}")
