@@ -3,6 +3,7 @@ that building it whole at `response.create` gives."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from rtproto.scenario import parse_scenario
@@ -42,6 +43,8 @@ expect:
       - event: {type: conversation.item.added, item: {id: "${last.item.id}"}}
   - when: {type: session.update}
     reply: [session.updated]
+  - when: {type: conversation.item.delete, item_id: "${last.item.id}"}
+    reply: [{event: {type: conversation.item.deleted, item_id: "${event.item_id}"}}]
 faults:
   - {after: response.output_text.delta, nth: 3, error: server_error}
 """
@@ -100,9 +103,10 @@ def test_the_whole_long_reply_comes_in_batches_in_order() -> None:
     assert {time for time, _ in clock.sent[1:]} == {1.0}  # unpaced: all due at once
 
 
-def play_mixed(*, whole: bool) -> list[tuple[float, Event]]:
+def play_mixed(*, whole: bool, delete: str | None = None) -> list[tuple[float, Event]]:
     """The mixed scenario with two overlapping replies and a fault in the first; `whole`
-    settles each reply as soon as it is scheduled (what building it whole did)."""
+    settles each reply as soon as it is scheduled (what building it whole did); `delete`: an
+    item the client deletes while the first reply streams."""
     player = ScenarioPlayer(parse_scenario(MIXED), seed=5)
     clock = BehaviourClock(player)
 
@@ -113,6 +117,8 @@ def play_mixed(*, whole: bool) -> list[tuple[float, Event]]:
 
     clock.start(0.0)
     send({"type": "response.create", "event_id": "event_a"}, 1.0)
+    if delete is not None:
+        send({"type": "conversation.item.delete", "item_id": delete}, 1.045)
     send({"type": "session.update", "session": {"instructions": "Be brief."}}, 1.2)
     send({"type": "response.create", "event_id": "event_b"}, 1.25)
     clock.run_out()
@@ -137,3 +143,77 @@ def test_each_rate_limits_update_counts_every_response_done_before_it() -> None:
     entries = [sent[index]["rate_limits"][0] for index in limits]
     used = [entry["limit"] - entry["remaining"] for entry in entries]
     assert used == [sum(totals[: count + 1]) for count in range(len(totals))]
+
+
+LISTENING = """\
+id: 9.9.7
+title: T
+requirement: The client MUST read every event.
+dialects: [ga]
+pace_ms: 10
+vad: true
+on_start: [session.created]
+expect:
+  - when: {type: response.create}
+    reply: [{text_response: {text: "One two three four five six seven eight nine ten."}}]
+  - when: {type: vad.turn}
+    reply: [{text_response: {text: "I heard you."}}, {text_response: {text: "What else?"}}]
+  - when: {type: conversation.item.delete, item_id: "${last.item.id}"}
+    reply: [{event: {type: conversation.item.deleted, item_id: "${event.item_id}"}}]
+"""
+SILENCE_20MS = base64.b64encode(bytes(960)).decode("ascii")
+LOUD_20MS = base64.b64encode(
+    b"".join((8000 if index % 24 < 12 else -8000).to_bytes(2, "little", signed=True)
+             for index in range(480))
+).decode("ascii")  # fmt: skip
+
+
+def play_listening(*, whole: bool, delete: tuple[float, str] | None) -> list[tuple[float, Event]]:
+    """A caller who speaks while a reply streams; then (`delete`: when, which item) deletes an
+    item while the answer to that turn streams."""
+    player = ScenarioPlayer(parse_scenario(LISTENING), seed=9)
+    clock = BehaviourClock(player)
+
+    def send(event: Event, at: float) -> None:
+        clock.send(event, at)
+        if whole:
+            player.sender.queue.settle()
+
+    clock.start(0.0)
+    send({"type": "response.create"}, 1.0)
+    audio = [SILENCE_20MS] * 3 + [LOUD_20MS] * 15 + [SILENCE_20MS] * 40
+    for index, chunk in enumerate(audio):
+        send({"type": "input_audio_buffer.append", "audio": chunk}, 1.01 + index * 0.02)
+    if delete is not None:
+        send({"type": "conversation.item.delete", "item_id": delete[1]}, delete[0])
+    clock.run_out()
+    return [(time, item.event) for time, item in clock.sent if isinstance(item, Send)]
+
+
+def test_speech_and_last_expressions_during_a_reply_work_as_with_whole_replies() -> None:
+    """`${last.item.id}` in a rule looks at every event scheduled, as before: here the item of
+    the turn's second answer, which has not gone out yet when the delete comes."""
+    plan = play_listening(whole=True, delete=None)
+    created = [time for time, event in plan if event["type"] == "response.created"]
+    added = [event for _, event in plan if event["type"] == "conversation.item.added"]
+    delete = (created[1] + 0.035, added[-1]["item"]["id"])  # the turn's first answer streams
+    lazy = play_listening(whole=False, delete=delete)
+    assert lazy == play_listening(whole=True, delete=delete)
+    types = [event["type"] for _, event in lazy]
+    assert "input_audio_buffer.speech_started" in types
+    assert types.count("response.done") == 3
+    assert types[-1] == "conversation.item.deleted"
+
+
+def test_a_last_expression_in_a_rule_sees_every_event_scheduled() -> None:
+    """`${last.item.id}` in a `when` looks at every event scheduled, as when replies were built
+    whole: at 1.045 s the first reply's text streams, and the last item it will have is the one
+    its literal conversation.item.added names."""
+    added = [
+        event for _, event in play_mixed(whole=True) if event["type"] == "conversation.item.added"
+    ]
+    last_of_first_reply = added[3]["item"]["id"]
+    lazy = play_mixed(whole=False, delete=last_of_first_reply)
+    assert lazy == play_mixed(whole=True, delete=last_of_first_reply)
+    deleted = [event for _, event in lazy if event["type"] == "conversation.item.deleted"]
+    assert [event["item_id"] for event in deleted] == [last_of_first_reply]

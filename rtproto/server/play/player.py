@@ -65,7 +65,7 @@ class ScenarioPlayer:
         self.state = ConnectionState(
             IdFactory(seed), noise, model=model, epoch_s=epoch_s, turn_detection=vad
         )
-        self.rules = RuleBook(scenario, self.state.recall)
+        self.rules = RuleBook(scenario, self._recall)
         self.sender = ReplySender(scenario, self.state)
         self.listener = VadListener(scenario.vad, self.state) if scenario.vad else None
         self.frame_errors: list[RealtimeError] = []
@@ -138,6 +138,12 @@ class ScenarioPlayer:
         """Every rule's description, with where it stands now."""
         return self.rules.expectations()
 
+    def _recall(self, path: str) -> Any:
+        """`${last.PATH}` in a rule's `when`: over every event scheduled so far, as when
+        replies were built whole (the lazy one is built first)."""
+        self.sender.queue.settle()
+        return self.state.recall(path)
+
     def _note(self, meta: Meta, now: float) -> None:
         self._notes.append((now, Note(meta)))
 
@@ -149,6 +155,7 @@ class ScenarioPlayer:
     def _listen(self, event: Event, now: float) -> None:
         """An append through the VAD: its events as a reply, each committed turn to the rules."""
         assert self.listener is not None
+        self.sender.queue.settle()  # the VAD reads the session and draws ids after the reply
         try:
             heard = self.listener.append(event)
         except RealtimeError as error:
