@@ -14,6 +14,7 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from asyncio.subprocess import DEVNULL, PIPE
@@ -25,7 +26,7 @@ import yaml
 
 from conformance.cases import Selected, load_cases
 from conformance.drivers.capabilities import load_profile, profile_of
-from conformance.drivers.connector import ConnectorFactory, connector_factory, connector_spec
+from conformance.drivers.connector import ConnectorFactory, connector_spec
 from conformance.harness import openai_side
 from conformance.runner import CaseResult, run_cases
 from conformance.verdicts import Verdict
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "twilio_bridge"
 BRIDGE = EXAMPLE / "bridge.py"
 CAPABILITIES = EXAMPLE / "capabilities.yaml"
-WORKFLOW = ROOT / "docs" / "ci" / "connector-conformance.yml"
+WORKFLOW = ROOT / "docs" / "ci" / "connector-conformance.yml"  # for vendors to copy
+OUR_CI = ROOT / ".github" / "workflows" / "example-bridge.yml"  # this repository's action
 HOW_TO = ROOT / "docs" / "how-to" / "telephony-connector.md"
 BOUND_S = 120.0
 SHUTDOWN_S = 5.0
@@ -53,7 +55,7 @@ TRUNCATED_VS_HEARD = re.compile(
 def _connector(command: str) -> ConnectorFactory:
     spec = connector_spec(command, None, None, CAPABILITIES)
     assert spec is not None
-    return connector_factory(spec)
+    return ConnectorFactory(spec)
 
 
 async def _judge_both() -> dict[str, list[CaseResult]]:
@@ -184,3 +186,23 @@ def test_the_how_to_shows_the_bridges_own_realtime_url() -> None:
     shown = re.search(r"(def realtime_url\(\) -> str:.*?)\n\n\n", HOW_TO.read_text(), re.S)
     assert shown is not None
     assert shown[1] in BRIDGE.read_text()
+
+
+def test_our_ci_judges_the_example_through_the_action_with_the_documented_options() -> None:
+    workflow = yaml.safe_load(OUR_CI.read_text(encoding="utf-8"))
+    action_step = next(s for s in workflow["jobs"]["connector"]["steps"] if s.get("uses") == "./")
+    assert action_step["with"]["connector-cmd"] == "python examples/twilio_bridge/bridge.py"
+    assert action_step["with"]["capabilities"] == "examples/twilio_bridge/capabilities.yaml"
+
+
+@pytest.mark.parametrize("path", [WORKFLOW, OUR_CI], ids=["vendor", "ours"])
+def test_the_workflows_match_githubs_published_schema(path: Path) -> None:
+    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema"]
+    checked = subprocess.run(
+        [*command, "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
