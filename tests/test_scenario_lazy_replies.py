@@ -217,3 +217,19 @@ def test_a_last_expression_in_a_rule_sees_every_event_scheduled() -> None:
     assert lazy == play_mixed(whole=True, delete=last_of_first_reply)
     deleted = [event for _, event in lazy if event["type"] == "conversation.item.deleted"]
     assert [event["item_id"] for event in deleted] == [last_of_first_reply]
+
+
+def test_the_vad_follows_a_format_the_session_changes_to() -> None:
+    """The listener reads the session's input format again only when a session event replaced
+    the session: an update to G.711 mid-call is heard in G.711 from the next append on."""
+    text = LISTENING + "  - when: {type: session.update}\n    reply: [session.updated]\n"
+    player = ScenarioPlayer(parse_scenario(text), seed=9)
+    clock = BehaviourClock(player)
+    clock.start(0.0)
+    clock.send({"type": "input_audio_buffer.append", "audio": SILENCE_20MS}, 0.1)
+    update = {"audio": {"input": {"format": {"type": "audio/pcmu"}}}}
+    clock.send({"type": "session.update", "session": update}, 0.2)
+    clock.advance(0.5)
+    clock.send({"type": "input_audio_buffer.append", "audio": SILENCE_20MS}, 0.5)
+    formats = [note.meta["format"] for _, note in clock.notes if "format" in note.meta]
+    assert formats == ["pcm16", "g711_ulaw"]

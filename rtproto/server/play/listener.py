@@ -56,6 +56,8 @@ class VadListener:
     def __init__(self, settings: VadSettings, state: ConnectionState) -> None:
         self.settings = settings
         self.state = state
+        self._seen_session: dict[str, Any] | None = None
+        self._announced: AudioFormat | None = None
         fmt = self._session_format(PCM16)
         self.buffer = InputAudioBuffer(fmt, server_vad(settings, fmt.sample_rate))
         self.turns: list[DetectedTurn] = []
@@ -85,14 +87,13 @@ class VadListener:
         return heard
 
     def _session_format(self, current: AudioFormat) -> AudioFormat:
-        """The input format of the session as last announced (none or unreadable: `current`)."""
-        announced = lookup(self.state.session, "audio.input.format")
-        if not isinstance(announced, dict | str):
-            return current
-        try:
-            return parse_format(announced)
-        except AudioFormatError:
-            return current
+        """The input format of the session as last announced (none or unreadable: `current`).
+        Read again only when a session event replaced the session (state.observe keeps a copy
+        of each), not on every append."""
+        session = self.state.session
+        if session is not self._seen_session:
+            self._seen_session, self._announced = session, _announced_format(session)
+        return self._announced or current
 
     def _started(self, started: SpeechStarted) -> Heard:
         item_id = self.state.ids.new("item")
@@ -106,6 +107,16 @@ class VadListener:
         number = len(self.turns)
         note = speech_stopped_note(number, turn.item_id, turn.audio_end_ms)
         return Heard(stopped_steps(turn), note, turn_event(number, turn))
+
+
+def _announced_format(session: dict[str, Any] | None) -> AudioFormat | None:
+    announced = lookup(session, "audio.input.format")
+    if not isinstance(announced, dict | str):
+        return None
+    try:
+        return parse_format(announced)
+    except AudioFormatError:
+        return None
 
 
 def started_steps(audio_start_ms: int, item_id: str) -> tuple[Step, ...]:
