@@ -28,7 +28,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -128,11 +128,7 @@ class CallBridge:
         if kind == "start":
             self.stream_sid = event["start"]["streamSid"]
             log.info("call %s started", event["start"].get("callSid"))
-            try:
-                await self.connect_openai()
-            except (aiohttp.ClientError, OSError) as error:
-                log.error("cannot reach the Realtime API: %s", error)
-                return False
+            self.spawn(self.connect_openai())  # the caller's audio is kept meanwhile
         elif kind == "media" and self.session_ready:
             payload = event["media"]["payload"]  # already mu-law, the session's input format
             await self.send_openai({"type": "input_audio_buffer.append", "audio": payload})
@@ -160,13 +156,21 @@ class CallBridge:
 
     async def connect_openai(self) -> None:
         key = os.environ.get("OPENAI_API_KEY", "")
-        self.openai = await self.http.ws_connect(
-            realtime_url(), headers={"Authorization": f"Bearer {key}"}
-        )
-        for job in (self.read_openai(self.openai), self.pace_playout()):
-            task = asyncio.create_task(job)
-            task.add_done_callback(self.hang_up_on_error)
-            self.tasks.append(task)
+        try:
+            self.openai = await self.http.ws_connect(
+                realtime_url(), headers={"Authorization": f"Bearer {key}"}
+            )
+        except (aiohttp.ClientError, OSError) as error:
+            log.error("cannot reach the Realtime API: %s", error)
+            await self.hang_up()
+            return
+        self.spawn(self.read_openai(self.openai))
+        self.spawn(self.pace_playout())
+
+    def spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        task.add_done_callback(self.hang_up_on_error)
+        self.tasks.append(task)
 
     def hang_up_on_error(self, task: asyncio.Task[None]) -> None:
         """A bug in a call's task ends that call, loudly, not the bridge."""
