@@ -153,6 +153,36 @@ def test_the_bridge_prints_its_bound_url_and_on_sigterm_ends_its_calls_and_exits
     assert took_s < SHUTDOWN_S  # without closing its calls, aiohttp waited ~2 minutes
 
 
+async def _call_with_no_realtime_api() -> tuple[int | None, bytes]:
+    """A call starts while nothing listens at the Realtime URL: the close code the call gets
+    and what the bridge logged."""
+    env = {**os.environ, "OPENAI_REALTIME_URL": "ws://127.0.0.1:9/v1/realtime", "PORT": "0"}
+    bridge = await asyncio.create_subprocess_exec(
+        sys.executable, str(BRIDGE), env=env, stdout=PIPE, stderr=PIPE
+    )
+    try:
+        assert bridge.stdout is not None and bridge.stderr is not None
+        url = (await bridge.stdout.readline()).decode().strip()
+        async with aiohttp.ClientSession() as http, http.ws_connect(url) as call:
+            start = {"streamSid": "MZ1", "callSid": "CA1", "accountSid": "AC1"}
+            await call.send_json({"event": "start", "streamSid": "MZ1", "start": start})
+            await asyncio.wait_for(call.receive(), SHUTDOWN_S)
+            close_code = call.close_code
+        bridge.send_signal(signal.SIGTERM)
+        _, logged = await asyncio.wait_for(bridge.communicate(), SHUTDOWN_S)
+        return close_code, logged
+    finally:
+        if bridge.returncode is None:
+            bridge.kill()
+            await bridge.wait()
+
+
+def test_a_call_the_realtime_api_cannot_answer_is_hung_up_and_logged() -> None:
+    close_code, logged = asyncio.run(_call_with_no_realtime_api())
+    assert close_code == 1000
+    assert b"cannot reach the Realtime API" in logged
+
+
 def test_the_bridge_is_a_third_party_service_using_aiohttp_alone() -> None:
     imported = re.findall(r"^(?:from|import) (\w+)", BRIDGE.read_text(), flags=re.MULTILINE)
     ours = {"rtproto", "refclient", "conformance", "mockserver", "schemas", "fixtures"}
