@@ -229,13 +229,20 @@ def test_the_services_process_group_is_killed_at_the_end(
     assert _gone(helper)
 
 
+def _limited(selected: Selected, timeout_s: float) -> Selected:
+    """The case with another time limit (a case that must time out does so sooner)."""
+    return dataclasses.replace(
+        selected, case=dataclasses.replace(selected.case, timeout_s=timeout_s)
+    )
+
+
 def test_a_connector_that_builds_its_own_realtime_url_is_judged_one_case_at_a_time() -> None:
     """Without the run token in its URL a connection is tied to its case only while that case
     is the one live: side by side, the cases say so; one at a time, they pass."""
 
     async def body() -> tuple[list[CaseResult], list[CaseResult]]:
         async with openai_side() as side:
-            side_by_side = _selection("3.1.1") + _selection("3.4.3")
+            side_by_side = [_limited(s, 8.0) for s in _selection("3.1.1", "3.4.3")]
             crowded = await run_cases(side_by_side, side, _factory("base-url"))
             alone = await run_cases(_selection("3.4.3"), side, _factory("base-url"), concurrency=1)
             return crowded, alone
@@ -263,7 +270,7 @@ def test_the_services_start_up_does_not_eat_the_cases_time_limit() -> None:
     """5.4.3 lives ~10 s (its caller's 8 s, 1 s after, settling); with a 12 s limit and a 3 s
     start-up it ends in time only if the limit counts from the listening service."""
     (selected,) = _selection("5.4.3")
-    tight = dataclasses.replace(selected, case=dataclasses.replace(selected.case, timeout_s=12.0))
+    tight = _limited(selected, 12.0)
 
     async def body() -> CaseResult:
         async with openai_side() as side:
