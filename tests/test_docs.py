@@ -7,13 +7,13 @@ fresh directory, so a block's test first runs the blocks above it (once per proc
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
+import json
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,32 +45,46 @@ def _block_id(block: Block) -> str:
 
 @dataclass
 class PageRun:
-    """A page's blocks run so far, in its own directory."""
+    """A page's blocks, run once per test run in one directory shared by the xdist workers:
+    whichever worker asks first runs the blocks up to the one it needs (under the page's
+    lock) and writes their outcomes beside them, so no worker runs a page's blocks again."""
 
     directory: Path
     blocks: list[Block]
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
 
     def outcome_of(self, line: int) -> Outcome:
-        for block in self.blocks:
-            if block.line > line:
-                break
-            acts = block.runs or "file" in block.directives
-            if acts and block.skip_reason is None and block.line not in self.outcomes:
-                self.outcomes[block.line] = run_block(block, self.directory)
-        return self.outcomes[line]
+        self.directory.mkdir(exist_ok=True)
+        with (self.directory / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            outcomes = self._read_outcomes()
+            for block in self.blocks:
+                if block.line > line:
+                    break
+                acts = block.runs or "file" in block.directives
+                if acts and block.skip_reason is None and str(block.line) not in outcomes:
+                    outcomes[str(block.line)] = asdict(run_block(block, self.directory))
+                    self._write_outcomes(outcomes)
+        return Outcome(**outcomes[str(line)])
+
+    def _read_outcomes(self) -> dict[str, dict[str, Any]]:
+        path = self.directory / ".outcomes.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def _write_outcomes(self, outcomes: dict[str, dict[str, Any]]) -> None:
+        (self.directory / ".outcomes.json").write_text(json.dumps(outcomes), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def page_runs() -> Iterator[dict[Path, PageRun]]:
-    root = Path(tempfile.mkdtemp(prefix="docs-"))
-    runs: dict[Path, PageRun] = {}
-    for number, page in enumerate(PAGES):
-        directory = root / f"{number}-{page.stem}"
-        directory.mkdir()
-        runs[page] = PageRun(directory, read_blocks(page))
-    yield runs
-    shutil.rmtree(root, ignore_errors=True)
+def page_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[Path, PageRun]:
+    """One directory per page, below the run's base temp (pytest keeps the last few runs'):
+    under xdist the workers' base temps share a parent, and a page's directory is there."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if worker_id != "master" else base) / "docs-pages"
+    root.mkdir(exist_ok=True)
+    return {
+        page: PageRun(root / f"{number}-{page.stem}", read_blocks(page))
+        for number, page in enumerate(PAGES)
+    }
 
 
 @pytest.mark.parametrize("block", _runnable_blocks(), ids=_block_id)
