@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,11 +76,11 @@ class PageRun:
 
 
 @pytest.fixture(scope="session")
-def page_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> dict[Path, PageRun]:
+def page_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, PageRun]:
     """One directory per page, below the run's base temp (pytest keeps the last few runs'):
     under xdist the workers' base temps share a parent, and a page's directory is there."""
     base = tmp_path_factory.getbasetemp()
-    root = (base.parent if worker_id != "master" else base) / "docs-pages"
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "docs-pages"
     root.mkdir(exist_ok=True)
     return {
         page: PageRun(root / f"{number}-{page.stem}", read_blocks(page))
