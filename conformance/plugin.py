@@ -1,7 +1,8 @@
 """The pytest plugin (entry point `pytest11`): `pytest conformance [-n auto]` runs the suite.
 
 `--strict` is pytest's own (strict mode); with `pytest conformance` it also adds the SHOULD-level
-cases. It does nothing unless a path argument is the `conformance/` directory (so `python -m pytest`
+cases. It does nothing unless a path argument is the `conformance/` directory (outside a
+checkout the bare word `conformance` means the installed package) (so `python -m pytest`
 of the harness's own tests pays only for this module's import). Then that directory is
 collected as one item per (case, dialect), named by its node id (`5.4.2[ga]`), and the
 package's modules are not collected as tests.
@@ -80,6 +81,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed", type=int, dest="conformance_seed", metavar="N",
                     help="seed of the mock's ids and text (default: a fresh one, in "
                     "results.json's run.seed; give it back to replay a run)")  # fmt: skip
+
+
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """`pytest conformance` names the suite from anywhere: where no `conformance` folder is at
+    hand (an installed wheel, another project's directory) the word means this package."""
+    for index, arg in enumerate(args):
+        name, separator, rest = arg.partition("::")
+        if name.rstrip("/") == "conformance" and not Path(name).exists():
+            args[index] = f"{PACKAGE_DIR}{separator}{rest}"
 
 
 def _names_suite(config: pytest.Config) -> bool:

@@ -65,3 +65,20 @@ def test_a_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
     assert refused.returncode == 4, refused.stdout + refused.stderr  # pytest's usage error
     assert "--seed must be 0 or more" in refused.stderr
     assert not (tmp_path / "results.json").exists()
+
+
+def test_the_bare_word_names_the_installed_suite_outside_a_checkout(tmp_path: Path) -> None:
+    """From a directory with no `conformance` folder (a vendor's project) `pytest conformance`
+    still means the suite; a folder of that name, where there is one, is taken as written."""
+    command = [sys.executable, "-m", "pytest", "conformance", "--collect-only", "-q"]
+    command += ["--case", "5.1.1", "-p", "no:cacheprovider"]
+    listed = subprocess.run(
+        command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "5.1.1[ga]" in listed.stdout and "5.1.1[beta]" in listed.stdout
+    (tmp_path / "conformance").mkdir()  # the user's own folder of that name wins
+    own = subprocess.run(
+        command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert "5.1.1[ga]" not in own.stdout, own.stdout
