@@ -1,0 +1,61 @@
+"""tests/conftest.py only reorders the suite for xdist: every test still runs exactly once,
+the slow ones open the workers' shares, and its list of slow tests names tests that exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from tests import conftest
+
+TESTS = Path(__file__).resolve().parent
+
+
+class FakeItem:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+def items_of(nodeids: list[str]) -> list[pytest.Item]:
+    return cast(list[pytest.Item], [FakeItem(nodeid) for nodeid in nodeids])
+
+
+SLOW = [f"tests/{prefix}x" for prefix in conftest.SLOW_TESTS_S]
+FAST = [f"tests/test_f{n}.py::test_{n}" for n in range(41)]
+
+
+@pytest.mark.parametrize("workers", [2, 3, 4])
+def test_each_share_opens_with_its_part_of_the_slow_tests_and_none_is_lost(workers: int) -> None:
+    items = items_of(FAST[:20] + SLOW + FAST[20:])
+    order = conftest.dealt(items, workers)
+    assert sorted(id(i) for i in order) == sorted(id(i) for i in items)
+    shares, start, left = [], 0, len(items)
+    for turn in range(workers):  # worksteal's first split, as xdist 3.8 makes it
+        size = left // (workers - turn)
+        shares.append(order[start : start + size])
+        start, left = start + size, left - size
+    loads = [sum(conftest.expected_s(i) for i in share) for share in shares]
+    assert max(loads) - min(loads) <= max(conftest.SLOW_TESTS_S.values())
+    for share in shares:
+        seconds = [conftest.expected_s(i) for i in share]
+        assert seconds == sorted(seconds, reverse=True), "slow first, longest first"
+    fast = [i.nodeid for i in order if not conftest.expected_s(i)]
+    assert fast == FAST, "the rest keep their collection order"
+
+
+def test_one_process_keeps_the_collection_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    items = items_of(FAST[:3] + SLOW[:2])
+    before = list(items)
+    conftest.pytest_collection_modifyitems(cast(Any, object()), items)
+    assert items == before
+
+
+def test_every_listed_slow_test_exists() -> None:
+    for prefix in conftest.SLOW_TESTS_S:
+        file, function = prefix.split("::")
+        source = (TESTS / file).read_text(encoding="utf-8")
+        assert re.search(rf"^(async )?def {re.escape(function)}", source, re.M), prefix
