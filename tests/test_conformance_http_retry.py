@@ -81,8 +81,8 @@ def test_retries_stop_after_max_retries_as_the_sdk_default_of_two() -> None:
 def test_the_rule_decides_as_the_installed_openai_package(
     status: int, headers: dict[str, str]
 ) -> None:
-    httpx = pytest.importorskip("httpx")
     openai = pytest.importorskip("openai")
+    httpx = pytest.importorskip("httpx2")  # the SDK's HTTP library (openai 3.x)
     client = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
     response = httpx.Response(status, headers=headers, request=httpx.Request("POST", "http://x"))
     sdk_retries = client._should_retry(response)
