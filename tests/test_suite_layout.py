@@ -3,6 +3,7 @@ the slow ones open the workers' shares, and its list of slow tests names tests t
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any, cast
@@ -23,7 +24,7 @@ def items_of(nodeids: list[str]) -> list[pytest.Item]:
     return cast(list[pytest.Item], [FakeItem(nodeid) for nodeid in nodeids])
 
 
-SLOW = [f"tests/{prefix}x" for prefix in conftest.SLOW_TESTS_S]
+SLOW = [f"tests/{prefix}{end}" for prefix in conftest.SLOW_TESTS_S for end in ("x", "y")]
 FAST = [f"tests/test_f{n}.py::test_{n}" for n in range(41)]
 
 
@@ -37,11 +38,14 @@ def test_each_share_opens_with_its_part_of_the_slow_tests_and_none_is_lost(worke
         size = left // (workers - turn)
         shares.append(order[start : start + size])
         start, left = start + size, left - size
-    loads = [sum(conftest.expected_s(i) for i in share) for share in shares]
+    groups = [{p for i in share if (p := conftest.slow_prefix(i))} for share in shares]
+    loads = [sum(conftest.SLOW_TESTS_S[prefix] for prefix in group) for group in groups]
     assert max(loads) - min(loads) <= max(conftest.SLOW_TESTS_S.values())
     for share in shares:
         seconds = [conftest.expected_s(i) for i in share]
         assert seconds == sorted(seconds, reverse=True), "slow first, longest first"
+        runs = [p for p, _ in itertools.groupby(conftest.slow_prefix(i) for i in share) if p]
+        assert len(runs) == len(set(runs)), "a prefix's tests run back to back"
     fast = [i.nodeid for i in order if not conftest.expected_s(i)]
     assert fast == FAST, "the rest keep their collection order"
 
@@ -56,6 +60,6 @@ def test_one_process_keeps_the_collection_order(monkeypatch: pytest.MonkeyPatch)
 
 def test_every_listed_slow_test_exists() -> None:
     for prefix in conftest.SLOW_TESTS_S:
-        file, function = prefix.split("::")
+        file, function = prefix.split("[")[0].split("::")
         source = (TESTS / file).read_text(encoding="utf-8")
         assert re.search(rf"^(async )?def {re.escape(function)}", source, re.M), prefix
