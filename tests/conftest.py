@@ -23,29 +23,28 @@ import pytest
 DIST_KEY = "tests_dist_mode"
 
 # Seconds the tests a node id prefix names took together in a measured `pytest -n auto` run on
-# a shared 2-core machine (2026-12-03). The tests a prefix names run back to back in one share:
-# a docs page's blocks run in order under one lock (tests/test_docs.py), so splitting them only
-# makes workers wait for each other. Only the order depends on these figures: a stale one makes
-# a run slower, never different. Tests not listed keep their collection order.
+# a shared 2-core machine (2026-12-03). The tests a prefix names run back to back in one share,
+# and with them the tests of their module that share a module-scoped fixture with them (which
+# would otherwise be set up again: pytest tears it down when the next test is another module's),
+# so one test per such fixture is listed, with the fixture's time. A docs page's blocks run in
+# order under one lock (tests/test_docs.py): split, workers only wait for each other. Only the
+# order depends on these figures: a stale one makes a run slower, never different. Tests not
+# listed keep their collection order.
 SLOW_TESTS_S = {
     "test_docs.py::test_doc_block[how-to/telephony-connector.md": 55,
     "test_conformance_detection.py::test_each_broken_variant_fails_exactly_its_cases_": 40,
     "test_example_bridge.py::test_the_bridge_passes_every_case_it_takes_part_in": 23,
-    "test_example_bridge.py::test_the_twin_fails_exactly_truncation_and_clear_": 22,
     "test_connector_runs.py::test_a_connector_that_crashes_at_start_fails_with_its_stderr": 19,
-    "test_connector_runs.py::test_a_connector_that_dies_on_the_call_fails_with_its_stderr": 19,
     "test_connector_runs.py::test_a_connector_that_builds_its_own_realtime_url_": 18,
     "test_refclient_driver.py::test_broken_variants_fail_the_check_made_for_their_bug": 14,
     "test_conformance_plugin.py::test_xdist_workers_and_one_process_give_the_same_results": 14,
     "test_connector_runs.py::test_the_services_process_group_is_killed_at_the_end": 13,
     "test_connector_runs.py::test_the_services_start_up_does_not_eat_the_cases_time_limit": 13,
-    "test_connector_runs.py::test_barge_in_is_judged_on_both_wires": 12,
     "test_conformance_runner.py::test_simulated_barge_in_passes_the_reference_and_fails_": 12,
     "test_connector_runs.py::test_a_correct_connector_passes_the_call_cases": 12,
     "test_connector_runs.py::test_a_connector_already_running_is_judged_per_case": 12,
     "test_node_shim.py::test_the_shim_passes_the_text_tool_and_error_cases_in_both_dialects": 10,
     "test_command_driver.py::test_the_reference_client_as_a_command_passes_in_both_dialects": 10,
-    "test_command_driver.py::test_every_line_both_ways_is_valid_against_the_schemas": 10,
     "test_command_driver_cli.py::test_pytest_conformance_drives_a_command_client": 9,
     "test_refclient_example.py::test_the_example_bridges_a_wav_caller_and_writes_what_": 9,
     "test_connector_options.py::test_the_plugin_takes_the_same_connector_options": 9,
@@ -91,23 +90,55 @@ def expected_s(item: pytest.Item) -> int:
     return SLOW_TESTS_S[prefix] if prefix else 0
 
 
-def slow_groups(items: list[pytest.Item]) -> list[list[pytest.Item]]:
-    """The listed tests, each prefix's together in collection order, longest group first."""
-    groups: dict[str, list[pytest.Item]] = {}
+def slow_groups(items: list[pytest.Item]) -> list[tuple[int, list[pytest.Item]]]:
+    """(seconds, tests) for each listed prefix: its tests, and the tests of their module that
+    share a module-scoped fixture with them, in collection order; longest first."""
+    listed: dict[str, list[pytest.Item]] = {}
     for item in items:
         prefix = slow_prefix(item)
         if prefix:
-            groups.setdefault(prefix, []).append(item)
-    return sorted(groups.values(), key=lambda group: -expected_s(group[0]))
+            listed.setdefault(prefix, []).append(item)
+    claimed: set[int] = set()
+    groups = []
+    for prefix, tests in listed.items():
+        module, shared = module_of(tests[0]), set().union(*map(module_fixtures, tests))
+        own = set(map(id, tests))
+        group = [
+            item
+            for item in items
+            if id(item) not in claimed
+            and (id(item) in own or (module_of(item) == module and shared & module_fixtures(item)))
+        ]
+        claimed.update(map(id, group))
+        groups.append((SLOW_TESTS_S[prefix], group))
+    return sorted(groups, key=lambda group: -group[0])
+
+
+def module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def module_fixtures(item: pytest.Item) -> set[str]:
+    """The module- or class-scoped fixtures the test uses (pytest keeps these per test)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    named = info.name2fixturedefs.items()
+    return {name for name, defs in named if defs and defs[-1].scope in ("module", "class")}
+
+
+def grouped(items: list[pytest.Item]) -> set[int]:
+    return {id(item) for _, group in slow_groups(items) for item in group}
 
 
 def slow_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """Longest first: `--dist load` deals its first quarter round robin."""
-    return [*(i for group in slow_groups(items) for i in group), *unlisted(items)]
+    return [*(i for _, group in slow_groups(items) for i in group), *unlisted(items)]
 
 
 def unlisted(items: list[pytest.Item]) -> list[pytest.Item]:
-    return [item for item in items if not slow_prefix(item)]
+    taken = grouped(items)
+    return [item for item in items if id(item) not in taken]
 
 
 def dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
@@ -121,11 +152,11 @@ def dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
         left -= sizes[-1]
     shares: list[list[pytest.Item]] = [[] for _ in sizes]
     loads = [0] * workers
-    for group in slow_groups(items):
+    for seconds, group in slow_groups(items):
         roomy = [n for n in range(workers) if len(shares[n]) + len(group) <= sizes[n]]
         least = min(roomy or range(workers), key=loads.__getitem__)
         shares[least] += group
-        loads[least] += expected_s(group[0])
+        loads[least] += seconds
     rest = iter(unlisted(items))
     for share, size in zip(shares, sizes, strict=True):
         share.extend(islice(rest, max(0, size - len(share))))

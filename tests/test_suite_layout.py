@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -16,8 +17,10 @@ TESTS = Path(__file__).resolve().parent
 
 
 class FakeItem:
-    def __init__(self, nodeid: str) -> None:
+    def __init__(self, nodeid: str, fixtures: dict[str, str] | None = None) -> None:
         self.nodeid = nodeid
+        defs = {name: [SimpleNamespace(scope=scope)] for name, scope in (fixtures or {}).items()}
+        self._fixtureinfo = SimpleNamespace(name2fixturedefs=defs)
 
 
 def items_of(nodeids: list[str]) -> list[pytest.Item]:
@@ -48,6 +51,24 @@ def test_each_share_opens_with_its_part_of_the_slow_tests_and_none_is_lost(worke
         assert len(runs) == len(set(runs)), "a prefix's tests run back to back"
     fast = [i.nodeid for i in order if not conftest.expected_s(i)]
     assert fast == FAST, "the rest keep their collection order"
+
+
+def test_the_tests_sharing_a_listed_tests_module_fixture_run_right_after_it() -> None:
+    slow = next(iter(conftest.SLOW_TESTS_S))
+    module = slow.split("::")[0]
+    items = cast(
+        list[pytest.Item],
+        [
+            FakeItem(f"tests/{module}::test_before", {"shared": "module"}),
+            FakeItem("tests/test_other.py::test_o", {"shared": "module"}),  # another module's
+            FakeItem(f"tests/{module}::test_unrelated", {"tmp_path": "function"}),
+            FakeItem(f"tests/{slow}x", {"shared": "module", "tmp_path": "function"}),
+            FakeItem(f"tests/{module}::test_after", {"shared": "module"}),
+        ],
+    )
+    order = [i.nodeid.split("::")[1] for i in conftest.slow_first(items)]
+    assert order[:3] == ["test_before", slow.split("::")[1] + "x", "test_after"]
+    assert order[3:] == ["test_o", "test_unrelated"]
 
 
 def test_one_process_keeps_the_collection_order(monkeypatch: pytest.MonkeyPatch) -> None:
