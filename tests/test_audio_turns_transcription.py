@@ -16,8 +16,14 @@ from rtproto.server.realtime.timing import Timing
 from rtproto.server.realtime.transcription import SpokenLine
 from tests.support.audio import feed
 from tests.support.engine import WEATHER_TOOL, EngineDriver, session_update, trace, validator
+from tests.support.sdk_types import sdk_adapter
 
-GA_UNION: TypeAdapter[Any] = TypeAdapter(RealtimeServerEvent)
+
+def ga_union() -> TypeAdapter[Any]:
+    """Built on first use (~0.7 s): every xdist worker collects this module, one runs it."""
+    return sdk_adapter(RealtimeServerEvent)
+
+
 P07 = "capture-2026-09-18-p07-transcription-session.jsonl"
 REAL = Timing.realistic()
 PREFIX = "conversation.item.input_audio_transcription."
@@ -240,7 +246,7 @@ def test_every_audio_event_satisfies_the_sdk_types() -> None:
     for driver in (diarized, failing, idle):
         driver.settle()
         for event in driver.events:
-            GA_UNION.validate_python(event, strict=True)
+            ga_union().validate_python(event, strict=True)
             seen.add(event["type"])
     assert {
         PREFIX + "segment",

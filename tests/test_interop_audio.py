@@ -47,8 +47,14 @@ from rtproto.server.realtime.session_config import SERVER_VAD
 from rtproto.server.realtime.timing import AudioDelivery, Timing
 from rtproto.transcript import parse_lines
 from tests.support.mock_behaviours import run, serving
+from tests.support.sdk_types import sdk_adapter
 
-GA_UNION: TypeAdapter[Any] = TypeAdapter(RealtimeServerEvent)
+
+def ga_union() -> TypeAdapter[Any]:
+    """Built on first use (~0.7 s): every xdist worker collects this module, one runs it."""
+    return sdk_adapter(RealtimeServerEvent)
+
+
 CHUNK_MS = 20
 LEAD_IN_MS, TURN_MS = 500, 800  # turn 1: speech 500..1300 ms of the caller's audio
 BARGE_IN_AFTER_S = 0.8  # into the answer's playout: two words heard
@@ -124,7 +130,7 @@ class Listener:
 
     async def next_event(self) -> dict[str, Any]:
         event: dict[str, Any] = json.loads(await self.connection.recv_bytes())
-        GA_UNION.validate_python(event, strict=True)
+        ga_union().validate_python(event, strict=True)
         self.received.append((asyncio.get_running_loop().time(), event))
         return event
 
@@ -241,7 +247,7 @@ def warm_up() -> None:
     store = SchemaStore()
     for spec in load_catalogue().events("realtime", "ga"):
         if spec.direction == "server":
-            GA_UNION.validate_python(store.schema(spec.schema_path)["examples"][0], strict=True)
+            ga_union().validate_python(store.schema(spec.schema_path)["examples"][0], strict=True)
     session = simulated(ConnectionInfo("conn-0000-warmup", "ga", "gpt-realtime"))
     session.start(0.0)
     chunk = b64encode_audio(synth.speech(CHUNK_MS, seed=0))
