@@ -40,10 +40,10 @@ from typing import Any
 from refclient_call_figures import CallData, figures
 
 from conformance.call.virtual_call import VirtualCall
+from conformance.case_run import DriverLog
 from conformance.checks.media_reports import ENDED, STARTED
 from conformance.checks.registry import CheckContext, load_all_checks, run_checks
 from conformance.recording import CaseRecording
-from conformance.case_run import DriverLog
 from mockserver import RunningServer, running_server
 from mockserver.options import ServerOptions, SimulatedModel
 from refclient import Events, RealtimeAPIClient, create_realtime_api_client
