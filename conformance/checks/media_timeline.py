@@ -6,8 +6,9 @@
   the same model the live virtual call runs), and the caller's own audio sent to the client.
 - The client's `input_audio_buffer.append`s, each with the input format declared then.
 
-Times are as recorded; `harness` says how late the harness itself was (harness_clock.py), so
-that timing checks can excuse the delays that were the suite's, not the client's.
+Times are as recorded; `harness` says how late the harness itself was, and each item's
+`mock_lateness` how late the mock sent its audio (harness_clock.py), so that timing checks can
+excuse the delays that were the suite's, not the client's.
 
 A frame the client sends into the call belongs to the item whose audio was arriving then: the
 frames that arrived from the item's first audio delta until the next item's first delta (a
@@ -23,7 +24,7 @@ from typing import Any
 
 from conformance.call.playout import PlayedFrame, Playout, playout_of_records, reader_of
 from conformance.checks.grammar_rules import ga_type, obj
-from conformance.checks.harness_clock import HarnessLateness
+from conformance.checks.harness_clock import HarnessLateness, ServerAudioLateness
 from conformance.checks.stream_state import base64_size, session_audio_format
 from conformance.recording import CaseRecording, Entry
 from rtproto.audio.formats import PCM16, AudioFormat
@@ -42,6 +43,10 @@ class ItemAudio:
 
     def received_ms(self, until_ms: float | None = None) -> float:
         return sum(ms for t, ms in self.deltas if until_ms is None or t <= until_ms)
+
+    def mock_lateness(self) -> ServerAudioLateness:
+        """How late the mock sent this audio against its real-time pace."""
+        return ServerAudioLateness(self.deltas)
 
 
 @dataclass(frozen=True)
