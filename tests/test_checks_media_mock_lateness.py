@@ -9,6 +9,8 @@ client's depends only on when the audio for t=2000 reached it.
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.checks.harness_clock import ServerAudioLateness
 from tests.support.recordings import RecordingBuilder, judge, pcm_audio
 
@@ -17,15 +19,18 @@ STALL = "1 underrun(s), 180 ms of silence in item item_a1 (longest 180 ms)"
 IDS = {"response_id": "resp_1", "item_id": "item_a1", "output_index": 0, "content_index": 0}
 
 
-def paced_answer(delay: dict[int, float] | None = None, burst_ms: float = 0) -> RecordingBuilder:
+def paced_answer(
+    delay: dict[int, float] | None = None, burst_ms: float = 0, dialect: str = "ga"
+) -> RecordingBuilder:
     """Session and call at t=0; 20 deltas of 100 ms, delta k due at 1000 + 100 k, sent
     `delay[k]` ms late (a late mock stays late); the first `burst_ms` all at t=1000."""
-    b = RecordingBuilder().session().call_start()
+    b = RecordingBuilder(dialect).session().call_start()
+    delta = "response.audio.delta" if dialect == "beta" else "response.output_audio.delta"
     b.at(1000).response_created("resp_1")
     for k in range(20):
         due = 1000.0 + 100 * k
         sent = 1000.0 if 100 * k < burst_ms else due + (delay or {}).get(k, 0.0)
-        b.at(sent).server("response.output_audio.delta", **IDS, delta=pcm_audio(100))
+        b.at(sent).server(delta, **IDS, delta=pcm_audio(100))
     return b.at(3400).response_done("resp_1")
 
 
@@ -38,9 +43,11 @@ def late_from(k0: int, ms: float) -> dict[int, float]:
     return dict.fromkeys(range(k0, 20), ms)
 
 
-def test_a_mock_late_mid_answer_is_not_the_clients_underrun() -> None:
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_a_mock_late_mid_answer_is_not_the_clients_underrun(dialect: str) -> None:
     """The mock sends the audio for t=2000 300 ms late; the bridge plays it on arrival."""
-    assert judge(gap_at_2000(paced_answer(late_from(10, 300))), MEDIA_TIMING) == []
+    late = paced_answer(late_from(10, 300), dialect=dialect)
+    assert judge(gap_at_2000(late), MEDIA_TIMING, dialect=dialect) == []
 
 
 def test_a_client_gap_while_the_mock_kept_its_pace_still_fails() -> None:
