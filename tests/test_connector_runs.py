@@ -70,7 +70,10 @@ def correct() -> dict[str, CaseResult]:
     async def body() -> list[CaseResult]:
         async with openai_side() as side:
             selection = _selection("5.4.3", "3.4.2", "5.1.1")
-            return await run_cases(selection, side, _factory())
+            # One at a time: each case's service is a separate process judged on real-time
+            # media, which no harness-lateness excuse covers; two of them side by side, next
+            # to the suite's other real-time tests, compete for the machine's two cores.
+            return await run_cases(selection, side, _factory(), concurrency=1)
 
     return {r.node_id: r for r in asyncio.run(asyncio.wait_for(body(), BOUND_S))}
 
