@@ -36,7 +36,11 @@ UPDATE = {"type": "session.update", "session": {"type": "realtime", "instruction
 
 def start_serve() -> tuple[subprocess.Popen[str], str, float]:
     """A fresh `serve` process, its WebSocket base URL and its start-up time (s)."""
-    command = [sys.executable, "-c", "from conformance.cli import main; main()"]
+    command = [
+        sys.executable,
+        "-c",
+        "from realtime_conformance.conformance.cli import main; main()",
+    ]
     command += ["serve", "--port", "0", "--timing", "instant"]
     begun = time.perf_counter()
     process = subprocess.Popen(

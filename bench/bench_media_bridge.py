@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.call.playout import Playout
-from conformance.call.virtual_call import VirtualCall
-from refclient.media import MediaEnded, MediaStarted, PlayoutBridge, TwilioUnit
-from rtproto.audio.synth import speech
+from realtime_conformance.conformance.call.playout import Playout
+from realtime_conformance.conformance.call.virtual_call import VirtualCall
+from realtime_conformance.refclient.media import MediaEnded, MediaStarted, PlayoutBridge, TwilioUnit
+from realtime_conformance.rtproto.audio.synth import speech
 
 DELTA_MS = 200
 SPEED = 4.0  # how much faster than real time the simulated model delivers

@@ -39,20 +39,24 @@ from typing import Any
 
 from refclient_call_figures import CallData, figures
 
-from conformance.call.virtual_call import VirtualCall
-from conformance.case_run import DriverLog
-from conformance.checks.media_reports import ENDED, STARTED
-from conformance.checks.registry import CheckContext, load_all_checks, run_checks
-from conformance.recording import CaseRecording
-from mockserver import RunningServer, running_server
-from mockserver.options import ServerOptions, SimulatedModel
-from refclient import Events, RealtimeAPIClient, create_realtime_api_client
-from refclient.examples.voice_agent import configure
-from refclient.media import PlayoutBridge, TwilioUnit
-from rtproto.audio.codecs import convert
-from rtproto.audio.formats import PCM16
-from rtproto.audio.synth import caller_script
-from rtproto.telephony import twilio
+from realtime_conformance.conformance.call.virtual_call import VirtualCall
+from realtime_conformance.conformance.case_run import DriverLog
+from realtime_conformance.conformance.checks.media_reports import ENDED, STARTED
+from realtime_conformance.conformance.checks.registry import (
+    CheckContext,
+    load_all_checks,
+    run_checks,
+)
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.mockserver import RunningServer, running_server
+from realtime_conformance.mockserver.options import ServerOptions, SimulatedModel
+from realtime_conformance.refclient import Events, RealtimeAPIClient, create_realtime_api_client
+from realtime_conformance.refclient.examples.voice_agent import configure
+from realtime_conformance.refclient.media import PlayoutBridge, TwilioUnit
+from realtime_conformance.rtproto.audio.codecs import convert
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.audio.synth import caller_script
+from realtime_conformance.rtproto.telephony import twilio
 
 SPEECH_MS, PAUSE_MS, CLEAR_PAUSE_MS, LEAD_IN_MS = 1500, 2500, 6000, 500
 CLEAR_AFTER_S = 1.0  # into the answer's playout, the driver's clear_media_buffer

@@ -27,10 +27,10 @@ from typing import Any
 
 from figures import median, run_context
 
-from conformance import results as results_io
-from conformance.recording import CaseRecording
-from conformance.reporting.render import write_reports
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance import results as results_io
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.verdicts import Verdict
 
 TARGET_S = 2.0
 VERDICTS = [v.value for v in Verdict]

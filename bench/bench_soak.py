@@ -1,7 +1,7 @@
 """Memory of a long-running mock: does it stay flat while clients come and go?
 
-Two measurements of one `serve` process (the real command, `python -m mockserver`), its resident
-memory (VmRSS) read from /proc:
+Two measurements of one `serve` process (the real command,
+`python -m realtime_conformance.mockserver`), its resident memory (VmRSS) read from /proc:
 
 - `soak` (default): `--sessions` (50) paced audio sessions for `--minutes` (10): each appends
   20 ms of caller audio every 20 ms, asks for a reply every `--reply-every` s (the simulated
@@ -57,10 +57,18 @@ CONNECT_CONCURRENCY = 50
 
 
 class ServeProcess:
-    """`python -m mockserver` in a subprocess: its URL and its resident memory."""
+    """`python -m realtime_conformance.mockserver` in a subprocess: its URL and its resident
+    memory."""
 
     def __init__(self, extra: list[str]) -> None:
-        command = [sys.executable, "-m", "mockserver", "--ping-interval", "0", *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "realtime_conformance.mockserver",
+            "--ping-interval",
+            "0",
+            *extra,
+        ]
         self.log = tempfile.NamedTemporaryFile("w+", prefix="soak-", suffix=".log")  # noqa: SIM115 (closed by stop)
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1

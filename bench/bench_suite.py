@@ -60,7 +60,14 @@ def figures(name: str, wall_s: float, durations: dict[str, float]) -> Row:
 
 def cli_run(cases: list[str], work: Path) -> Row:
     output = work / "cli"
-    command = [sys.executable, "-m", "conformance.cli", "run", "--output", str(output)]
+    command = [
+        sys.executable,
+        "-m",
+        "realtime_conformance.conformance.cli",
+        "run",
+        "--output",
+        str(output),
+    ]
     command += [arg for case in cases for arg in ("--case", case)]
     wall = timed(command)
     results: dict[str, Any] = json.loads((output / "results.json").read_text(encoding="utf-8"))

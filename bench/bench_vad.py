@@ -16,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from rtproto.audio import synth
-from rtproto.audio.buffer import InputAudioBuffer
-from rtproto.audio.codecs import b64encode_audio, decode, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
-from rtproto.audio.vad import ServerVad
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.buffer import InputAudioBuffer
+from realtime_conformance.rtproto.audio.codecs import b64encode_audio, decode, from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import ServerVad
 
 FRAME_MS = 20
 REPEATS = 3

@@ -16,10 +16,14 @@ from typing import Any
 
 from figures import percentile
 
-from conformance.call.playout import PlayedFrame, Playout
-from conformance.checks.media_reports import ENDED, STARTED, heard_runs
-from conformance.checks.media_timeline import Timeline, openai_events, timeline_of
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.call.playout import PlayedFrame, Playout
+from realtime_conformance.conformance.checks.media_reports import ENDED, STARTED, heard_runs
+from realtime_conformance.conformance.checks.media_timeline import (
+    Timeline,
+    openai_events,
+    timeline_of,
+)
+from realtime_conformance.conformance.recording import CaseRecording
 
 FRAME_MS = 20.0
 GAP_MIN_MS = 0.1  # the recording's resolution: a shorter "gap" is rounding

@@ -41,8 +41,8 @@ Serve = Callable[[asyncio.Event], Awaitable[None]]
 async def serve_mock(
     stop: asyncio.Event, scenarios_dir: Path, validate: bool, profiler: cProfile.Profile | None
 ) -> None:
-    from mockserver.app import running_server, settle_heap  # noqa: PLC0415 - raw ones do without
-    from mockserver.options import ServerOptions  # noqa: PLC0415
+    from realtime_conformance.mockserver.app import running_server, settle_heap  # noqa: PLC0415 - raw ones do without
+    from realtime_conformance.mockserver.options import ServerOptions  # noqa: PLC0415
 
     options = ServerOptions(
         scenarios_dir=scenarios_dir, scenario=SCENARIO_ID, validate_events=validate

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rtproto.scenario import Scenario
+    from realtime_conformance.rtproto.scenario import Scenario
 
 Event = dict[str, Any]
 SCENARIO_ID = "99.1.1"
@@ -87,7 +87,7 @@ def write_scenario(directory: Path, text: str) -> tuple[list[Event], list[Event]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "bench.yaml"
     path.write_text(text, encoding="utf-8")
-    from rtproto.scenario import parse_scenario  # noqa: PLC0415 - see the module's docstring
+    from realtime_conformance.rtproto.scenario import parse_scenario  # noqa: PLC0415 - see the module's docstring
 
     hello, reply = prebuilt_events(parse_scenario(text, str(path)))
     events = json.dumps({"hello": hello, "reply": reply}, ensure_ascii=False)
@@ -97,8 +97,8 @@ def write_scenario(directory: Path, text: str) -> tuple[list[Event], list[Event]
 
 def prebuilt_events(scenario: Scenario) -> tuple[list[Event], list[Event]]:
     """What a player sends on start, and its whole reply to one `response.create`."""
-    from rtproto.server.play import ScenarioPlayer  # noqa: PLC0415
-    from rtproto.server.realtime.outbox import Send  # noqa: PLC0415 - see the module's docstring
+    from realtime_conformance.rtproto.server.play import ScenarioPlayer  # noqa: PLC0415
+    from realtime_conformance.rtproto.server.realtime.outbox import Send  # noqa: PLC0415 - see the module's docstring
 
     player = ScenarioPlayer(scenario, seed=1)
     player.start(0.0)

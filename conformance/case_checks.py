@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.scenario.spec import (
     AbortConnection,
     Drop,
     ErrorFault,

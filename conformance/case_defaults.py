@@ -21,24 +21,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.case_checks import (
+from realtime_conformance.conformance.case_checks import (
     BARGE_IN_CHECKS,
     ORDERING_CHECKS,
     REALTIME_CHECKS,
     resilience_checks,
 )
-from conformance.case_http import HTTP_TIMEOUT_S, http_case
-from conformance.case_methods import (
+from realtime_conformance.conformance.case_http import HTTP_TIMEOUT_S, http_case
+from realtime_conformance.conformance.case_methods import (
     expects_second_create,
     method_for,
     method_step,
     names_parameters,
     responses_started,
 )
-from conformance.case_session import session_for
-from rtproto.scenario.matchers import Eq
-from rtproto.scenario.rule_events import expected_types
-from rtproto.scenario.spec import BurstScript, Rule, Scenario, TemplateStep
+from realtime_conformance.conformance.case_session import session_for
+from realtime_conformance.rtproto.scenario.matchers import Eq
+from realtime_conformance.rtproto.scenario.rule_events import expected_types
+from realtime_conformance.rtproto.scenario.spec import BurstScript, Rule, Scenario, TemplateStep
 
 Timing = Literal["ordering", "realtime"]
 USER_TEXT = "Hello, can you hear me?"  # what send_text says when the case does not choose

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.scenario.spec import AbortConnection, Drop, Scenario
+from realtime_conformance.rtproto.scenario.spec import AbortConnection, Drop, Scenario
 
 HTTP_TIMEOUT_S = 10.0
 HTTP_MODELS = {"responses": "gpt-5", "chat": "gpt-4o"}

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rtproto.client.methods import METHOD_OF_EVENT
-from rtproto.scenario.matchers import AnyOf, Eq
-from rtproto.scenario.rule_events import client_event_for, expected_types
-from rtproto.scenario.spec import EventStep, Rule, TemplateStep
+from realtime_conformance.rtproto.client.methods import METHOD_OF_EVENT
+from realtime_conformance.rtproto.scenario.matchers import AnyOf, Eq
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for, expected_types
+from realtime_conformance.rtproto.scenario.spec import EventStep, Rule, TemplateStep
 
 # The error a server answers a response.create with while another response is active.
 ACTIVE_RESPONSE_ERROR = "conversation_already_has_active_response"

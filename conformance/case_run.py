@@ -18,17 +18,17 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.call.virtual_call import VirtualCall
-from conformance.case_defaults import Step, Wait
-from conformance.cases import Case
-from conformance.checks.registry import Failure, Level
-from conformance.drivers.base import ClientDriver, Endpoints
-from conformance.drivers.command import CommandDriver
-from conformance.drivers.connector import ServiceClient
-from conformance.drivers.methods import call_method, server_events
-from conformance.harness import API_KEY, MODEL, OpenAISide
-from conformance.harness_http import http_hints
-from rtproto.scenario import caller_audio
+from realtime_conformance.conformance.call.virtual_call import VirtualCall
+from realtime_conformance.conformance.case_defaults import Step, Wait
+from realtime_conformance.conformance.cases import Case
+from realtime_conformance.conformance.checks.registry import Failure, Level
+from realtime_conformance.conformance.drivers.base import ClientDriver, Endpoints
+from realtime_conformance.conformance.drivers.command import CommandDriver
+from realtime_conformance.conformance.drivers.connector import ServiceClient
+from realtime_conformance.conformance.drivers.methods import call_method, server_events
+from realtime_conformance.conformance.harness import API_KEY, MODEL, OpenAISide
+from realtime_conformance.conformance.harness_http import http_hints
+from realtime_conformance.rtproto.scenario import caller_audio
 
 POLL_S = 0.02  # how often waits look at the mock's records
 CLOSE_S = 3.0  # how long the driver's close may take

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.scenario.matchers import MISSING, lookup
-from rtproto.scenario.rule_events import client_event_for
-from rtproto.scenario.spec import Rule, Scenario
+from realtime_conformance.rtproto.scenario.matchers import MISSING, lookup
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for
+from realtime_conformance.rtproto.scenario.spec import Rule, Scenario
 
 BASE = {"type": "realtime"}
 

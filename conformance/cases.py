@@ -14,13 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.case_defaults import Derived, Step, Timing, Wait, derive
-from conformance.drivers.base import Dialect
-from conformance.drivers.methods import method_call
-from conformance.verdicts import pattern_covers
-from fixtures import FIXTURES_ROOT, SCENARIOS_ROOT
-from rtproto.scenario import Scenario, load_scenarios
-from rtproto.scenario.spec import CaseBlock, CaseStep
+from realtime_conformance.conformance.case_defaults import Derived, Step, Timing, Wait, derive
+from realtime_conformance.conformance.drivers.base import Dialect
+from realtime_conformance.conformance.drivers.methods import method_call
+from realtime_conformance.conformance.verdicts import pattern_covers
+from realtime_conformance.fixtures import FIXTURES_ROOT, SCENARIOS_ROOT
+from realtime_conformance.rtproto.scenario import Scenario, load_scenarios
+from realtime_conformance.rtproto.scenario.spec import CaseBlock, CaseStep
 
 DIALECT_CHOICES = ("ga", "beta", "both")
 

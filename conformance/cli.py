@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from conformance.record.command import add_record_arguments
-from conformance.reporting.options import add_report_arguments
-from conformance.run_options import add_run_arguments
-from conformance.scenario_command import add_scenario_arguments
-from conformance.validate_command import add_validate_arguments, run_validate
-from mockserver.cli import add_serve_arguments, run_serve
-from mockserver.cli_checks import UsageParser
+from realtime_conformance.conformance.record.command import add_record_arguments
+from realtime_conformance.conformance.reporting.options import add_report_arguments
+from realtime_conformance.conformance.run_options import add_run_arguments
+from realtime_conformance.conformance.scenario_command import add_scenario_arguments
+from realtime_conformance.conformance.validate_command import add_validate_arguments, run_validate
+from realtime_conformance.mockserver.cli import add_serve_arguments, run_serve
+from realtime_conformance.mockserver.cli_checks import UsageParser
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -92,19 +92,19 @@ def main(
     if args.command == "serve":
         return run_serve(args, out, err)
     if args.command == "run":
-        from conformance.run_command import run_run  # noqa: PLC0415 - keeps --help light
+        from realtime_conformance.conformance.run_command import run_run  # noqa: PLC0415 - keeps --help light
 
         return run_run(args, out, err)
     if args.command == "record":
-        from conformance.record.command import run_record  # noqa: PLC0415 - as for run
+        from realtime_conformance.conformance.record.command import run_record  # noqa: PLC0415 - as for run
 
         return run_record(args, out, err)
     if args.command == "scenario":
-        from conformance.scenario_command import run_scenario  # noqa: PLC0415 - as for run
+        from realtime_conformance.conformance.scenario_command import run_scenario  # noqa: PLC0415 - as for run
 
         return run_scenario(args, out, err)
     if args.command == "report":
-        from conformance.reporting.command import run_report  # noqa: PLC0415 - as for run
+        from realtime_conformance.conformance.reporting.command import run_report  # noqa: PLC0415 - as for run
 
         return run_report(args, out, err)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mockserver.cli_checks import non_negative
+from realtime_conformance.mockserver.cli_checks import non_negative
 
 # (flag, dest, arguments): the plugin's dests take a `conformance_` prefix.
 OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (

@@ -22,17 +22,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.harness_http import forget_http_run, of_http_run, register_http_run
-from conformance.loop_lag import LoopLag
-from conformance.run_options import DEFAULT_CONCURRENCY
-from mockserver.app import RunningServer, running_server
-from mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
-from mockserver.state import ConnectionRecord
-from rtproto.scenario import notes
-from rtproto.scenario.spec import Rule, Scenario
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.conformance.harness_http import (
+    forget_http_run,
+    of_http_run,
+    register_http_run,
+)
+from realtime_conformance.conformance.loop_lag import LoopLag
+from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY
+from realtime_conformance.mockserver.app import RunningServer, running_server
+from realtime_conformance.mockserver.options import ConnectionInfo, ServerOptions, SimulatedModel
+from realtime_conformance.mockserver.state import ConnectionRecord
+from realtime_conformance.rtproto.scenario import notes
+from realtime_conformance.rtproto.scenario.spec import Rule, Scenario
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 
 RUN_PARAMETER = "conformance_run"
 API_KEY = "sk-conformance-suite"

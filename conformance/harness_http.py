@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.scenario.spec import Scenario
-from rtproto.server.play.http import HttpScenario, ScenarioStream
-from rtproto.server.ratelimit import RateLimitPolicy, RateLimits
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.scenario.spec import Scenario
+from realtime_conformance.rtproto.server.play.http import HttpScenario, ScenarioStream
+from realtime_conformance.rtproto.server.ratelimit import RateLimitPolicy, RateLimits
 
 HTTP_RUN_HEADER = "x-mock-scenario"
 RATE_LIMITED_RPM = 60  # one request a second: a refused request may retry after 1 s

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin_keys import OUTPUT, SEED
+from realtime_conformance.conformance.plugin_keys import OUTPUT, SEED
 
 if TYPE_CHECKING:
-    from conformance.cases import Selected
-    from conformance.plugin_session import ProcessSuite
-    from conformance.runner import CaseResult
+    from realtime_conformance.conformance.cases import Selected
+    from realtime_conformance.conformance.plugin_session import ProcessSuite
+    from realtime_conformance.conformance.runner import CaseResult
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ACTIVE = pytest.StashKey[bool]()
@@ -75,7 +75,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--deviations", dest="conformance_deviations", metavar="FILE",
                     help="the client's known deviations (YAML)")  # fmt: skip
-    from conformance.connector_options import add_connector_arguments
+    from realtime_conformance.conformance.connector_options import add_connector_arguments
 
     add_connector_arguments(group.addoption, "conformance_")  # --connector-cmd, ...
     group.addoption("--seed", type=int, dest="conformance_seed", metavar="N",
@@ -113,7 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[ACTIVE] = active
     if not active:
         return
-    from conformance import plugin_session
+    from realtime_conformance.conformance import plugin_session
 
     config.stash[RECORDS] = []
     if _is_worker(config):
@@ -147,7 +147,7 @@ class SuiteDirectory(pytest.Directory):
     """`conformance/` as the suite: its cases, not its modules."""
 
     def collect(self) -> Iterator[CaseItem]:
-        from conformance import plugin_session
+        from realtime_conformance.conformance import plugin_session
 
         for selected in plugin_session.selection(self.config):
             yield CaseItem.from_parent(self, name=selected.node_id, selected=selected)
@@ -179,8 +179,8 @@ class CaseItem(pytest.Item):
 
 
 def _outcome(result: CaseResult) -> None:
-    from conformance.checks.registry import format_failure
-    from conformance.verdicts import Verdict
+    from realtime_conformance.conformance.checks.registry import format_failure
+    from realtime_conformance.conformance.verdicts import Verdict
 
     verdict, case = result.verdict, result.case
     texts = "\n\n".join(format_failure(case.id, case.title, f) for f in result.failures)
@@ -193,7 +193,7 @@ def _outcome(result: CaseResult) -> None:
 
 def _suite(config: pytest.Config) -> ProcessSuite:
     if SUITE not in config.stash:
-        from conformance import plugin_session
+        from realtime_conformance.conformance import plugin_session
 
         config.stash[SUITE] = plugin_session.ProcessSuite(config)
     return config.stash[SUITE]
@@ -203,7 +203,7 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     if config.stash.get(ACTIVE, False) and _is_worker(config):
-        from conformance import plugin_session
+        from realtime_conformance.conformance import plugin_session
 
         plugin_session.deal_into_groups(config, [i for i in items if isinstance(i, CaseItem)])
 
@@ -228,7 +228,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput[WORKER_KEY] = json.dumps(config.stash[RECORDS])  # type: ignore[attr-defined]
         return
     if _ran_cases(config):
-        from conformance import plugin_session
+        from realtime_conformance.conformance import plugin_session
 
         plugin_session.write_run(config, config.stash[RECORDS])
 
@@ -240,6 +240,6 @@ def _ran_cases(config: pytest.Config) -> bool:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if config.stash.get(ACTIVE, False) and not _is_worker(config) and _ran_cases(config):
-        from conformance import plugin_session
+        from realtime_conformance.conformance import plugin_session
 
         plugin_session.print_summary(config, config.stash[RECORDS], terminalreporter)

@@ -13,18 +13,22 @@ from typing import Any
 
 import pytest
 
-from conformance import results as results_io
-from conformance.cases import Selected
-from conformance.drivers.connector import ConnectorSpec, connector_spec
-from conformance.harness import OpenAISide, openai_side
-from conformance.plugin_keys import OUTPUT, SEED
-from conformance.reporting.render import write_reports
-from conformance.run_command import new_run_id
-from conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
-from conformance.runner import CaseResult, DriverFactory, run_cases
-from conformance.suite import Plan, UsageError, plan
-from conformance.verdicts import DeviationsError, KnownDeviations, load_deviations
-from mockserver.state import fresh_seed
+from realtime_conformance.conformance import results as results_io
+from realtime_conformance.conformance.cases import Selected
+from realtime_conformance.conformance.drivers.connector import ConnectorSpec, connector_spec
+from realtime_conformance.conformance.harness import OpenAISide, openai_side
+from realtime_conformance.conformance.plugin_keys import OUTPUT, SEED
+from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.run_command import new_run_id
+from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
+from realtime_conformance.conformance.runner import CaseResult, DriverFactory, run_cases
+from realtime_conformance.conformance.suite import Plan, UsageError, plan
+from realtime_conformance.conformance.verdicts import (
+    DeviationsError,
+    KnownDeviations,
+    load_deviations,
+)
+from realtime_conformance.mockserver.state import fresh_seed
 
 PLAN = pytest.StashKey[Plan]()
 RUN_ID = pytest.StashKey[str]()

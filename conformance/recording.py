@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from rtproto.catalogue import Api
-from rtproto.transcript import (
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.transcript import (
     TranscriptLine,
     api_of_event,
     api_of_opening,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from conformance.checks.registry import Failure
+from realtime_conformance.conformance.checks.registry import Failure
 
 # The loop lag above which timestamps are too late for the media checks' tightest bounds
 # (input pacing allows 60 ms ahead; a carrier frame is 20 ms): a lag of 50 ms or more means

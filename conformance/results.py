@@ -21,9 +21,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.registry import format_failure
-from conformance.runner import CaseResult
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.checks.registry import format_failure
+from realtime_conformance.conformance.runner import CaseResult
+from realtime_conformance.conformance.verdicts import Verdict
 
 FORMAT = "realtime-conformance/results/1"
 RECORDINGS_DIR = "recordings"
@@ -154,7 +154,7 @@ _SKIPPED = {Verdict.NON_STRICT, Verdict.UNIMPLEMENTED, Verdict.KNOWN_DEVIATION}
 def _testcase(record: Mapping[str, Any]) -> ET.Element:
     element = ET.Element(
         "testcase",
-        classname=f"conformance.{record['category']}",
+        classname=f"realtime_conformance.conformance.{record['category']}",
         name=str(record["node_id"]),
         time=f"{float(record['duration_ms']) / 1000:.3f}",
     )

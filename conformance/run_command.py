@@ -15,14 +15,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from conformance import results as results_io
-from conformance.drivers.connector import ConnectorSpec, ServiceClient, connector_spec
-from conformance.reporting.render import write_reports
-from conformance.run_options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, REPORTS_DIR
-from conformance.runner import CaseResult
-from conformance.suite import Plan, UsageError, plan, run_selection
-from conformance.verdicts import DeviationsError, Verdict, load_deviations
-from mockserver.state import fresh_seed
+from realtime_conformance.conformance import results as results_io
+from realtime_conformance.conformance.drivers.connector import (
+    ConnectorSpec,
+    ServiceClient,
+    connector_spec,
+)
+from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.run_options import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    REPORTS_DIR,
+)
+from realtime_conformance.conformance.runner import CaseResult
+from realtime_conformance.conformance.suite import Plan, UsageError, plan, run_selection
+from realtime_conformance.conformance.verdicts import DeviationsError, Verdict, load_deviations
+from realtime_conformance.mockserver.state import fresh_seed
 
 
 def new_run_id() -> str:

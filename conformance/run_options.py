@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conformance.connector_options import add_connector_arguments
-from mockserver.cli_checks import non_negative
+from realtime_conformance.conformance.connector_options import add_connector_arguments
+from realtime_conformance.mockserver.cli_checks import non_negative
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPORTS_DIR = Path("reports")

@@ -18,19 +18,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.case_run import CaseRun, harness_failure, live
-from conformance.cases import Case, Selected
-from conformance.checks.registry import (
+from realtime_conformance.conformance.case_run import CaseRun, harness_failure, live
+from realtime_conformance.conformance.cases import Case, Selected
+from realtime_conformance.conformance.checks.registry import (
     CheckContext,
     Failure,
     load_all_checks,
     run_checks,
 )
-from conformance.drivers.base import ClientDriver
-from conformance.drivers.connector import ServiceClient
-from conformance.harness import OpenAISide
-from conformance.recording import CaseRecording
-from conformance.rerun import (
+from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.connector import ServiceClient
+from realtime_conformance.conformance.harness import OpenAISide
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.rerun import (
     LAG_KEY,
     MAX_RERUNS,
     NEAR_KEY,
@@ -38,9 +38,9 @@ from conformance.rerun import (
     harness_was_late,
     lag_windows,
 )
-from conformance.run_options import DEFAULT_CONCURRENCY
-from conformance.verdicts import KnownDeviations, Verdict, grade
-from rtproto.scenario import caller_audio
+from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY
+from realtime_conformance.conformance.verdicts import KnownDeviations, Verdict, grade
+from realtime_conformance.rtproto.scenario import caller_audio
 
 DriverFactory = Callable[[], ClientDriver]
 

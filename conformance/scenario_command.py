@@ -34,7 +34,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def lint_file(path: Path, out: TextIO, err: TextIO) -> int:
-    from rtproto.scenario import ScenarioError, parse_scenario  # noqa: PLC0415 - --help stays light
+    from realtime_conformance.rtproto.scenario import ScenarioError, parse_scenario  # noqa: PLC0415 - --help stays light
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -9,17 +9,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.cases import Selected, UnknownCase, check_patterns, dialects_for, load_cases
-from conformance.cases import select as select_cases
-from conformance.drivers.base import ClientDriver
-from conformance.drivers.connector import ConnectorFactory, ConnectorSpec
-from conformance.harness import openai_side
-from conformance.run_options import DEFAULT_CONCURRENCY
-from conformance.runner import CaseResult, DriverFactory, run_cases
-from conformance.verdicts import KnownDeviations
+from realtime_conformance.conformance.cases import (
+    Selected,
+    UnknownCase,
+    check_patterns,
+    dialects_for,
+    load_cases,
+)
+from realtime_conformance.conformance.cases import select as select_cases
+from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.connector import ConnectorFactory, ConnectorSpec
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY
+from realtime_conformance.conformance.runner import CaseResult, DriverFactory, run_cases
+from realtime_conformance.conformance.verdicts import KnownDeviations
 
 # The reference client's driver (conformance/drivers/reference.py): the default client.
-REFERENCE_CLIENT = "conformance.drivers.reference:reference"
+REFERENCE_CLIENT = "realtime_conformance.conformance.drivers.reference:reference"
 
 
 class UsageError(ValueError):
@@ -55,7 +61,7 @@ def _factory(
         return ConnectorFactory(connector), connector.label
     if client_cmd is None:
         return load_factory(spec), spec
-    from conformance.drivers.command_client import CommandClient  # noqa: PLC0415 - as needed
+    from realtime_conformance.conformance.drivers.command_client import CommandClient  # noqa: PLC0415 - as needed
 
     try:
         return CommandClient(client_cmd), client_cmd

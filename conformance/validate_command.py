@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from conformance.validate_formats import FORMATS, NOTHING_CHECKED, Outcome, Unreadable
-from fixtures import EXAMPLE_TRANSCRIPT
+from realtime_conformance.conformance.validate_formats import (
+    FORMATS,
+    NOTHING_CHECKED,
+    Outcome,
+    Unreadable,
+)
+from realtime_conformance.fixtures import EXAMPLE_TRANSCRIPT
 
 if TYPE_CHECKING:  # loaded when validate runs: `realtime-conformance --help` stays light
-    from conformance.checks.schema import SchemaReport
-    from rtproto.validation import EventValidator
+    from realtime_conformance.conformance.checks.schema import SchemaReport
+    from realtime_conformance.rtproto.validation import EventValidator
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 STDIN = "-"
@@ -88,8 +93,8 @@ def check_source(
         return Unreadable(source.name, str(error.strerror or error))
     except ValueError as error:
         return Unreadable(source.name, str(error))
-    from conformance.checks.schema import check_schema  # noqa: PLC0415 - see the imports
-    from rtproto.transcript import parse_lines  # noqa: PLC0415
+    from realtime_conformance.conformance.checks.schema import check_schema  # noqa: PLC0415 - see the imports
+    from realtime_conformance.rtproto.transcript import parse_lines  # noqa: PLC0415
 
     lines = parse_lines(text.splitlines())
     return check_schema(lines, validator, source=source.name, api=args.api, dialect=args.dialect)
@@ -110,8 +115,8 @@ def sources(args: argparse.Namespace, err: TextIO) -> list[Source]:
 def run_validate(
     args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None = None
 ) -> int:
-    from conformance.checks.schema import SchemaReport  # noqa: PLC0415 - see the imports
-    from rtproto.validation import EventValidator  # noqa: PLC0415
+    from realtime_conformance.conformance.checks.schema import SchemaReport  # noqa: PLC0415 - see the imports
+    from realtime_conformance.rtproto.validation import EventValidator  # noqa: PLC0415
 
     validator = EventValidator()
     stdin = stdin if stdin is not None else sys.stdin.buffer

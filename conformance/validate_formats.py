@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # `realtime-conformance --help` does not load the schema machinery
-    from conformance.checks.schema import LineProblem, SchemaReport
+    from realtime_conformance.conformance.checks.schema import LineProblem, SchemaReport
 
 JSON_FORMAT = "realtime-conformance/validate/1"
 NOTHING_CHECKED = "nothing checked: no event line (pass --allow-empty if that is expected)"

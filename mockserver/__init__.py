@@ -4,7 +4,7 @@ Everything protocol-shaped (what to answer, when) lives in `rtproto.server.realt
 only
 accepts WebSocket connections, authenticates them, pumps frames between the socket and a
 `Behaviour`, and records every frame. Entry points: `running_server(options)` for tests and
-harnesses, `python -m mockserver` on the command line.
+harnesses, `python -m realtime_conformance.mockserver` on the command line.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.app import RunningServer, create_app, running_server
-    from mockserver.options import ConnectionInfo, ServerOptions
+    from realtime_conformance.mockserver.app import RunningServer, create_app, running_server
+    from realtime_conformance.mockserver.options import ConnectionInfo, ServerOptions
 
 # Loaded on first use (PEP 562): `realtime-conformance --help` imports mockserver.cli, and that
 # should not cost aiohttp and the simulated model.
 _HOMES = {
-    "RunningServer": "mockserver.app",
-    "create_app": "mockserver.app",
-    "running_server": "mockserver.app",
-    "ConnectionInfo": "mockserver.options",
-    "ServerOptions": "mockserver.options",
+    "RunningServer": "realtime_conformance.mockserver.app",
+    "create_app": "realtime_conformance.mockserver.app",
+    "running_server": "realtime_conformance.mockserver.app",
+    "ConnectionInfo": "realtime_conformance.mockserver.options",
+    "ServerOptions": "realtime_conformance.mockserver.options",
 }
 
 __all__ = ["ConnectionInfo", "RunningServer", "ServerOptions", "create_app", "running_server"]
@@ -31,5 +31,5 @@ __all__ = ["ConnectionInfo", "RunningServer", "ServerOptions", "create_app", "ru
 
 def __getattr__(name: str) -> Any:
     if name not in _HOMES:
-        raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(_HOMES[name]), name)

@@ -1,7 +1,7 @@
-"""`python -m mockserver`: see mockserver.cli."""
+"""`python -m realtime_conformance.mockserver`: see mockserver.cli."""
 
 import sys
 
-from mockserver.cli import main
+from realtime_conformance.mockserver.cli import main
 
 sys.exit(main())

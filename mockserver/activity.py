@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from typing import TextIO
 
-from mockserver.control import connection_summary
-from mockserver.state import ConnectionRecord, MockState, Refusal
+from realtime_conformance.mockserver.control import connection_summary
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState, Refusal
 
 
 class ActivityLog:

@@ -14,23 +14,23 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockserver import control, guard, handshake, http_apis
-from mockserver.connection import ConnectionPump
-from mockserver.options import ConnectionInfo, ServerOptions
-from mockserver.recorder import Recording
-from mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
-from mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
-from mockserver.warm import warm_up
-from rtproto.api_errors import ApiError
-from rtproto.events import EventBuilder
-from rtproto.handshake import (
+from realtime_conformance.mockserver import control, guard, handshake, http_apis
+from realtime_conformance.mockserver.connection import ConnectionPump
+from realtime_conformance.mockserver.options import ConnectionInfo, ServerOptions
+from realtime_conformance.mockserver.recorder import Recording
+from realtime_conformance.mockserver.state import STATE, ConnectionRecord, InvalidEvent, MockState
+from realtime_conformance.mockserver.tls import SelfSignedCertificate, make_self_signed_certificate
+from realtime_conformance.mockserver.warm import warm_up
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.handshake import (
     Handshake,
     HandshakeRequest,
     Rejection,
     redacted_headers,
     redacted_query_string,
 )
-from rtproto.ids import IdFactory
+from realtime_conformance.rtproto.ids import IdFactory
 
 log = logging.getLogger(__name__)
 

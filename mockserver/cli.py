@@ -1,4 +1,5 @@
-"""`python -m mockserver` (and `realtime-conformance serve`): run a mock server until stopped."""
+"""`python -m realtime_conformance.mockserver` (and `realtime-conformance serve`): run a mock
+server until stopped."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from mockserver.cli_checks import (
+from realtime_conformance.mockserver.cli_checks import (
     EXIT_USAGE,
     UsageError,
     UsageParser,
@@ -22,12 +23,12 @@ from mockserver.cli_checks import (
     port_number,
     start_failure,
 )
-from mockserver.cli_limits import add_limit_arguments, limits_from_args
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.mockserver.cli_limits import add_limit_arguments, limits_from_args
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 
 if TYPE_CHECKING:  # the server itself is imported when `serve` runs: `--help` stays fast
-    from mockserver.app import RunningServer
-    from mockserver.options import ServerOptions
+    from realtime_conformance.mockserver.app import RunningServer
+    from realtime_conformance.mockserver.options import ServerOptions
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -148,7 +149,7 @@ def audio_delivery(text: str) -> AudioDelivery:
 
 
 def options_from_args(args: argparse.Namespace) -> ServerOptions:
-    from mockserver.options import ServerOptions, SimulatedModel  # noqa: PLC0415 (lazy: --help)
+    from realtime_conformance.mockserver.options import ServerOptions, SimulatedModel  # noqa: PLC0415 (lazy: --help)
 
     scenario_id, scenario_files = chosen_scenario(args.scenario)
     return ServerOptions(
@@ -184,8 +185,8 @@ def ready_line(server: RunningServer) -> str:
 
 
 async def serve(options: ServerOptions, out: TextIO, err: TextIO) -> int:
-    from mockserver.activity import ActivityLog  # noqa: PLC0415 (lazy: --help)
-    from mockserver.app import running_server, settle_heap  # noqa: PLC0415
+    from realtime_conformance.mockserver.activity import ActivityLog  # noqa: PLC0415 (lazy: --help)
+    from realtime_conformance.mockserver.app import running_server, settle_heap  # noqa: PLC0415
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -221,7 +222,7 @@ def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = UsageParser(
-        prog="python -m mockserver",
+        prog="python -m realtime_conformance.mockserver",
         description="Run the mock OpenAI Realtime server until SIGINT or SIGTERM.",
     )
     add_serve_arguments(parser)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from mockserver.options import ServerOptions
+    from realtime_conformance.mockserver.options import ServerOptions
 
 MAX_PORT = 65535
 EXIT_USAGE = 2
@@ -62,7 +62,7 @@ def chosen_scenario(given: str | None) -> tuple[str | None, tuple[Path, ...]]:
     """`--scenario`: an id, or a scenario file (its id, and the file to add to the library)."""
     if given is None or not given.endswith((".yaml", ".yml")):
         return given, ()
-    from rtproto.scenario import ScenarioError, load_scenario  # noqa: PLC0415 (lazy: --help)
+    from realtime_conformance.rtproto.scenario import ScenarioError, load_scenario  # noqa: PLC0415 (lazy: --help)
 
     path = Path(given)
     try:
@@ -93,8 +93,8 @@ def check_record_dir(path: Path | None) -> None:
 
 def check_scenarios(options: ServerOptions) -> None:
     """The user's scenarios load, and the chosen one exists (else a UsageError that says so)."""
-    from mockserver.scenarios import ScenarioLibrary  # noqa: PLC0415 (lazy: --help)
-    from rtproto.scenario import ScenarioError  # noqa: PLC0415
+    from realtime_conformance.mockserver.scenarios import ScenarioLibrary  # noqa: PLC0415 (lazy: --help)
+    from realtime_conformance.rtproto.scenario import ScenarioError  # noqa: PLC0415
 
     for path in options.extra_scenarios:
         if not path.exists():

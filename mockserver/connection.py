@@ -19,13 +19,13 @@ from typing import Any
 from aiohttp import WSMessage, WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from mockserver.options import Dialect
-from mockserver.pump import Clock, EventCheck, FrameReader, Wakeup, run_pump
-from mockserver.recorder import Recording, binary_frame, text_frame
-from mockserver.websocket import LOST, WebSocketTransport, received_close_code
-from rtproto.dialects import to_beta, to_ga
-from rtproto.events import binary_frame_error, read_client_text
-from rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.mockserver.options import Dialect
+from realtime_conformance.mockserver.pump import Clock, EventCheck, FrameReader, Wakeup, run_pump
+from realtime_conformance.mockserver.recorder import Recording, binary_frame, text_frame
+from realtime_conformance.mockserver.websocket import LOST, WebSocketTransport, received_close_code
+from realtime_conformance.rtproto.dialects import to_beta, to_ga
+from realtime_conformance.rtproto.events import binary_frame_error, read_client_text
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.scenario_summary import scenario_summary
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.api_errors import ApiError, parse_json_body
+from realtime_conformance.mockserver.scenario_summary import scenario_summary
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.api_errors import ApiError, parse_json_body
 
 PREFIX = "/_mock"
 

@@ -24,8 +24,8 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_server import Server
 
-from mockserver.options import ServerOptions
-from rtproto.api_errors import ApiError
+from realtime_conformance.mockserver.options import ServerOptions
+from realtime_conformance.rtproto.api_errors import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,15 @@ The rules themselves are pure protocol and live in `rtproto.handshake`.
 
 from __future__ import annotations
 
-from mockserver.options import ServerOptions
-from rtproto.handshake import API_KEYS_URL, Handshake, HandshakePolicy, HandshakeRequest, mask_key
-from rtproto.handshake import evaluate as evaluate_with_policy
+from realtime_conformance.mockserver.options import ServerOptions
+from realtime_conformance.rtproto.handshake import (
+    API_KEYS_URL,
+    Handshake,
+    HandshakePolicy,
+    HandshakeRequest,
+    mask_key,
+)
+from realtime_conformance.rtproto.handshake import evaluate as evaluate_with_policy
 
 # API_KEYS_URL and mask_key are re-exported for mockserver.http_common; their home is rtproto.
 __all__ = ["API_KEYS_URL", "evaluate", "mask_key", "policy_of"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.http_common import (
+from realtime_conformance.mockserver.http_common import (
     answer_error,
     answer_json,
     authenticate,
@@ -23,11 +23,15 @@ from mockserver.http_common import (
     read_body,
     write_stream,
 )
-from mockserver.http_scenarios import chosen_scenario, open_stream, write_scenario_stream
-from mockserver.http_stream import StreamApi
-from mockserver.responses_socket import responses_socket
-from mockserver.state import STATE, ConnectionRecord, MockState
-from rtproto.api_errors import ApiError
+from realtime_conformance.mockserver.http_scenarios import (
+    chosen_scenario,
+    open_stream,
+    write_scenario_stream,
+)
+from realtime_conformance.mockserver.http_stream import StreamApi
+from realtime_conformance.mockserver.responses_socket import responses_socket
+from realtime_conformance.mockserver.state import STATE, ConnectionRecord, MockState
+from realtime_conformance.rtproto.api_errors import ApiError
 
 Respond = Callable[
     [web.Request, MockState, dict[str, Any], ConnectionRecord, dict[str, str]],

@@ -16,16 +16,16 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.guard import error_response
-from mockserver.handshake import API_KEYS_URL, mask_key
-from mockserver.http_stream import PlannedStream, StreamApi, write_sse
-from mockserver.options import ConnectionInfo
-from mockserver.pump import EventCheck
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.api_errors import ApiError, parse_json_body
-from rtproto.catalogue import Api
-from rtproto.handshake import redacted_header_map, redacted_query_string
-from rtproto.server.pacing import PlannedEvent
+from realtime_conformance.mockserver.guard import error_response
+from realtime_conformance.mockserver.handshake import API_KEYS_URL, mask_key
+from realtime_conformance.mockserver.http_stream import PlannedStream, StreamApi, write_sse
+from realtime_conformance.mockserver.options import ConnectionInfo
+from realtime_conformance.mockserver.pump import EventCheck
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.api_errors import ApiError, parse_json_body
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.handshake import redacted_header_map, redacted_query_string
+from realtime_conformance.rtproto.server.pacing import PlannedEvent
 
 NO_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "

@@ -14,12 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.http_common import event_check
-from mockserver.http_stream import StreamApi, write_sse
-from mockserver.recorder import Recording
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.api_errors import ApiError
-from rtproto.server.play.http import HttpScenario, ScenarioStream, UnmatchedRequest
+from realtime_conformance.mockserver.http_common import event_check
+from realtime_conformance.mockserver.http_stream import StreamApi, write_sse
+from realtime_conformance.mockserver.recorder import Recording
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.play.http import (
+    HttpScenario,
+    ScenarioStream,
+    UnmatchedRequest,
+)
 
 SCENARIO_HEADER = "x-mock-scenario"
 

@@ -16,11 +16,24 @@ from typing import Literal, Protocol
 
 from aiohttp import web
 
-from mockserver.pump import Clock, EventCheck, Session, run_pump
-from mockserver.recorder import Recording, text_frame
-from rtproto.server.pacing import PlannedEvent
-from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
-from rtproto.sse import DONE, DONE_FRAME, data_frame, encode_raw_data, event_frame
+from realtime_conformance.mockserver.pump import Clock, EventCheck, Session, run_pump
+from realtime_conformance.mockserver.recorder import Recording, text_frame
+from realtime_conformance.rtproto.server.pacing import PlannedEvent
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Note,
+    Outgoing,
+    Send,
+    SendRaw,
+)
+from realtime_conformance.rtproto.sse import (
+    DONE,
+    DONE_FRAME,
+    data_frame,
+    encode_raw_data,
+    event_frame,
+)
 
 log = logging.getLogger(__name__)
 

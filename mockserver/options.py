@@ -7,13 +7,17 @@ from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fixtures import SCENARIOS_ROOT
-from rtproto.handshake import DEFAULT_SUPPORTED_MODELS, Dialect
-from rtproto.server.pacing import Pacing
-from rtproto.server.ratelimit import RateLimits
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.session import RealtimeSession, SessionLimits, SessionOptions
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.rtproto.handshake import DEFAULT_SUPPORTED_MODELS, Dialect
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.ratelimit import RateLimits
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.session import (
+    RealtimeSession,
+    SessionLimits,
+    SessionOptions,
+)
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 
 __all__ = [  # Dialect is re-exported (its home is rtproto.handshake)
     "BehaviourFactory",

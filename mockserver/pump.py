@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from aiohttp import WSMessage, WSMsgType, web
 
-from rtproto.server.realtime.outbox import Outgoing
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing
 
 MIN_WAIT_S = 0.001  # the wait when a deadline has passed but nothing fell due: never spin
 Clock = Callable[[], float]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.testing import RealtimeMock
+    from realtime_conformance.mockserver.testing import RealtimeMock
 
 SEED_OPTION = "--realtime-mock-seed"
 
@@ -41,7 +41,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 @pytest.fixture(scope="session")
 def realtime_mock_server(request: pytest.FixtureRequest) -> Iterator[RealtimeMock]:
     """The session's mock server (prefer `realtime_mock`, which resets it for each test)."""
-    from mockserver.testing import RealtimeMock, default_options
+    from realtime_conformance.mockserver.testing import RealtimeMock, default_options
 
     seed = request.config.getoption(SEED_OPTION)
     with RealtimeMock(default_options(seed)) as mock:

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
-from rtproto.transcript import TranscriptLine, parse_lines
+from realtime_conformance.rtproto.transcript import TranscriptLine, parse_lines
 
 MAX_TEXT_RECORDED = 64 * 1024  # non-JSON text frames longer than this are recorded by size
 COMPACT = (",", ":")

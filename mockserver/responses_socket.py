@@ -14,15 +14,15 @@ from typing import Any
 
 from aiohttp import WSMessage, WSMsgType, web
 
-from mockserver.http_common import answer_error, authenticate, open_exchange
-from mockserver.pump import FrameReader, Wakeup, run_pump
-from mockserver.recorder import Recording, binary_frame, text_frame
-from mockserver.state import STATE
-from mockserver.websocket import WebSocketTransport, received_close_code
-from rtproto.api_errors import ApiError
-from rtproto.events import read_client_text
-from rtproto.server.realtime.outbox import Send
-from rtproto.server.responses.socket import ResponsesSocketSession
+from realtime_conformance.mockserver.http_common import answer_error, authenticate, open_exchange
+from realtime_conformance.mockserver.pump import FrameReader, Wakeup, run_pump
+from realtime_conformance.mockserver.recorder import Recording, binary_frame, text_frame
+from realtime_conformance.mockserver.state import STATE
+from realtime_conformance.mockserver.websocket import WebSocketTransport, received_close_code
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.events import read_client_text
+from realtime_conformance.rtproto.server.realtime.outbox import Send
+from realtime_conformance.rtproto.server.responses.socket import ResponsesSocketSession
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR_CODE = 1011

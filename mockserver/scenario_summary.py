@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.scenario_rules import judge_scenario, played_scenarios
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.server.play import ScenarioPlayer
+from realtime_conformance.conformance.checks.scenario_rules import judge_scenario, played_scenarios
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
 
 
 def scenario_summary(state: MockState, record: ConnectionRecord) -> dict[str, Any]:

@@ -24,12 +24,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from fixtures import SCENARIOS_ROOT
-from mockserver.options import BehaviourFactory, ConnectionInfo
-from rtproto.handshake import INVALID_REQUEST, Rejection, request_rejection
-from rtproto.scenario import Scenario, load_scenario, load_scenarios
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.mockserver.options import BehaviourFactory, ConnectionInfo
+from realtime_conformance.rtproto.handshake import INVALID_REQUEST, Rejection, request_rejection
+from realtime_conformance.rtproto.scenario import Scenario, load_scenario, load_scenarios
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
 
 SCENARIO_PARAMETER = "scenario"
 SCENARIO_ERROR_CODE = "unknown_scenario"

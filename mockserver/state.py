@@ -14,24 +14,24 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
-from mockserver.pump import EventCheck
-from mockserver.recorder import Recording
-from mockserver.scenarios import (
+from realtime_conformance.mockserver.options import BehaviourFactory, ConnectionInfo, ServerOptions
+from realtime_conformance.mockserver.pump import EventCheck
+from realtime_conformance.mockserver.recorder import Recording
+from realtime_conformance.mockserver.scenarios import (
     ScenarioLibrary,
     ScenarioRefusal,
     requested_scenario,
     scenario_factory,
 )
-from rtproto.catalogue import Api
-from rtproto.scenario import Scenario
-from rtproto.server.chat.service import ChatService
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.play.http import HttpScenario
-from rtproto.server.ratelimit import RateLimitPolicy
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.responses.service import ResponsesService
-from rtproto.validation import EventValidator, Problem
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario import Scenario
+from realtime_conformance.rtproto.server.chat.service import ChatService
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.play.http import HttpScenario
+from realtime_conformance.rtproto.server.ratelimit import RateLimitPolicy
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.validation import EventValidator, Problem
 
 log = logging.getLogger(__name__)
 

@@ -35,13 +35,13 @@ from typing import Any, TypeVar
 
 import yaml
 
-from mockserver.app import RunningServer, running_server
-from mockserver.control import connection_summary
-from mockserver.options import ServerOptions, SimulatedModel
-from mockserver.state import ConnectionRecord, MockState
-from rtproto.catalogue import load_catalogue
-from rtproto.scenario import Scenario, parse_scenario
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver.app import RunningServer, running_server
+from realtime_conformance.mockserver.control import connection_summary
+from realtime_conformance.mockserver.options import ServerOptions, SimulatedModel
+from realtime_conformance.mockserver.state import ConnectionRecord, MockState
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.scenario import Scenario, parse_scenario
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 
 T = TypeVar("T")
 API_KEY = "sk-realtime-mock-0000"  # any non-empty key is accepted; this one reads as a test's

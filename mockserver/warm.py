@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from faker import Faker
 
-from mockserver.state import MockState
-from rtproto.audio.codecs import resample
-from rtproto.server.realtime.session import shared_validator
+from realtime_conformance.mockserver.state import MockState
+from realtime_conformance.rtproto.audio.codecs import resample
+from realtime_conformance.rtproto.server.realtime.session import shared_validator
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,16 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from mockserver.pump import Clock, EventCheck, FrameReader
-from mockserver.recorder import Recording, binary_frame, text_frame
-from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
+from realtime_conformance.mockserver.pump import Clock, EventCheck, FrameReader
+from realtime_conformance.mockserver.recorder import Recording, binary_frame, text_frame
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Note,
+    Outgoing,
+    Send,
+    SendRaw,
+)
 
 log = logging.getLogger(__name__)
 

@@ -9,21 +9,24 @@ chat.add_event_listener(refclient.ChatCompletionsAPIEvents.ContentDelta, on_text
 await chat.create_chat_completions({"model": "gpt-4o", "messages": [...]})
 """
 
-from refclient.chat import ChatCompletionsAPIClient, create_chat_completions_api_client
-from refclient.events import (
+from realtime_conformance.refclient.chat import (
+    ChatCompletionsAPIClient,
+    create_chat_completions_api_client,
+)
+from realtime_conformance.refclient.events import (
     ChatCompletionsAPIEvents,
     Events,
     RealtimeAPIEvents,
     ResponsesAPIEvents,
 )
-from refclient.outgoing import ClientEventError
-from refclient.realtime import (
+from realtime_conformance.refclient.outgoing import ClientEventError
+from realtime_conformance.refclient.realtime import (
     ClientClosedError,
     RealtimeAPIClient,
     ReconnectPolicy,
     create_realtime_api_client,
 )
-from refclient.responses import ResponsesAPIClient, create_responses_api_client
+from realtime_conformance.refclient.responses import ResponsesAPIClient, create_responses_api_client
 
 __all__ = [
     "ChatCompletionsAPIClient",

@@ -18,19 +18,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from refclient.chat_accumulator import ChatStreamAccumulator, FinishReasonError
-from refclient.chat_context import DEFAULT_SUMMARY_MODEL, DEFAULT_SUMMARY_PROMPT, ChatContext
-from refclient.endpoint import DEFAULT_BASE_URL
-from refclient.events import ChatCompletionsAPIEvents
-from refclient.http_retry import DEFAULT_MAX_RETRIES
-from refclient.http_stream import (
+from realtime_conformance.refclient.chat_accumulator import ChatStreamAccumulator, FinishReasonError
+from realtime_conformance.refclient.chat_context import (
+    DEFAULT_SUMMARY_MODEL,
+    DEFAULT_SUMMARY_PROMPT,
+    ChatContext,
+)
+from realtime_conformance.refclient.endpoint import DEFAULT_BASE_URL
+from realtime_conformance.refclient.events import ChatCompletionsAPIEvents
+from realtime_conformance.refclient.http_retry import DEFAULT_MAX_RETRIES
+from realtime_conformance.refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,
     local_error,
 )
-from rtproto.sse import SseMessage
+from realtime_conformance.rtproto.sse import SseMessage
 
 CHAT_PATH = "/chat/completions"
 CHUNK_OBJECT = "chat.completion.chunk"

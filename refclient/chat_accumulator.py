@@ -29,7 +29,7 @@ from typing import Any
 
 import jiter
 
-from refclient.events import ChatCompletionsAPIEvents as Chat
+from realtime_conformance.refclient.events import ChatCompletionsAPIEvents as Chat
 
 Derived = tuple[Chat, dict[str, Any]]
 

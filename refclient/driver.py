@@ -1,7 +1,7 @@
 """The reference client as a driver of the conformance suite (conformance.drivers.base), in
 both of its forms: in process (`ReferenceDriver`, what conformance.drivers.reference hands the
-suite) and by command, `python -m refclient.driver`, for a suite that runs clients as child
-processes.
+suite) and by command, `python -m realtime_conformance.refclient.driver`, for a suite that
+runs clients as child processes.
 
 Every step is one call of refclient.realtime's RealtimeAPIClient; the correct behaviour (tool
 outputs answered once then one `response.create`, barge-in, one response at a time) is the
@@ -39,12 +39,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO, cast
 
-from refclient.driver_http import HttpTurns, http_api
-from refclient.events import Events
-from refclient.media.base import MediaUnit
-from refclient.realtime import RealtimeAPIClient, create_realtime_api_client
-from rtproto.client import ClientProtocol
-from rtproto.client.methods import CLIENT_METHODS
+from realtime_conformance.refclient.driver_http import HttpTurns, http_api
+from realtime_conformance.refclient.events import Events
+from realtime_conformance.refclient.media.base import MediaUnit
+from realtime_conformance.refclient.realtime import RealtimeAPIClient, create_realtime_api_client
+from realtime_conformance.rtproto.client import ClientProtocol
+from realtime_conformance.rtproto.client.methods import CLIENT_METHODS
 
 log = logging.getLogger(__name__)
 REPORTED = (Events.WebSocketMediaStarted, Events.WebSocketMediaEnded)
@@ -75,7 +75,7 @@ class CallEndpoints:
 def dial_unit(url: str, media_format: str) -> MediaUnit:
     """The media unit that dials the virtual call (Twilio Media Streams or raw PCM16)."""
     # Imported here: the sockets pull in the telephony codecs only for cases that stream a call.
-    from refclient.media.sockets import Pcm16SocketUnit, TwilioUnit  # noqa: PLC0415
+    from realtime_conformance.refclient.media.sockets import Pcm16SocketUnit, TwilioUnit  # noqa: PLC0415
 
     unit = TwilioUnit(url) if media_format == "twilio" else Pcm16SocketUnit(url)
     return cast(MediaUnit, unit)  # mypy finds the sockets' attributes wider than the Protocol's

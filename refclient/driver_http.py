@@ -13,11 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from refclient.chat import ChatCompletionsAPIClient, create_chat_completions_api_client
-from refclient.events import ChatCompletionsAPIEvents as Chat
-from refclient.events import ResponsesAPIEvents as Responses
-from refclient.http_retry import DEFAULT_MAX_RETRIES
-from refclient.responses import ResponsesAPIClient, Transport, create_responses_api_client
+from realtime_conformance.refclient.chat import (
+    ChatCompletionsAPIClient,
+    create_chat_completions_api_client,
+)
+from realtime_conformance.refclient.events import ChatCompletionsAPIEvents as Chat
+from realtime_conformance.refclient.events import ResponsesAPIEvents as Responses
+from realtime_conformance.refclient.http_retry import DEFAULT_MAX_RETRIES
+from realtime_conformance.refclient.responses import (
+    ResponsesAPIClient,
+    Transport,
+    create_responses_api_client,
+)
 
 HTTP_APIS = ("responses", "chat")
 RUN_HEADER = "x-mock-scenario"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rtproto.handshake import BETA_HEADER_VALUE, Dialect
+from realtime_conformance.rtproto.handshake import BETA_HEADER_VALUE, Dialect
 
 DEFAULT_BASE_URL = "https://api.openai.com/"
 DEFAULT_MODEL = "gpt-realtime"

@@ -7,11 +7,11 @@ import logging
 import time
 from typing import Any
 
-from refclient.outgoing import base64_size
-from refclient.privacy import redact
-from refclient.statistics import Statistics
-from refclient.trace import TraceWriter
-from rtproto.client.state import SessionView
+from realtime_conformance.refclient.outgoing import base64_size
+from realtime_conformance.refclient.privacy import redact
+from realtime_conformance.refclient.statistics import Statistics
+from realtime_conformance.refclient.trace import TraceWriter
+from realtime_conformance.rtproto.client.state import SessionView
 
 log = logging.getLogger("refclient")
 AUDIO_FIELDS = {  # event type -> the field carrying base64 audio, and its direction

@@ -24,13 +24,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
-from refclient.endpoint import DEFAULT_BASE_URL
-from refclient.http_retry import DEFAULT_MAX_RETRIES, retry_delay_s
-from refclient.http_trace import HttpTrace
-from refclient.listeners import EventListeners, Handler
-from refclient.realtime_options import ClientClosedError
-from refclient.statistics import Statistics, summary
-from rtproto.sse import SseMessage, SseParser
+from realtime_conformance.refclient.endpoint import DEFAULT_BASE_URL
+from realtime_conformance.refclient.http_retry import DEFAULT_MAX_RETRIES, retry_delay_s
+from realtime_conformance.refclient.http_trace import HttpTrace
+from realtime_conformance.refclient.listeners import EventListeners, Handler
+from realtime_conformance.refclient.realtime_options import ClientClosedError
+from realtime_conformance.refclient.statistics import Statistics, summary
+from realtime_conformance.rtproto.sse import SseMessage, SseParser
 
 log = logging.getLogger("refclient")
 READ_CHUNK_BYTES = 64 * 1024

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from refclient.privacy import redact
-from refclient.trace import TraceWriter
-from rtproto.handshake import redacted_header_map
-from rtproto.sse import SseMessage
+from realtime_conformance.refclient.privacy import redact
+from realtime_conformance.refclient.trace import TraceWriter
+from realtime_conformance.rtproto.handshake import redacted_header_map
+from realtime_conformance.rtproto.sse import SseMessage
 
 
 class HttpTrace(TraceWriter):

@@ -19,14 +19,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from refclient.errors import ClientClosedError
-from refclient.events import Events
-from refclient.media.base import MediaBridge, MediaEnded, MediaStarted, MediaUnit, PlayedAudio
-from rtproto.audio.formats import AudioFormat
-from rtproto.client import PlayAudio
+from realtime_conformance.refclient.errors import ClientClosedError
+from realtime_conformance.refclient.events import Events
+from realtime_conformance.refclient.media.base import (
+    MediaBridge,
+    MediaEnded,
+    MediaStarted,
+    MediaUnit,
+    PlayedAudio,
+)
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.client import PlayAudio
 
 if TYPE_CHECKING:
-    from rtproto.client import ClientProtocol
+    from realtime_conformance.rtproto.client import ClientProtocol
 
 log = logging.getLogger("refclient")
 
@@ -45,7 +51,7 @@ class BridgeFactory(Protocol):
 
 def playout_bridge(unit: MediaUnit, settings: BridgeSettings) -> MediaBridge:
     """The default: refclient.media's real-time PlayoutBridge."""
-    bridge_module = importlib.import_module("refclient.media.bridge")
+    bridge_module = importlib.import_module("realtime_conformance.refclient.media.bridge")
     bridge: MediaBridge = bridge_module.PlayoutBridge(
         unit,
         output_format=settings.output_format,

@@ -11,8 +11,8 @@ import base64
 from functools import cache
 from typing import Any
 
-from rtproto.dialects import to_beta
-from rtproto.validation import EventValidator, Problem
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.validation import EventValidator, Problem
 
 
 class ClientEventError(ValueError):

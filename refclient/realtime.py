@@ -15,17 +15,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from refclient import outgoing
-from refclient.endpoint import DEFAULT_BASE_URL, DEFAULT_MODEL
-from refclient.events import RealtimeAPIEvents
-from refclient.listeners import Handler
-from refclient.media.base import MediaUnit, PlayedAudio
-from refclient.media_link import BridgeFactory, MediaLink
-from refclient.realtime_connection import RealtimeConnection
-from refclient.realtime_options import ClientClosedError, RealtimeOptions
-from refclient.reconnect import ReconnectPolicy
-from rtproto.client import ClientProtocol, PlayAudio
-from rtproto.handshake import Dialect
+from realtime_conformance.refclient import outgoing
+from realtime_conformance.refclient.endpoint import DEFAULT_BASE_URL, DEFAULT_MODEL
+from realtime_conformance.refclient.events import RealtimeAPIEvents
+from realtime_conformance.refclient.listeners import Handler
+from realtime_conformance.refclient.media.base import MediaUnit, PlayedAudio
+from realtime_conformance.refclient.media_link import BridgeFactory, MediaLink
+from realtime_conformance.refclient.realtime_connection import RealtimeConnection
+from realtime_conformance.refclient.realtime_options import ClientClosedError, RealtimeOptions
+from realtime_conformance.refclient.reconnect import ReconnectPolicy
+from realtime_conformance.rtproto.client import ClientProtocol, PlayAudio
+from realtime_conformance.rtproto.handshake import Dialect
 
 CloseCallback = Callable[[dict[str, Any]], Any]
 

@@ -21,19 +21,26 @@ from typing import Any
 
 import aiohttp
 
-from refclient import outgoing
-from refclient.endpoint import handshake_headers, realtime_url
-from refclient.events import RealtimeAPIEvents
-from refclient.frame_log import FrameLog
-from refclient.listeners import EventListeners
-from refclient.privacy import redacted
-from refclient.realtime_options import ClientClosedError, RealtimeOptions
-from refclient.reconnect import EXPIRED_CODE, reconnect
-from refclient.statistics import Statistics
-from refclient.trace import TraceWriter, trace_file
-from rtproto.client import ClientProtocol, Intent, Notice, PlayAudio, SendEvent, StopPlayout
-from rtproto.client.shapes import known_server_types
-from rtproto.dialects import to_ga
+from realtime_conformance.refclient import outgoing
+from realtime_conformance.refclient.endpoint import handshake_headers, realtime_url
+from realtime_conformance.refclient.events import RealtimeAPIEvents
+from realtime_conformance.refclient.frame_log import FrameLog
+from realtime_conformance.refclient.listeners import EventListeners
+from realtime_conformance.refclient.privacy import redacted
+from realtime_conformance.refclient.realtime_options import ClientClosedError, RealtimeOptions
+from realtime_conformance.refclient.reconnect import EXPIRED_CODE, reconnect
+from realtime_conformance.refclient.statistics import Statistics
+from realtime_conformance.refclient.trace import TraceWriter, trace_file
+from realtime_conformance.rtproto.client import (
+    ClientProtocol,
+    Intent,
+    Notice,
+    PlayAudio,
+    SendEvent,
+    StopPlayout,
+)
+from realtime_conformance.rtproto.client.shapes import known_server_types
+from realtime_conformance.rtproto.dialects import to_ga
 
 log = logging.getLogger("refclient")
 COMPACT = (",", ":")

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refclient.errors import ClientClosedError
-from refclient.reconnect import ReconnectPolicy
-from rtproto.handshake import Dialect
+from realtime_conformance.refclient.errors import ClientClosedError
+from realtime_conformance.refclient.reconnect import ReconnectPolicy
+from realtime_conformance.rtproto.handshake import Dialect
 
 __all__ = ["ClientClosedError", "RealtimeOptions"]  # the error is re-exported where it was
 
 if TYPE_CHECKING:
-    from refclient.media_link import BridgeFactory
+    from realtime_conformance.refclient.media_link import BridgeFactory
 
 
 @dataclass

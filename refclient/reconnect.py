@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from refclient.events import RealtimeAPIEvents
-from rtproto.client import ClientProtocol, Intent
+from realtime_conformance.refclient.events import RealtimeAPIEvents
+from realtime_conformance.rtproto.client import ClientProtocol, Intent
 
 log = logging.getLogger("refclient")
 EXPIRED_CODE = "session_expired"

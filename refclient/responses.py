@@ -34,18 +34,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from refclient.endpoint import DEFAULT_BASE_URL
-from refclient.events import ResponsesAPIEvents
-from refclient.http_retry import DEFAULT_MAX_RETRIES
-from refclient.http_stream import (
+from realtime_conformance.refclient.endpoint import DEFAULT_BASE_URL
+from realtime_conformance.refclient.events import ResponsesAPIEvents
+from realtime_conformance.refclient.http_retry import DEFAULT_MAX_RETRIES
+from realtime_conformance.refclient.http_stream import (
     DEFAULT_IDLE_TIMEOUT_S,
     HttpOptions,
     HttpStreamClient,
     HttpStreamError,
     local_error,
 )
-from refclient.responses_accumulator import ResponseStreamAccumulator, StreamStateError
-from refclient.responses_socket import ResponsesSocket
+from realtime_conformance.refclient.responses_accumulator import (
+    ResponseStreamAccumulator,
+    StreamStateError,
+)
+from realtime_conformance.refclient.responses_socket import ResponsesSocket
 
 Responses = ResponsesAPIEvents
 Transport = Literal["sse", "websocket"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from refclient.events import ResponsesAPIEvents, is_provider_event
+from realtime_conformance.refclient.events import ResponsesAPIEvents, is_provider_event
 
 Derived = tuple[ResponsesAPIEvents, dict[str, Any]]
 CONSTANT_OF_TYPE = {c.value: c for c in ResponsesAPIEvents if is_provider_event(c)}

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from refclient.http_stream import HttpOptions, api_url, local_error
-from refclient.http_trace import HttpTrace
-from refclient.responses_accumulator import ResponseStreamAccumulator
-from refclient.statistics import Statistics
-from rtproto.sse import SseMessage
+from realtime_conformance.refclient.http_stream import HttpOptions, api_url, local_error
+from realtime_conformance.refclient.http_trace import HttpTrace
+from realtime_conformance.refclient.responses_accumulator import ResponseStreamAccumulator
+from realtime_conformance.refclient.statistics import Statistics
+from realtime_conformance.rtproto.sse import SseMessage
 
 REFUSED_BY_THE_MODE = ("stream", "background")  # the POST body's switches the mode refuses
 COMPACT = (",", ":")

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from refclient.privacy import redact, redacted
-from rtproto.handshake import redact_header
+from realtime_conformance.refclient.privacy import redact, redacted
+from realtime_conformance.rtproto.handshake import redact_header
 
 COMPACT = (",", ":")
 

@@ -15,7 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.events import JsonInputError, decode_json, supported_values_message
+from realtime_conformance.rtproto.events import (
+    JsonInputError,
+    decode_json,
+    supported_values_message,
+)
 
 INVALID_REQUEST = "invalid_request_error"
 INVALID_JSON_MESSAGE = (

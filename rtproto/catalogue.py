@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from schemas import SCHEMA_ROOT
+from realtime_conformance.schemas import SCHEMA_ROOT
 
 Api = Literal["realtime", "responses", "chat"]
 Direction = Literal["client", "server"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.catalogue import load_catalogue
 
 Event = dict[str, Any]
 Convert = Callable[[Any], Any]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.ids import IdFactory
+from realtime_conformance.rtproto.ids import IdFactory
 
 # Limits on client JSON, checked by `decode_json` before anything reads or echoes a value. The real
 # API's limits are not documented: these are this mock's (UNVERIFIED), far above any real event.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote_plus
 
-from rtproto.events import RealtimeError
+from realtime_conformance.rtproto.events import RealtimeError
 
 Dialect = Literal["ga", "beta"]
 

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from schemas import SCHEMA_ROOT
+from realtime_conformance.schemas import SCHEMA_ROOT
 
 # `.invalid` never resolves (RFC 6761): nothing is ever fetched from it; the scheme is https only
 # because relative references resolve against hierarchical URIs.

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.handshake import Dialect, HandshakeRequest, dialect_of
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.handshake import Dialect, HandshakeRequest, dialect_of
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,15 @@ import difflib
 import json
 from typing import Any
 
-from rtproto.catalogue import Api, Catalogue, EventSpec, load_catalogue
-from rtproto.problems import JSON_TYPE_NAMES, Problem, ProblemKind, describe_value, leaf_problems
-from rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.catalogue import Api, Catalogue, EventSpec, load_catalogue
+from realtime_conformance.rtproto.problems import (
+    JSON_TYPE_NAMES,
+    Problem,
+    ProblemKind,
+    describe_value,
+    leaf_problems,
+)
+from realtime_conformance.rtproto.schema_store import SchemaStore
 
 __all__ = ["JSON_TYPE_NAMES", "EventValidator", "Problem", "ProblemKind", "type_key"]
 

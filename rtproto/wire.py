@@ -13,7 +13,7 @@ import re
 import string
 from typing import Any
 
-from rtproto.ids import RandomText
+from realtime_conformance.rtproto.ids import RandomText
 
 # Text deltas: a word with its leading whitespace and its contraction ("I'll"), a contraction
 # after a typographic apostrophe on its own ("today", "\u2019s", as the Responses traces cut it),

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from refclient.events import (
+from realtime_conformance.refclient.events import (
     ChatCompletionsAPIEvents,
     RealtimeAPIEvents,
     ResponsesAPIEvents,
     is_provider_event,
 )
-from rtproto.catalogue import DOCUMENTS, Api, load_catalogue
-from rtproto.schema_store import SchemaStore
-from schemas import SCHEMA_ROOT
+from realtime_conformance.rtproto.catalogue import DOCUMENTS, Api, load_catalogue
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.schemas import SCHEMA_ROOT
 from tests.support.seeds import CHANNELS_37, SEED_CHANNELS, seed_text, voxengine_constants
 from tests.support.yaml_files import read_yaml
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.buffer import (
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.buffer import (
     MAX_APPEND_CHARS,
     UNREACHABLE_SILENCE_KEPT_MS,
     BufferEvent,
     CommittedAudio,
     InputAudioBuffer,
 )
-from rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, G711_ULAW, PCM16, AudioFormat
-from rtproto.audio.vad import (
+from realtime_conformance.rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, G711_ULAW, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import (
     DEFAULT_FRAME_MS,
     IdleTimedOut,
     IdleTimeout,
@@ -22,9 +22,9 @@ from rtproto.audio.vad import (
     SpeechStarted,
     SpeechStopped,
 )
-from rtproto.events import EventBuilder, RealtimeError
-from rtproto.ids import IdFactory
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.events import EventBuilder, RealtimeError
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.validation import EventValidator
 
 INVALID_PCM16 = (
     "Invalid 'audio'. Expected base64-encoded audio bytes (mono PCM16 at 24kHz) but got an "

@@ -8,9 +8,15 @@ import warnings
 import numpy as np
 import pytest
 
-from rtproto.audio import codecs
-from rtproto.audio.codecs import InvalidBase64, b64decode_audio, b64encode_audio, decode, encode
-from rtproto.audio.formats import G711_ALAW, G711_ULAW, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio import codecs
+from realtime_conformance.rtproto.audio.codecs import (
+    InvalidBase64,
+    b64decode_audio,
+    b64encode_audio,
+    decode,
+    encode,
+)
+from realtime_conformance.rtproto.audio.formats import G711_ALAW, G711_ULAW, PCM16, AudioFormat
 
 ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16)
 ALL_CODES = bytes(range(256))

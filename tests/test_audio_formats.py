@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rtproto.audio.formats import (
+from realtime_conformance.rtproto.audio.formats import (
     FORMATS,
     G711_ALAW,
     G711_ULAW,
@@ -15,7 +15,7 @@ from rtproto.audio.formats import (
     AudioFormatError,
     parse_format,
 )
-from rtproto.dialects import format_to_beta, format_to_ga
+from realtime_conformance.rtproto.dialects import format_to_beta, format_to_ga
 
 
 def test_bytes_per_ms_are_the_real_apis() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import decode, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, G711_ALAW, PCM16, AudioFormat
-from rtproto.audio.vad import ServerVad, SpeechStopped, frame_dbfs
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import decode, from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, G711_ALAW, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import ServerVad, SpeechStopped, frame_dbfs
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes() -> None:

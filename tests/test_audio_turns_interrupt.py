@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.formats import PCM16
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.audio import feed, input_format
 from tests.support.engine import EngineDriver, response_types
 

@@ -9,11 +9,11 @@ import pytest
 from openai.types.realtime import RealtimeServerEvent
 from pydantic import TypeAdapter
 
-from rtproto.audio import synth
-from rtproto.dialects import to_beta
-from rtproto.server.realtime.simulated_model import tokens_of
-from rtproto.server.realtime.timing import Timing
-from rtproto.server.realtime.transcription import SpokenLine
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.server.realtime.simulated_model import tokens_of
+from realtime_conformance.rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.transcription import SpokenLine
 from tests.support.audio import feed
 from tests.support.engine import WEATHER_TOOL, EngineDriver, session_update, trace, validator
 from tests.support.sdk_types import sdk_adapter

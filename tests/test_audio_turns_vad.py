@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
-from rtproto.dialects import to_beta
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.audio import FORMAT_IDS, append, feed, fields, input_format
 from tests.support.engine import (
     EngineDriver,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import decode, encode, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
-from rtproto.audio.vad import (
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import decode, encode, from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import (
     WIRE_FRAME_MS,
     Eagerness,
     IdleTimedOut,

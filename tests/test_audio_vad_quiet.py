@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from rtproto.audio.vad import ServerVad, VadEvent, level_for_threshold
+from realtime_conformance.rtproto.audio.vad import ServerVad, VadEvent, level_for_threshold
 
 
 class ExactVad(ServerVad):

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from conformance.call.playout import CarrierPlayout, playout_of_records
-from rtproto.telephony import pcm16, twilio
+from realtime_conformance.conformance.call.playout import CarrierPlayout, playout_of_records
+from realtime_conformance.rtproto.telephony import pcm16, twilio
 
 SID = "MZtest"
 START = {"t_ms": 0.0, "dir": "server", "wire": "call",

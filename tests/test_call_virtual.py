@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from conformance.call.playout import playout_of_records
-from conformance.call.virtual_call import VirtualCall
-from rtproto.telephony import pcm16, twilio
+from realtime_conformance.conformance.call.playout import playout_of_records
+from realtime_conformance.conformance.call.virtual_call import VirtualCall
+from realtime_conformance.rtproto.telephony import pcm16, twilio
 
 FRAME = twilio.FRAME_BYTES
 SCRIPT_FRAMES = 10  # 200 ms of caller audio

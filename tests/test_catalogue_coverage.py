@@ -7,20 +7,20 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from fixtures import SCENARIOS_ROOT
-from rtproto.catalogue import load_catalogue
-from rtproto.dialects import beta_cannot_say, to_ga
-from rtproto.scenario import Scenario, load_scenarios, parse_scenario
-from rtproto.scenario.coverage import (
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.dialects import beta_cannot_say, to_ga
+from realtime_conformance.rtproto.scenario import Scenario, load_scenarios, parse_scenario
+from realtime_conformance.rtproto.scenario.coverage import (
     CoverageTable,
     coverage_table,
     plays_realtime,
     scenario_coverage,
 )
-from rtproto.scenario.expressions import Resolver
-from rtproto.scenario.matchers import lookup, match_all
-from rtproto.scenario.rule_events import client_event_for
-from rtproto.scenario.spec import EventStep
+from realtime_conformance.rtproto.scenario.expressions import Resolver
+from realtime_conformance.rtproto.scenario.matchers import lookup, match_all
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for
+from realtime_conformance.rtproto.scenario.spec import EventStep
 from tests.support.seeds import CHANNELS_37
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
-from fixtures import SCENARIOS_ROOT
-from rtproto.dialects import to_beta, to_ga
-from rtproto.scenario import Scenario, load_scenarios
-from rtproto.scenario.caller import caller_audio
-from rtproto.scenario.coverage import plays_realtime
-from rtproto.scenario.expressions import Resolver
-from rtproto.scenario.matchers import match_all
-from rtproto.scenario.names import PSEUDO_TYPES
-from rtproto.scenario.rule_events import client_event_for
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.rtproto.dialects import to_beta, to_ga
+from realtime_conformance.rtproto.scenario import Scenario, load_scenarios
+from realtime_conformance.rtproto.scenario.caller import caller_audio
+from realtime_conformance.rtproto.scenario.coverage import plays_realtime
+from realtime_conformance.rtproto.scenario.expressions import Resolver
+from realtime_conformance.rtproto.scenario.matchers import match_all
+from realtime_conformance.rtproto.scenario.names import PSEUDO_TYPES
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.rules_client import UNKNOWN_TYPE, Run, play
 from tests.support.scenario_tape import RecordedPlayer
 

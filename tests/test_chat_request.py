@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from rtproto.api_errors import ApiError
-from rtproto.server.chat.request import parse_chat_request
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.chat.request import parse_chat_request
 
 USER = [{"role": "user", "content": "Hello"}]
 BASE = {"model": "gpt-4o", "messages": USER}

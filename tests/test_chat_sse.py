@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rtproto import sse
+from realtime_conformance.rtproto import sse
 from tests.support.shared import shared_dir
 from tests.support.streams import chat_frames, trace_events
 

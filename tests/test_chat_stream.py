@@ -9,10 +9,10 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
-from rtproto.server.chat.service import ChatService
-from rtproto.server.chat.simulated_model import ChatPlan
-from rtproto.server.pacing import Pacing
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.server.chat.service import ChatService
+from realtime_conformance.rtproto.server.chat.simulated_model import ChatPlan
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.apps import NOW, ChatApp
 from tests.support.sdk_types import sdk_adapter
 from tests.support.shared import require_shared

@@ -8,8 +8,8 @@ into the call in 20 ms frames from t=1020; the caller starts speaking and the se
 
 from __future__ import annotations
 
-from conformance.checks.media_cadence import underruns
-from conformance.checks.registry import Failure
+from realtime_conformance.conformance.checks.media_cadence import underruns
+from realtime_conformance.conformance.checks.registry import Failure
 from tests.support.recordings import RecordingBuilder, judge, ulaw_audio
 
 OUTPUT_CHECKS = [
@@ -66,7 +66,7 @@ def test_a_correct_bridge_passes_every_output_check() -> None:
 
 
 def test_measurements_are_taken() -> None:
-    from conformance.checks.registry import CheckContext, run_checks
+    from realtime_conformance.conformance.checks.registry import CheckContext, run_checks
 
     ctx = CheckContext("9.9.9", "t", barge_in().build())
     assert run_checks(ctx, OUTPUT_CHECKS) == []
@@ -183,7 +183,7 @@ def test_without_a_call_the_output_checks_say_so() -> None:
 
 
 def test_underrun_model() -> None:
-    from conformance.call.playout import CarrierPlayout
+    from realtime_conformance.conformance.call.playout import CarrierPlayout
 
     model = CarrierPlayout()
     for t in (0, 20, 40, 140, 160):  # a 60 ms stall after the third frame, beyond 60 ms jitter
@@ -234,7 +234,7 @@ def test_an_underrun_the_harness_caused_is_excused() -> None:
 
 
 def test_harness_lateness_is_read_from_the_calls_own_schedule() -> None:
-    from conformance.checks.harness_clock import HarnessLateness
+    from realtime_conformance.conformance.checks.harness_clock import HarnessLateness
 
     frames = [(20.0 * (k + 1), 20.0) for k in range(10)]
     frames[5] = (frames[5][0] + 70, 20.0)  # one frame sent 70 ms late

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.harness_clock import ServerAudioLateness
+from realtime_conformance.conformance.checks.harness_clock import ServerAudioLateness
 from tests.support.recordings import RecordingBuilder, judge, pcm_audio
 
 MEDIA_TIMING = ["media.playout_cadence", "media.first_audio_latency"]

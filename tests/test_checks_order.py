@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.registry import Failure, format_failure
+from realtime_conformance.conformance.checks.registry import Failure, format_failure
 from tests.support.recordings import RecordingBuilder, judge
 
 ORDER_CHECKS = [

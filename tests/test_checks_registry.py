@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.registry import (
+from realtime_conformance.conformance.checks.registry import (
     REGISTRY,
     CheckContext,
     Failure,
@@ -13,7 +13,7 @@ from conformance.checks.registry import (
     load_all_checks,
     run_checks,
 )
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.recording import CaseRecording
 from tests.support.recordings import RecordingBuilder
 
 MINE = ("order", "media", "payload", "resilience")
@@ -75,9 +75,10 @@ def test_checks_never_load_the_network_layer() -> None:
     import sys
 
     code = (
-        "import sys; from conformance.checks.registry import load_all_checks; "
+        "import sys; from realtime_conformance.conformance.checks.registry import load_all_checks; "
         "load_all_checks(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('aiohttp', 'asyncio', 'socket', 'mockserver', 'refclient')))"
+        "('aiohttp', 'asyncio', 'socket') or m.startswith(('realtime_conformance.mockserver', "
+        "'realtime_conformance.refclient'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

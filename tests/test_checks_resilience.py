@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.resilience import faults_in
+from realtime_conformance.conformance.checks.resilience import faults_in
 from tests.support.recordings import RecordingBuilder, judge
 
 SURVIVAL = ["resilience.stays_connected", "resilience.keeps_working"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import CheckContext, Failure, run_checks
-from conformance.recording import CaseRecording
-from rtproto.server.realtime.outbox import Send
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.conformance.checks.registry import CheckContext, Failure, run_checks
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.rtproto.server.realtime.outbox import Send
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, session_update, user_text
 
 REAL = Timing.realistic()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.grammar import walk
-from conformance.checks.order import SERVER_RULES
-from conformance.checks.registry import CheckContext, run_checks
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.checks.grammar import walk
+from realtime_conformance.conformance.checks.order import SERVER_RULES
+from realtime_conformance.conformance.checks.registry import CheckContext, run_checks
+from realtime_conformance.conformance.recording import CaseRecording
 from tests.support.shared import require_shared, shared_dir
 
 TRACES = shared_dir() / "traces"

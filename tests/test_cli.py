@@ -9,8 +9,8 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
-from conformance.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
-from fixtures import EXAMPLE_TRANSCRIPT
+from realtime_conformance.conformance.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from realtime_conformance.fixtures import EXAMPLE_TRANSCRIPT
 
 GOOD_DELTA = {
     "type": "response.output_text.delta",

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import EXAMPLE_TRANSCRIPT
+from realtime_conformance.fixtures import EXAMPLE_TRANSCRIPT
 
 EXIT_INVALID, EXIT_USAGE = 1, 2
 TIMEOUT_S = 60
 
 
 def cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "conformance.cli", *args]
+    command = [sys.executable, "-m", "realtime_conformance.conformance.cli", *args]
     return subprocess.run(
         command,
         input=stdin.decode("latin-1") if stdin is not None else None,

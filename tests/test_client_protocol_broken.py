@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.clients.broken import (
+from realtime_conformance.conformance.clients.broken import (
     BROKEN,
     CrashesOnUnknownEvent,
     CreateBeforeOutput,
@@ -15,9 +15,9 @@ from conformance.clients.broken import (
     SecondCreateWhileActive,
     TruncatesAtReceived,
 )
-from refclient.media.base import PlayedAudio
-from rtproto.client import ClientProtocol, Intent, StopPlayout
-from rtproto.client.intents import sent_events
+from realtime_conformance.refclient.media.base import PlayedAudio
+from realtime_conformance.rtproto.client import ClientProtocol, Intent, StopPlayout
+from realtime_conformance.rtproto.client.intents import sent_events
 from tests.test_client_protocol_rules import (
     SPEECH,
     audio_delta,

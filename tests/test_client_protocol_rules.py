@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from refclient.media.base import PlayedAudio
-from rtproto.client import (
+from realtime_conformance.refclient.media.base import PlayedAudio
+from realtime_conformance.rtproto.client import (
     ClientProtocol,
     ClientRuleError,
     Notice,
@@ -17,7 +17,7 @@ from rtproto.client import (
     SendEvent,
     StopPlayout,
 )
-from rtproto.client.intents import Intent, sent_events
+from realtime_conformance.rtproto.client.intents import Intent, sent_events
 
 Event = dict[str, Any]
 PCM_MS = 48  # bytes of 24 kHz PCM16 per ms

@@ -1,6 +1,7 @@
-"""The reference client as a command (`python -m refclient.driver`, one child per case) passes
-what it passes in process, in both dialects; a broken variant as a command fails its check;
-every line both ways, tapped from those runs, is valid against schemas/driver/."""
+"""The reference client as a command (`python -m realtime_conformance.refclient.driver`, one
+child per case) passes what it passes in process, in both dialects; a broken variant as a
+command fails its check; every line both ways, tapped from those runs, is valid against
+schemas/driver/."""
 
 from __future__ import annotations
 
@@ -14,18 +15,20 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance.cases import Selected, load_cases, select
-from conformance.drivers.base import CAPABILITIES
-from conformance.drivers.command import CommandDriver
-from conformance.drivers.command_child import Child
-from conformance.drivers.command_client import CommandClient
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
-from schemas import SCHEMA_ROOT
+from realtime_conformance.conformance.cases import Selected, load_cases, select
+from realtime_conformance.conformance.drivers.base import CAPABILITIES
+from realtime_conformance.conformance.drivers.command import CommandDriver
+from realtime_conformance.conformance.drivers.command_child import Child
+from realtime_conformance.conformance.drivers.command_client import CommandClient
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
+from realtime_conformance.schemas import SCHEMA_ROOT
 
-REFERENCE = f"{sys.executable} -m refclient.driver"
-BROKEN = f"{sys.executable} -m conformance.clients.by_command create_before_output"
+REFERENCE = f"{sys.executable} -m realtime_conformance.refclient.driver"
+BROKEN = (
+    f"{sys.executable} -m realtime_conformance.conformance.clients.by_command create_before_output"
+)
 BOUND_S = 120.0
 # Text, tools, cancel, a malformed frame (both dialects); a method call, a bridged phone call
 # (media reports) and a Responses turn (HTTP start params): every command and line kind.

@@ -13,16 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-from conformance.cli import main
+from realtime_conformance.conformance.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 120
-REFERENCE = f"{sys.executable} -m refclient.driver"
+REFERENCE = f"{sys.executable} -m realtime_conformance.refclient.driver"
 TEXT_TURN = ("--case", "5.1.1", "--dialect", "ga")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "conformance.cli", *args]
+    command = [sys.executable, "-m", "realtime_conformance.conformance.cli", *args]
     return subprocess.run(
         command, check=False, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S
     )
@@ -98,7 +98,15 @@ def test_a_client_that_crashes_at_start_is_run_and_fails_every_case(tmp_path: Pa
 def test_a_run_stopped_half_way_leaves_no_client_process(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     bad = f"{sys.executable} {REPO / 'tests' / 'support' / 'bad_command_client.py'} pidfile"
-    command = [sys.executable, "-m", "conformance.cli", "run", "--client-cmd", bad, *TEXT_TURN]
+    command = [
+        sys.executable,
+        "-m",
+        "realtime_conformance.conformance.cli",
+        "run",
+        "--client-cmd",
+        bad,
+        *TEXT_TURN,
+    ]
     command += ["--output", str(tmp_path / "out")]
     env = {**os.environ, "BAD_CLIENT_PIDFILE": str(pids)}
     with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,

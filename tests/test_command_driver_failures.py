@@ -11,11 +11,11 @@ import re
 import sys
 from pathlib import Path
 
-from conformance.cases import Case, Selected, load_cases
-from conformance.drivers.command_client import CommandClient
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.cases import Case, Selected, load_cases
+from realtime_conformance.conformance.drivers.command_client import CommandClient
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
 
 BAD = Path(__file__).resolve().parent / "support" / "bad_command_client.py"
 STEP_S = 2.0  # the step limit these tests give (the default is 10 s)

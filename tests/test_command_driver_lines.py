@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from conformance.drivers.base import DriverError, Endpoints
-from conformance.drivers.command import CommandDriver, Hello
-from conformance.drivers.command_child import MAX_LINE_BYTES
+from realtime_conformance.conformance.drivers.base import DriverError, Endpoints
+from realtime_conformance.conformance.drivers.command import CommandDriver, Hello
+from realtime_conformance.conformance.drivers.command_child import MAX_LINE_BYTES
 
 T = TypeVar("T")
 HELLO = 'print(\'{"driver": "x", "capabilities": ["text"]}\', flush=True)'

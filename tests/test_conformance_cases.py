@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.case_defaults import Step, Wait
-from conformance.cases import CASES_ROOT, UnknownCase, case_of, check_patterns, load_cases, select
-from conformance.verdicts import DeviationsError, Verdict, grade, parse_deviations
-from fixtures import SCENARIOS_ROOT
-from rtproto.scenario import load_scenarios, parse_scenario
-from rtproto.scenario.diagnostics import ScenarioError
+from realtime_conformance.conformance.case_defaults import Step, Wait
+from realtime_conformance.conformance.cases import (
+    CASES_ROOT,
+    UnknownCase,
+    case_of,
+    check_patterns,
+    load_cases,
+    select,
+)
+from realtime_conformance.conformance.verdicts import (
+    DeviationsError,
+    Verdict,
+    grade,
+    parse_deviations,
+)
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.rtproto.scenario import load_scenarios, parse_scenario
+from realtime_conformance.rtproto.scenario.diagnostics import ScenarioError
 
 HEADER = "id: 9.9.1\ntitle: T\nrequirement: The client MUST x.\ndialects: [ga, beta]\n"
 TEXT_RULES = """expect:

@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance.cli import main
-from schemas import SCHEMA_ROOT
+from realtime_conformance.conformance.cli import main
+from realtime_conformance.schemas import SCHEMA_ROOT
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND = str(Path(sys.executable).parent / "realtime-conformance")

@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from conformance.cases import Case, Selected, load_cases
-from conformance.clients import broken
-from conformance.drivers.base import ClientDriver
-from conformance.drivers.reference import reference
-from conformance.harness import OpenAISide, openai_side
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.cases import Case, Selected, load_cases
+from realtime_conformance.conformance.clients import broken
+from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.reference import reference
+from realtime_conformance.conformance.harness import OpenAISide, openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
 
 BOUND_S = 150.0
 # Cases at once per client. Nine clients run side by side in one loop, so the suite's default

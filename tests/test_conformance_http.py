@@ -12,15 +12,15 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from conformance.cases import Selected, load_cases, select
-from conformance.clients import broken_http
-from conformance.drivers.base import ClientDriver
-from conformance.drivers.reference import reference
-from conformance.harness import openai_side
-from conformance.harness_http import http_hints
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
-from refclient.driver import serve
+from realtime_conformance.conformance.cases import Selected, load_cases, select
+from realtime_conformance.conformance.clients import broken_http
+from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.reference import reference
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.harness_http import http_hints
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
+from realtime_conformance.refclient.driver import serve
 
 BOUND_S = 60.0  # the slowest case waits 1 s for its retry-after; a run takes ~3 s
 FAILED_ANSWERS = ("9.1.3", "9.1.4", "9.2.3", "9.2.4")  # cut, failed mid-stream, resume refused
@@ -117,8 +117,8 @@ def test_the_recordings_hold_the_exchanges_on_the_case_clock(
 
 
 def test_the_command_form_drives_an_http_case() -> None:
-    """`python -m refclient.driver`'s lines: start with http_base_url and extra, configure the
-    model, one streamed Chat request on the run's scenario."""
+    """`python -m realtime_conformance.refclient.driver`'s lines: start with http_base_url and
+    extra, configure the model, one streamed Chat request on the run's scenario."""
 
     async def body() -> tuple[list[dict[str, object]], int]:
         case = next(c for c in load_cases() if c.id == "9.2.1")

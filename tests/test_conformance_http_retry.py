@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from refclient.http_retry import (
+from realtime_conformance.refclient.http_retry import (
     DEFAULT_MAX_RETRIES,
     MAX_DELAY_S,
     retry_after_s,

@@ -10,7 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.results import comparable
+from realtime_conformance.conformance.results import comparable
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 120

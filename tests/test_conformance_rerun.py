@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from conformance import runner
-from conformance.cases import Selected, load_cases, select
-from conformance.checks.registry import Failure
-from conformance.rerun import (
+from realtime_conformance.conformance import runner
+from realtime_conformance.conformance.cases import Selected, load_cases, select
+from realtime_conformance.conformance.checks.registry import Failure
+from realtime_conformance.conformance.rerun import (
     LAG_KEY,
     LAG_LIMIT_MS,
     MAX_RERUNS,
@@ -22,8 +22,8 @@ from conformance.rerun import (
     harness_was_late,
     lag_windows,
 )
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
 
 
 def failure(concern: str) -> Failure:

@@ -9,11 +9,11 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
-from conformance.case_defaults import Step, Wait
-from conformance.cases import Case, Selected, load_cases, select
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, DriverFactory, run_cases
-from conformance.verdicts import Verdict, parse_deviations
+from realtime_conformance.conformance.case_defaults import Step, Wait
+from realtime_conformance.conformance.cases import Case, Selected, load_cases, select
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, DriverFactory, run_cases
+from realtime_conformance.conformance.verdicts import Verdict, parse_deviations
 from tests.support import fake_driver
 
 T = TypeVar("T")
@@ -124,8 +124,8 @@ def test_cases_run_at_once_so_the_wall_time_is_near_the_longest_case() -> None:
 
 
 def test_simulated_barge_in_passes_the_reference_and_fails_a_client_without_clear() -> None:
-    from conformance.clients import broken
-    from conformance.drivers.reference import reference
+    from realtime_conformance.conformance.clients import broken
+    from realtime_conformance.conformance.drivers.reference import reference
 
     selection = [Selected(case("5.4.3"), "ga")]
 

@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cases import load_cases
-from conformance.cli import main
-from conformance.drivers.capabilities import CapabilitiesError, Profile, load_profile, profile_of
-from conformance.drivers.connector import ConnectorSpec, connector_spec, refusal
+from realtime_conformance.conformance.cases import load_cases
+from realtime_conformance.conformance.cli import main
+from realtime_conformance.conformance.drivers.capabilities import (
+    CapabilitiesError,
+    Profile,
+    load_profile,
+    profile_of,
+)
+from realtime_conformance.conformance.drivers.connector import (
+    ConnectorSpec,
+    connector_spec,
+    refusal,
+)
 
 SERVICE = "python -m tests.support.connector_service"
 REPO = Path(__file__).resolve().parent.parent

@@ -22,13 +22,17 @@ from typing import Any
 
 import pytest
 
-from conformance.cases import Selected, load_cases, select
-from conformance.drivers.base import ClientReports, Endpoints
-from conformance.drivers.capabilities import Profile
-from conformance.drivers.connector import ConnectorDriver, ConnectorFactory, ConnectorSpec
-from conformance.harness import MODEL, openai_side
-from conformance.runner import CaseResult, run_case, run_cases
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.cases import Selected, load_cases, select
+from realtime_conformance.conformance.drivers.base import ClientReports, Endpoints
+from realtime_conformance.conformance.drivers.capabilities import Profile
+from realtime_conformance.conformance.drivers.connector import (
+    ConnectorDriver,
+    ConnectorFactory,
+    ConnectorSpec,
+)
+from realtime_conformance.conformance.harness import MODEL, openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_case, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
 
 SERVICE = f"{sys.executable} -m tests.support.connector_service"
 PROFILE = Profile("test-connector", frozenset({"audio", "telephony", "truncation"}), ("ga",))

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from rtproto.catalogue import load_catalogue
-from rtproto.dialects import format_to_beta, format_to_ga, to_beta, to_ga
-from rtproto.schema_store import SchemaStore
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.dialects import format_to_beta, format_to_ga, to_beta, to_ga
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.validation import EventValidator
 
 CATALOGUE, STORE = load_catalogue(), SchemaStore()
 VALIDATOR = EventValidator()

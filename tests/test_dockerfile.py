@@ -129,12 +129,18 @@ def test_the_matcher_reads_patterns_as_docker_does() -> None:
 
 
 def wheel_inputs() -> list[str]:
-    """What building the wheel reads: pyproject, the readme, every package folder."""
+    """What building the wheel reads: pyproject, the readme, every package folder (the
+    namespace's folder and the folders its symlinks point to)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     includes = project["tool"]["setuptools"]["packages"]["find"]["include"]
-    return ["pyproject.toml", project["project"]["readme"]] + [
-        pattern.rstrip("*") for pattern in includes
+    folders = [pattern.rstrip("*") for pattern in includes]
+    linked = [
+        link.resolve().relative_to(REPO).as_posix()
+        for folder in folders
+        for link in sorted((REPO / folder).iterdir())
+        if link.is_symlink()
     ]
+    return ["pyproject.toml", project["project"]["readme"], *folders, *linked]
 
 
 def test_the_context_keeps_what_the_wheel_needs_and_drops_the_rest() -> None:
@@ -145,11 +151,15 @@ def test_the_context_keeps_what_the_wheel_needs_and_drops_the_rest() -> None:
 
 
 def build_context(destination: Path) -> None:
-    """Copy the files Docker would send (tracked and untracked, less the ignored ones)."""
+    """Copy the files Docker would send (tracked and untracked, less the ignored ones); symlinks
+    stay symlinks, as Docker sends them."""
     patterns = dockerignore()
     for folder, subfolders, files in os.walk(REPO):
         here = Path(folder).relative_to(REPO)
         subfolders[:] = [d for d in subfolders if not ignored((here / d).as_posix(), patterns)]
+        for name in [d for d in subfolders if (REPO / here / d).is_symlink()]:
+            (destination / here).mkdir(parents=True, exist_ok=True)
+            (destination / here / name).symlink_to((REPO / here / name).readlink())
         for name in files:
             relative = (here / name).as_posix()
             if not ignored(relative, patterns):
@@ -169,8 +179,16 @@ def test_the_wheel_builds_from_the_context_alone(tmp_path: Path) -> None:
         pytest.skip("no package index for the build backend here")
     assert built.returncode == 0, built.stderr[-2000:]
     [wheel] = dist.glob("*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "conformance/cli.py" in names and "mockserver/app.py" in names
-    assert any(name.startswith("schemas/") and name.endswith(".json") for name in names)
-    assert any(name.startswith("fixtures/") and name.endswith(".jsonl") for name in names)
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    ns = "realtime_conformance/"
+    assert f"{ns}conformance/cli.py" in names and f"{ns}mockserver/app.py" in names
+    assert any(name.startswith(f"{ns}schemas/") and name.endswith(".json") for name in names)
+    assert any(name.startswith(f"{ns}fixtures/") and name.endswith(".jsonl") for name in names)
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
+    # One import namespace: nothing generic in site-packages' top level.
+    assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {
+        "realtime_conformance"
+    }
+    [top_level] = [name for name in names if name.endswith(".dist-info/top_level.txt")]
+    assert archive.read(top_level).decode().split() == ["realtime_conformance"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from rtproto.server.realtime import errors
-from rtproto.server.realtime.session import shared_validator
+from realtime_conformance.rtproto.server.realtime import errors
+from realtime_conformance.rtproto.server.realtime.session import shared_validator
 from tests.support.engine import EngineDriver
 
 AUDIO = base64.b64encode(bytes(960)).decode()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, append_silence, session_update, user_text
 
 

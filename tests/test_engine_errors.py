@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 
-from rtproto.events import RealtimeError, decode_client_frame
-from rtproto.server.realtime.errors import SUPPORTED_CLIENT_EVENTS, problem_to_error
-from rtproto.validation import Problem, ProblemKind
+from realtime_conformance.rtproto.events import RealtimeError, decode_client_frame
+from realtime_conformance.rtproto.server.realtime.errors import (
+    SUPPORTED_CLIENT_EVENTS,
+    problem_to_error,
+)
+from realtime_conformance.rtproto.validation import Problem, ProblemKind
 from tests.support.engine import EngineDriver, trace, validator
 
 P08 = "capture-2026-09-18-p08-text-session-with-errors.jsonl"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from rtproto.server.realtime.simulated_model import tokens_of
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.simulated_model import tokens_of
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import (
     WEATHER_TOOL,
     EngineDriver,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, response_types, session_update, user_text
 
 REAL = Timing.realistic()

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import decode, from_pcm16_24k, to_pcm16_24k
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
-from rtproto.audio.vad import ServerVad, SpeechStarted, SpeechStopped
-from rtproto.server.realtime import speech
-from rtproto.server.realtime.simulated_model import tokens_of
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import decode, from_pcm16_24k, to_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import ServerVad, SpeechStarted, SpeechStopped
+from realtime_conformance.rtproto.server.realtime import speech
+from realtime_conformance.rtproto.server.realtime.simulated_model import tokens_of
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.audio import FORMAT_IDS
 from tests.support.engine import EngineDriver, session_update
 

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from rtproto.server.realtime.outbox import Close, Send
-from rtproto.server.realtime.session import SessionLimits
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.outbox import Close, Send
+from realtime_conformance.rtproto.server.realtime.session import SessionLimits
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, session_update, user_text
 
 REAL = Timing.realistic()

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from rtproto.events import (
+from realtime_conformance.rtproto.events import (
     EventBuilder,
     RealtimeError,
     decode_client_frame,
     read_client_text,
     supported_values_message,
 )
-from rtproto.ids import IdFactory
+from realtime_conformance.rtproto.ids import IdFactory
 
 
 def test_binary_frame_is_an_invalid_event() -> None:

@@ -24,12 +24,12 @@ import aiohttp
 import pytest
 import yaml
 
-from conformance.cases import Selected, load_cases
-from conformance.drivers.capabilities import load_profile, profile_of
-from conformance.drivers.connector import ConnectorFactory, connector_spec
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, run_cases
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.cases import Selected, load_cases
+from realtime_conformance.conformance.drivers.capabilities import load_profile, profile_of
+from realtime_conformance.conformance.drivers.connector import ConnectorFactory, connector_spec
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.verdicts import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "twilio_bridge"
@@ -185,7 +185,8 @@ def test_a_call_the_realtime_api_cannot_answer_is_hung_up_and_logged() -> None:
 
 def test_the_bridge_is_a_third_party_service_using_aiohttp_alone() -> None:
     imported = re.findall(r"^(?:from|import) (\w+)", BRIDGE.read_text(), flags=re.MULTILINE)
-    ours = {"rtproto", "refclient", "conformance", "mockserver", "schemas", "fixtures"}
+    ours = {"realtime_conformance", "rtproto", "refclient", "conformance", "mockserver"}
+    ours |= {"schemas", "fixtures"}
     assert not set(imported) & ours
     assert "aiohttp" in imported
 

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver.testing import RealtimeMock, default_options
-from rtproto.scenario import ScenarioError
+from realtime_conformance.mockserver.testing import RealtimeMock, default_options
+from realtime_conformance.rtproto.scenario import ScenarioError
 
 GREETING = """
 on_start: [session.created]

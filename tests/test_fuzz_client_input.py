@@ -30,11 +30,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver import RunningServer, ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from rtproto.catalogue import Api, load_catalogue
-from rtproto.schema_store import SchemaStore, uri_for
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.rtproto.catalogue import Api, load_catalogue
+from realtime_conformance.rtproto.schema_store import SchemaStore, uri_for
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.samples import SampleBuilder
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from conformance.cli import build_parser
+from realtime_conformance.conformance.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")

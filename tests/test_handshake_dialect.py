@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.schema import detect_dialect
-from mockserver.options import SimulatedModel
-from rtproto.catalogue import load_catalogue
-from rtproto.handshake import HandshakeRequest, dialect_of
-from rtproto.server.realtime.timing import Timing
-from rtproto.transcript import dialect_from_handshake, parse_lines
+from realtime_conformance.conformance.checks.schema import detect_dialect
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.handshake import HandshakeRequest, dialect_of
+from realtime_conformance.rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.transcript import dialect_from_handshake, parse_lines
 from tests.support.mock_behaviours import aiohttp_client, auth_headers, next_event, run, serving
 
 # (extra headers, offered subprotocols, the dialect the rule gives)

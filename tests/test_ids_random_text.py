@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from rtproto import wire
-from rtproto.ids import ALPHABET, ID_LENGTH, IdFactory, RandomText
-from rtproto.server.realtime.outbox import Send, Timeline
+from realtime_conformance.rtproto import wire
+from realtime_conformance.rtproto.ids import ALPHABET, ID_LENGTH, IdFactory, RandomText
+from realtime_conformance.rtproto.server.realtime.outbox import Send, Timeline
 
 
 @pytest.mark.parametrize("seed", [0, 1, "ids:7", "obfuscation-42", 2**70])

@@ -13,16 +13,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("rtproto", "mockserver", "refclient", "conformance")
+NAMESPACE = "realtime_conformance"  # what every module of ours is imported as
 
 Graph = dict[str, set[str]]
 
 
 def module_files() -> dict[str, Path]:
-    """Every module of our packages, by dotted name."""
+    """Every module of our packages, by dotted name (under the namespace, as imported)."""
     found: dict[str, Path] = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
-            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            parts = [NAMESPACE, *path.relative_to(ROOT).with_suffix("").parts]
             if parts[-1] == "__init__":
                 parts.pop()
             found[".".join(parts)] = path
@@ -101,7 +102,10 @@ def cycles(graph: Graph) -> list[list[str]]:
 
 
 def test_our_packages_have_no_import_cycle() -> None:
-    found = cycles(import_graph(module_files()))
+    graph = import_graph(module_files())
+    # The walker sees our imports (names that no longer matched would make every test vacuous).
+    assert sum(len(targets) for targets in graph.values()) > len(graph)
+    found = cycles(graph)
     assert not found, "import cycles (each a group of modules importing each other): " + "; ".join(
         ", ".join(group) for group in found
     )

@@ -16,15 +16,15 @@ import pytest
 
 HEAVY_MODULES = ("black", "typer", "datamodel_code_generator", "asyncapi_python_codegen")
 LIGHT_MODULES = (
-    "rtproto.transcript",
-    "rtproto.handshake",
-    "rtproto.dialects",
-    "rtproto.events",
-    "rtproto.audio",
-    "rtproto.ids",
-    "rtproto.catalogue",
-    "rtproto.wire",
-    "conformance.cli",
+    "realtime_conformance.rtproto.transcript",
+    "realtime_conformance.rtproto.handshake",
+    "realtime_conformance.rtproto.dialects",
+    "realtime_conformance.rtproto.events",
+    "realtime_conformance.rtproto.audio",
+    "realtime_conformance.rtproto.ids",
+    "realtime_conformance.rtproto.catalogue",
+    "realtime_conformance.rtproto.wire",
+    "realtime_conformance.conformance.cli",
 )
 
 
@@ -45,14 +45,18 @@ def test_light_modules_do_not_import_the_code_generator(module: str) -> None:
 
 
 def test_importing_with_help_in_argv_prints_nothing() -> None:
-    result = run_python("import rtproto.transcript, rtproto.handshake, rtproto.dialects", "--help")
+    result = run_python(
+        "import realtime_conformance.rtproto.transcript, realtime_conformance.rtproto.handshake, "
+        "realtime_conformance.rtproto.dialects",
+        "--help",
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_reading_the_catalogue_keeps_argv_and_prints_nothing() -> None:
     code = (
         "import sys\n"
-        "from rtproto.catalogue import load_catalogue\n"
+        "from realtime_conformance.rtproto.catalogue import load_catalogue\n"
         "assert load_catalogue().lookup('realtime', 'session.update', 'ga') is not None\n"
         "print(sys.argv[1:])\n"
     )
@@ -67,7 +71,7 @@ def test_reading_the_catalogue_imports_no_code_generator() -> None:
     generator = ("black", "typer", "jinja2", "datamodel_code_generator", "click")
     code = (
         "import sys\n"
-        "from rtproto.catalogue import load_catalogue\n"
+        "from realtime_conformance.rtproto.catalogue import load_catalogue\n"
         "assert load_catalogue().lookup('realtime', 'session.update', 'ga') is not None\n"
         f"print(sorted(m for m in {generator!r} if m in sys.modules))\n"
         "print('asyncapi_python_codegen' in sys.modules)\n"
@@ -80,7 +84,7 @@ def test_reading_the_catalogue_imports_no_code_generator() -> None:
 def test_the_real_parser_package_still_imports_after_the_catalogue() -> None:
     pytest.importorskip("typer")  # the `codegen` extra: installed in the dev environment only
     code = (
-        "from rtproto.catalogue import load_catalogue\n"
+        "from realtime_conformance.rtproto.catalogue import load_catalogue\n"
         "load_catalogue()\n"
         "import asyncapi_python_codegen as package\n"
         "print(type(package.app).__name__, package.extract_all_operations.__name__)\n"
@@ -91,7 +95,10 @@ def test_the_real_parser_package_still_imports_after_the_catalogue() -> None:
 
 
 def test_cli_help_is_ours() -> None:
-    result = run_python("import sys; from conformance.cli import main; sys.exit(main())", "--help")
+    result = run_python(
+        "import sys; from realtime_conformance.conformance.cli import main; sys.exit(main())",
+        "--help",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: realtime-conformance")
     assert "datamodel-codegen" not in result.stdout
@@ -111,7 +118,7 @@ def test_the_installed_console_script_prints_our_help() -> None:
 def test_cli_argument_errors_do_not_load_the_catalogue() -> None:
     code = (
         "import sys\n"
-        "from conformance.cli import build_parser\n"
+        "from realtime_conformance.conformance.cli import build_parser\n"
         "build_parser().parse_args(['validate', '--api', 'chat', 'x.jsonl'])\n"
         f"print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
     )

@@ -35,17 +35,17 @@ from openai import AsyncOpenAI
 from openai.types.realtime import RealtimeServerEvent
 from pydantic import TypeAdapter
 
-from mockserver.options import ConnectionInfo
-from rtproto.audio import synth
-from rtproto.audio.codecs import b64encode_audio
-from rtproto.audio.formats import PCM16
-from rtproto.catalogue import load_catalogue
-from rtproto.schema_store import SchemaStore
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.session import RealtimeSession, SessionOptions
-from rtproto.server.realtime.session_config import SERVER_VAD
-from rtproto.server.realtime.timing import AudioDelivery, Timing
-from rtproto.transcript import parse_lines
+from realtime_conformance.mockserver.options import ConnectionInfo
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import b64encode_audio
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from realtime_conformance.rtproto.server.realtime.session_config import SERVER_VAD
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.transcript import parse_lines
 from tests.support.mock_behaviours import run, serving
 from tests.support.sdk_types import sdk_adapter
 

@@ -18,10 +18,10 @@ from openai import APIError, AsyncOpenAI
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletion
 
-from mockserver.app import RunningServer
-from rtproto.server.chat.service import ChatService
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.service import ResponsesService
+from realtime_conformance.mockserver.app import RunningServer
+from realtime_conformance.rtproto.server.chat.service import ChatService
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW
 from tests.support.mock_behaviours import run, serving
 from tests.test_chat_stream import FAMILIES as CHAT_FAMILIES

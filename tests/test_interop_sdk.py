@@ -19,11 +19,11 @@ from openai import AsyncOpenAI
 from openai.types.realtime import RealtimeServerEvent
 from pydantic import TypeAdapter
 
-from mockserver.options import ConnectionInfo
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.session import RealtimeSession, SessionOptions
-from rtproto.server.realtime.timing import Timing
-from rtproto.validation import EventValidator
+from realtime_conformance.mockserver.options import ConnectionInfo
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from realtime_conformance.rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.mock_behaviours import run, serving
 from tests.support.sdk_types import sdk_adapter
 

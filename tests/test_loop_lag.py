@@ -7,7 +7,7 @@ import gc
 import threading
 import time
 
-from conformance.loop_lag import LoopLag
+from realtime_conformance.conformance.loop_lag import LoopLag
 
 
 class _SwitchesThreads:

@@ -15,12 +15,18 @@ from typing import Any
 
 import pytest
 
-from refclient.media import MediaEnded, MediaStarted, MemoryUnit, PlayoutBridge, WavUnit
-from refclient.media.bridge import ENDED_AFTER_S, FRAME_S
-from rtproto.audio.codecs import from_pcm16_24k
-from rtproto.audio.formats import G711_ULAW, PCM16
-from rtproto.audio.synth import speech
-from rtproto.telephony import silence
+from realtime_conformance.refclient.media import (
+    MediaEnded,
+    MediaStarted,
+    MemoryUnit,
+    PlayoutBridge,
+    WavUnit,
+)
+from realtime_conformance.refclient.media.bridge import ENDED_AFTER_S, FRAME_S
+from realtime_conformance.rtproto.audio.codecs import from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import G711_ULAW, PCM16
+from realtime_conformance.rtproto.audio.synth import speech
+from realtime_conformance.rtproto.telephony import silence
 
 TYPICAL_LATE_MS = 15.0  # the median frame: a few stalls of a busy machine do not move it
 STALL_S = 1.0  # what a busy machine may add to a timer (bounds that only catch gross bugs)

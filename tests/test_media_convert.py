@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from refclient.media.convert import StreamConverter, StreamResampler
-from rtproto.audio.codecs import convert, decode
-from rtproto.audio.formats import G711_ULAW, PCM16
-from rtproto.audio.synth import speech
+from realtime_conformance.refclient.media.convert import StreamConverter, StreamResampler
+from realtime_conformance.rtproto.audio.codecs import convert, decode
+from realtime_conformance.rtproto.audio.formats import G711_ULAW, PCM16
+from realtime_conformance.rtproto.audio.synth import speech
 
 DELAY_8K = 16  # 48 samples at 24 kHz
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from refclient.media.ledger import PlayoutLedger
-from refclient.media.queue import FrameQueue
-from rtproto.audio.formats import G711_ULAW
-from rtproto.telephony import silence
+from realtime_conformance.refclient.media.ledger import PlayoutLedger
+from realtime_conformance.refclient.media.queue import FrameQueue
+from realtime_conformance.rtproto.audio.formats import G711_ULAW
+from realtime_conformance.rtproto.telephony import silence
 
 FRAME = 160  # 20 ms of mu-law
 

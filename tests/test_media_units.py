@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from conformance.call.virtual_call import CallFormat, VirtualCall
-from refclient.media.base import FRAME_MS, MediaEnded, MediaStarted
-from refclient.media.bridge import PlayoutBridge, start_bridge
-from refclient.media.sockets import Pcm16SocketUnit, SocketUnit, TwilioUnit
-from rtproto.audio.codecs import from_pcm16_24k
-from rtproto.audio.formats import G711_ULAW, PCM16
-from rtproto.audio.synth import speech
+from realtime_conformance.conformance.call.virtual_call import CallFormat, VirtualCall
+from realtime_conformance.refclient.media.base import FRAME_MS, MediaEnded, MediaStarted
+from realtime_conformance.refclient.media.bridge import PlayoutBridge, start_bridge
+from realtime_conformance.refclient.media.sockets import Pcm16SocketUnit, SocketUnit, TwilioUnit
+from realtime_conformance.rtproto.audio.codecs import from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import G711_ULAW, PCM16
+from realtime_conformance.rtproto.audio.synth import speech
 
 TEST_TIMEOUT_S = 15.0
 CALLER_MS = 200

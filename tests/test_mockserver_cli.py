@@ -1,4 +1,5 @@
-"""`python -m mockserver`: argument parsing, and a real process that prints where it listens."""
+"""`python -m realtime_conformance.mockserver`: argument parsing, and a real process that prints
+where it listens."""
 
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from mockserver.cli import add_serve_arguments, audio_delivery, options_from_args
-from mockserver.options import SimulatedModel
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.mockserver.cli import (
+    add_serve_arguments,
+    audio_delivery,
+    options_from_args,
+)
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 from tests.support.mock_behaviours import run
 
 READY = re.compile(
@@ -73,7 +78,8 @@ def test_simulated_model_arguments(tmp_path: Path) -> None:
 def test_the_server_process_prints_its_url_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     async def body() -> None:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "mockserver", "--tls", "--record", str(tmp_path),
+            sys.executable, "-m", "realtime_conformance.mockserver",
+            "--tls", "--record", str(tmp_path),
             "--validate-events",
             "--api-key", "sk-good-key-0123456789",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

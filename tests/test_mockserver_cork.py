@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from mockserver.recorder import Recording
-from mockserver.websocket import TCP_CORK, WebSocketTransport
-from rtproto.server.realtime.outbox import Send
+from realtime_conformance.mockserver.recorder import Recording
+from realtime_conformance.mockserver.websocket import TCP_CORK, WebSocketTransport
+from realtime_conformance.rtproto.server.realtime.outbox import Send
 
 pytestmark = pytest.mark.skipif(TCP_CORK is None, reason="TCP_CORK is Linux only")
 

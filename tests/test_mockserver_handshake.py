@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.handshake import evaluate
-from mockserver.options import ServerOptions
-from rtproto.handshake import (
+from realtime_conformance.mockserver.handshake import evaluate
+from realtime_conformance.mockserver.options import ServerOptions
+from realtime_conformance.rtproto.handshake import (
     BETA_RETIRED_MESSAGE,
     Handshake,
     HandshakeRequest,

@@ -7,12 +7,12 @@ from typing import Any
 
 import aiohttp
 
-from conformance.checks.schema import check_schema
-from mockserver.http_common import NO_KEY_MESSAGE
-from rtproto.server.pacing import Pacing
-from rtproto.server.ratelimit import RateLimits
-from rtproto.sse import SseParser
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.schema import check_schema
+from realtime_conformance.mockserver.http_common import NO_KEY_MESSAGE
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.ratelimit import RateLimits
+from realtime_conformance.rtproto.sse import SseParser
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.mock_behaviours import auth_headers, run, serving
 
 TEXT = {"model": "gpt-4.1", "input": "Say hello."}

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from openai import AsyncOpenAI
 
-from rtproto.catalogue import Api
-from rtproto.scenario.names import REQUEST_TYPES
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.names import REQUEST_TYPES
 from tests.support.http_scenarios import CHAT_TURNS, FIRST, SECOND
 from tests.support.mock_behaviours import auth_headers, run, serving
 from tests.support.shared import require_shared

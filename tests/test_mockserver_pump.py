@@ -15,14 +15,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver.pump import MIN_WAIT_S, run_pump
-from mockserver.recorder import line_safe
-from mockserver.responses_socket import UnixTimeSession
-from rtproto.server.pacing import Pacing
-from rtproto.server.realtime.outbox import Close, Outgoing, Send
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.socket import ResponsesSocketSession
-from rtproto.sse import SseParser
+from realtime_conformance.mockserver.pump import MIN_WAIT_S, run_pump
+from realtime_conformance.mockserver.recorder import line_safe
+from realtime_conformance.mockserver.responses_socket import UnixTimeSession
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.realtime.outbox import Close, Outgoing, Send
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.socket import ResponsesSocketSession
+from realtime_conformance.rtproto.sse import SseParser
 from tests.support.mock_behaviours import aiohttp_client, auth_headers, next_event, run, serving
 
 LATENESS_BOUND_S = 0.5

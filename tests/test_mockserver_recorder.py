@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.recorder import Recording
+from realtime_conformance.mockserver.recorder import Recording
 
 
 def write_some(recording: Recording) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver.app import RunningServer
-from mockserver.scenarios import ScenarioLibrary
-from rtproto.scenario import parse_scenario
-from rtproto.scenario.caller import caller_audio
+from realtime_conformance.mockserver.app import RunningServer
+from realtime_conformance.mockserver.scenarios import ScenarioLibrary
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.scenario.caller import caller_audio
 from tests.support.mock_behaviours import auth_headers, run, serving
 from tests.support.vad_caller import text
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.schema import check_schema
-from mockserver import ServerOptions, running_server
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.schema import check_schema
+from realtime_conformance.mockserver import ServerOptions, running_server
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.mock_behaviours import aiohttp_client, auth_headers, next_event, run
 
 USER_ITEM = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}

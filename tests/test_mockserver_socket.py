@@ -7,7 +7,7 @@ import json
 
 import aiohttp
 
-from mockserver import ConnectionInfo, RunningServer
+from realtime_conformance.mockserver import ConnectionInfo, RunningServer
 from tests.support.mock_behaviours import (
     BehaviourLog,
     aiohttp_client,

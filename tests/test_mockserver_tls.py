@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from websockets.asyncio.client import connect
 
-from mockserver.tls import make_self_signed_certificate
+from realtime_conformance.mockserver.tls import make_self_signed_certificate
 from tests.support.mock_behaviours import aiohttp_client, auth_headers, next_event, run, serving
 
 

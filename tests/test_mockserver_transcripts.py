@@ -8,11 +8,11 @@ from typing import Any
 
 import aiohttp
 
-from conformance.checks.schema import check_schema
-from mockserver import RunningServer
-from mockserver.recorder import MAX_TEXT_RECORDED, Recording, text_frame
-from rtproto.transcript import TranscriptLine, parse_lines
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.schema import check_schema
+from realtime_conformance.mockserver import RunningServer
+from realtime_conformance.mockserver.recorder import MAX_TEXT_RECORDED, Recording, text_frame
+from realtime_conformance.rtproto.transcript import TranscriptLine, parse_lines
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.mock_behaviours import (
     KEY,
     aiohttp_client,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.app import running_server
-from mockserver.options import ServerOptions
-from mockserver.scenarios import scenarios_below
-from rtproto.scenario import ScenarioError
-from rtproto.server.realtime.session import shared_validator
+from realtime_conformance.mockserver.app import running_server
+from realtime_conformance.mockserver.options import ServerOptions
+from realtime_conformance.mockserver.scenarios import scenarios_below
+from realtime_conformance.rtproto.scenario import ScenarioError
+from realtime_conformance.rtproto.server.realtime.session import shared_validator
 
 
 def test_catalogue_and_validators_are_loaded_when_the_server_is_returned() -> None:

@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from mockserver.handshake import mask_key
+from realtime_conformance.mockserver.handshake import mask_key
 from tests.support.mock_behaviours import KEY, auth_headers, run, serving
 from tests.support.shared import require_shared
 

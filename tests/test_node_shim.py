@@ -126,7 +126,7 @@ def run_cases(command: str, output: Path) -> dict[str, Any]:
     for pattern in PATTERNS:
         arguments += ["--case", pattern]
     done = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "run", *arguments],
+        [sys.executable, "-m", "realtime_conformance.conformance.cli", "run", *arguments],
         capture_output=True,
         text=True,
         timeout=RUN_S,

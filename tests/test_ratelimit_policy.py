@@ -6,7 +6,7 @@ import httpx2
 import openai
 import pytest
 
-from rtproto.server.ratelimit import RateLimitPolicy, RateLimits, format_reset
+from realtime_conformance.rtproto.server.ratelimit import RateLimitPolicy, RateLimits, format_reset
 from tests.support.streams import error_response, sdk_client
 
 T0 = 1_000.0

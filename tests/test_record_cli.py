@@ -13,9 +13,9 @@ from pathlib import Path
 
 import aiohttp
 
-from mockserver.app import running_server
-from mockserver.options import ServerOptions
-from rtproto.scenario import parse_scenario
+from realtime_conformance.mockserver.app import running_server
+from realtime_conformance.mockserver.options import ServerOptions
+from realtime_conformance.rtproto.scenario import parse_scenario
 from tests.support.mock_behaviours import run
 
 READY = re.compile(r"recording proxy ready: url=(?P<url>\S+) http=(?P<http>\S+) ")
@@ -23,7 +23,7 @@ EXIT_USAGE = 2
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "conformance.cli", "record", *args]
+    command = [sys.executable, "-m", "realtime_conformance.conformance.cli", "record", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -31,7 +31,7 @@ def test_the_proxy_process_records_and_stops(tmp_path: Path) -> None:
     async def body() -> tuple[int, str]:
         async with running_server(ServerOptions(seed=1)) as mock:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "conformance.cli", "record",
+                sys.executable, "-m", "realtime_conformance.conformance.cli", "record",
                 "--upstream", mock.http_url, "--output", str(tmp_path),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip

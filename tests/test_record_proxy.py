@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from conformance.record.proxy import ProxyOptions, RunningProxy, running_proxy
-from conformance.record.to_scenario import dumps, to_scenario
-from mockserver.app import running_server
-from mockserver.options import ServerOptions, SimulatedModel
-from rtproto.scenario import parse_scenario
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.conformance.record.proxy import ProxyOptions, RunningProxy, running_proxy
+from realtime_conformance.conformance.record.to_scenario import dumps, to_scenario
+from realtime_conformance.mockserver.app import running_server
+from realtime_conformance.mockserver.options import ServerOptions, SimulatedModel
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.mock_behaviours import run
 
 openai = pytest.importorskip("openai")

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from refclient.events import Events, RealtimeAPIEvents
-from refclient.media.base import FRAME_MS, MediaBridge, MediaUnit, PlayedAudio
-from refclient.media.memory import MemoryUnit
-from refclient.media_link import BridgeSettings, playout_bridge
-from refclient.realtime import create_realtime_api_client
-from rtproto.audio.formats import PCM16
-from rtproto.audio.synth import silence, speech
-from rtproto.server.realtime.timing import AudioDelivery
+from realtime_conformance.refclient.events import Events, RealtimeAPIEvents
+from realtime_conformance.refclient.media.base import FRAME_MS, MediaBridge, MediaUnit, PlayedAudio
+from realtime_conformance.refclient.media.memory import MemoryUnit
+from realtime_conformance.refclient.media_link import BridgeSettings, playout_bridge
+from realtime_conformance.refclient.realtime import create_realtime_api_client
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.audio.synth import silence, speech
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery
 from tests.support.refclient import KEY, Heard, client_events, mock, run, user_text
 
 AUDIO_SESSION = {"type": "realtime", "output_modalities": ["audio"]}

@@ -16,15 +16,22 @@ from typing import Any, TypeVar
 
 import pytest
 
-from mockserver import RunningServer, ServerOptions, running_server
-from refclient.chat import ChatCompletionsAPIClient, create_chat_completions_api_client
-from refclient.chat_context import DEFAULT_SUMMARY_MODEL, DEFAULT_SUMMARY_PROMPT, SUMMARY_HEADING
-from refclient.events import ChatCompletionsAPIEvents as Chat
-from refclient.listeners import ListenerError
-from refclient.realtime_options import ClientClosedError
-from rtproto import sse
-from rtproto.server.pacing import Pacing
-from rtproto.server.ratelimit import RateLimits
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.refclient.chat import (
+    ChatCompletionsAPIClient,
+    create_chat_completions_api_client,
+)
+from realtime_conformance.refclient.chat_context import (
+    DEFAULT_SUMMARY_MODEL,
+    DEFAULT_SUMMARY_PROMPT,
+    SUMMARY_HEADING,
+)
+from realtime_conformance.refclient.events import ChatCompletionsAPIEvents as Chat
+from realtime_conformance.refclient.listeners import ListenerError
+from realtime_conformance.refclient.realtime_options import ClientClosedError
+from realtime_conformance.rtproto import sse
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.ratelimit import RateLimits
 from tests.support.stream_server import (
     Answer,
     api_error,

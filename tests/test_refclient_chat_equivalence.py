@@ -20,9 +20,9 @@ from typing import Any
 import openai
 import pytest
 
-from refclient.chat import create_chat_completions_api_client
-from refclient.events import ChatCompletionsAPIEvents as Chat
-from rtproto import sse
+from realtime_conformance.refclient.chat import create_chat_completions_api_client
+from realtime_conformance.refclient.events import ChatCompletionsAPIEvents as Chat
+from realtime_conformance.rtproto import sse
 from tests.support.shared import require_shared, shared_dir
 from tests.support.stream_server import Answer, stream_server
 

@@ -1,5 +1,6 @@
-"""The reference driver's command form (`python -m refclient.driver`): JSON lines in, one reply
-per command, reports in between; a text turn against the mock, in process and as a child."""
+"""The reference driver's command form (`python -m realtime_conformance.refclient.driver`): JSON
+lines in, one reply per command, reports in between; a text turn against the mock, in process
+and as a child."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-from mockserver import RunningServer
-from refclient.driver import serve
+from realtime_conformance.mockserver import RunningServer
+from realtime_conformance.refclient.driver import serve
 from tests.support.refclient import KEY, client_events, mock, run
 
 
@@ -86,7 +87,7 @@ def test_python_m_refclient_driver_runs_a_text_turn() -> None:
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "refclient.driver",
+                "realtime_conformance.refclient.driver",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )

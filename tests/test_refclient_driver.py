@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from conformance.cases import load_cases, select
-from conformance.clients.broken import create_before_output, invalid_session_update
-from conformance.drivers.base import ClientDriver
-from conformance.drivers.reference import ReferenceDriver, reference
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, run_cases
+from realtime_conformance.conformance.cases import load_cases, select
+from realtime_conformance.conformance.clients.broken import (
+    create_before_output,
+    invalid_session_update,
+)
+from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.reference import ReferenceDriver, reference
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
 
 BOUND_S = 60.0
 

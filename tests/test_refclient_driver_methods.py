@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from conformance.cases import load_cases, select
-from conformance.drivers.base import DriverError, method_event
-from conformance.drivers.methods import method_call, resolve
-from conformance.drivers.reference import reference
-from conformance.harness import openai_side
-from conformance.runner import CaseResult, run_cases
-from rtproto.client.methods import CLIENT_METHODS
+from realtime_conformance.conformance.cases import load_cases, select
+from realtime_conformance.conformance.drivers.base import DriverError, method_event
+from realtime_conformance.conformance.drivers.methods import method_call, resolve
+from realtime_conformance.conformance.drivers.reference import reference
+from realtime_conformance.conformance.harness import openai_side
+from realtime_conformance.conformance.runner import CaseResult, run_cases
+from realtime_conformance.rtproto.client.methods import CLIENT_METHODS
 
 BOUND_S = 60.0
 EVENTS = [

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mockserver import ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from refclient.examples import caller_wav, voice_agent
-from rtproto.audio.formats import PCM16
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import ServerOptions, running_server
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.refclient.examples import caller_wav, voice_agent
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.refclient import client_events, mock
 
 BOUND_S = 60.0
@@ -37,7 +37,7 @@ def frame_levels(path: Path) -> tuple[int, np.ndarray]:
 
 async def run_example(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "refclient.examples.voice_agent", *args,
+        sys.executable, "-m", "realtime_conformance.refclient.examples.voice_agent", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await process.communicate()

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from mockserver import RunningServer
-from refclient.events import Events, RealtimeAPIEvents
-from refclient.media.base import MediaEnded, MediaStarted, PlayedAudio
-from refclient.media_link import BridgeSettings
-from rtproto.audio.formats import PCM16
+from realtime_conformance.mockserver import RunningServer
+from realtime_conformance.refclient.events import Events, RealtimeAPIEvents
+from realtime_conformance.refclient.media.base import MediaEnded, MediaStarted, PlayedAudio
+from realtime_conformance.refclient.media_link import BridgeSettings
+from realtime_conformance.rtproto.audio.formats import PCM16
 from tests.support.refclient import KEY, Heard, client_events, mock, run
 
 AUDIO_SESSION = {"type": "realtime", "output_modalities": ["audio"]}
@@ -81,7 +81,7 @@ def barge_in(played_ms: int) -> tuple[RunningServer, FakeBridge, Heard]:
 
     async def body() -> tuple[RunningServer, FakeBridge, Heard]:
         async with mock(scenario="5.4.2") as server:
-            from refclient.realtime import create_realtime_api_client
+            from realtime_conformance.refclient.realtime import create_realtime_api_client
 
             client = await create_realtime_api_client(
                 api_key=KEY, base_url=server.url, bridge_factory=factory, statistics=True
@@ -121,7 +121,7 @@ def test_barge_in_truncates_at_the_audio_played(played_ms: int) -> None:
 def test_closing_the_client_closes_its_bridge_and_stops_the_caller_audio() -> None:
     async def body() -> None:
         async with mock() as server:
-            from refclient.realtime import create_realtime_api_client
+            from realtime_conformance.refclient.realtime import create_realtime_api_client
 
             bridge: list[FakeBridge] = []
 

@@ -8,11 +8,17 @@ from typing import Any
 
 import pytest
 
-from refclient.endpoint import handshake_headers, realtime_url
-from refclient.listeners import EventListeners, ListenerError
-from refclient.outgoing import ClientEventError, base64_size, base64_text, build, for_wire
-from refclient.privacy import redact
-from refclient.reconnect import ReconnectPolicy
+from realtime_conformance.refclient.endpoint import handshake_headers, realtime_url
+from realtime_conformance.refclient.listeners import EventListeners, ListenerError
+from realtime_conformance.refclient.outgoing import (
+    ClientEventError,
+    base64_size,
+    base64_text,
+    build,
+    for_wire,
+)
+from realtime_conformance.refclient.privacy import redact
+from realtime_conformance.refclient.reconnect import ReconnectPolicy
 
 
 @pytest.mark.parametrize(

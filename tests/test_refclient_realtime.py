@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import RunningServer
-from refclient.events import RealtimeAPIEvents
-from refclient.outgoing import ClientEventError
-from rtproto.handshake import Dialect
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import RunningServer
+from realtime_conformance.refclient.events import RealtimeAPIEvents
+from realtime_conformance.refclient.outgoing import ClientEventError
+from realtime_conformance.rtproto.handshake import Dialect
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.refclient import (
     TEXT_SESSION,
     WEATHER_TOOL,

@@ -19,13 +19,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from mockserver import RunningServer, ServerOptions, running_server
-from refclient.events import ResponsesAPIEvents as Responses
-from refclient.listeners import ListenerError
-from refclient.realtime_options import ClientClosedError
-from refclient.responses import ResponsesAPIClient, create_responses_api_client
-from rtproto import sse
-from rtproto.server.pacing import Pacing
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.refclient.events import ResponsesAPIEvents as Responses
+from realtime_conformance.refclient.listeners import ListenerError
+from realtime_conformance.refclient.realtime_options import ClientClosedError
+from realtime_conformance.refclient.responses import ResponsesAPIClient, create_responses_api_client
+from realtime_conformance.rtproto import sse
+from realtime_conformance.rtproto.server.pacing import Pacing
 from tests.support.stream_server import (
     Answer,
     api_error,

@@ -25,9 +25,9 @@ from typing import Any
 import openai
 import pytest
 
-from refclient.events import ResponsesAPIEvents as Responses
-from refclient.responses import create_responses_api_client
-from rtproto import sse
+from realtime_conformance.refclient.events import ResponsesAPIEvents as Responses
+from realtime_conformance.refclient.responses import create_responses_api_client
+from realtime_conformance.rtproto import sse
 from tests.support.shared import require_shared, shared_dir
 from tests.support.stream_server import Answer, stream_server
 

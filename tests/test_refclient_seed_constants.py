@@ -9,7 +9,7 @@ from enum import StrEnum
 
 import pytest
 
-import refclient
+from realtime_conformance import refclient
 from tests.support.seeds import SEED_VOXENGINE, seed_text
 
 GROUPS: dict[str, type[StrEnum]] = {

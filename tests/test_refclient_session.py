@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main as conformance_main
-from mockserver import RunningServer
-from refclient.events import RealtimeAPIEvents
-from refclient.listeners import ListenerError
-from refclient.realtime import (
+from realtime_conformance.conformance.cli import main as conformance_main
+from realtime_conformance.mockserver import RunningServer
+from realtime_conformance.refclient.events import RealtimeAPIEvents
+from realtime_conformance.refclient.listeners import ListenerError
+from realtime_conformance.refclient.realtime import (
     ClientClosedError,
     RealtimeAPIClient,
     ReconnectPolicy,

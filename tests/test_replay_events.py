@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from rtproto.scenario import parse_scenario, recording_of, replay_events
-from rtproto.scenario.recording import RecordingError
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Send
+from realtime_conformance.rtproto.scenario import parse_scenario, recording_of, replay_events
+from realtime_conformance.rtproto.scenario.recording import RecordingError
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.outbox import Send
 from tests.support.shared import require_shared
 from tests.support.virtual_clock import BehaviourClock
 

@@ -9,11 +9,17 @@ from typing import Any
 
 import pytest
 
-from rtproto.scenario import parse_scenario
-from rtproto.server.play import HttpScenario
-from rtproto.server.play.faults import STREAM_SERVER_ERROR
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.server.play import HttpScenario
+from realtime_conformance.rtproto.server.play.faults import STREAM_SERVER_ERROR
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Outgoing,
+    Send,
+    SendRaw,
+)
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.shared import require_shared
 from tests.support.virtual_clock import VirtualClock
 
@@ -164,7 +170,9 @@ def test_server_error_on_a_chat_replay_is_an_error_chunk_and_no_done() -> None:
 
 
 def test_the_stream_error_text_is_the_simulated_models() -> None:
-    from rtproto.server.chat.simulated_model import SERVER_ERROR as CHAT_ERROR
-    from rtproto.server.responses.simulated_model import SERVER_ERROR as RESPONSES_ERROR
+    from realtime_conformance.rtproto.server.chat.simulated_model import SERVER_ERROR as CHAT_ERROR
+    from realtime_conformance.rtproto.server.responses.simulated_model import (
+        SERVER_ERROR as RESPONSES_ERROR,
+    )
 
     assert STREAM_SERVER_ERROR == CHAT_ERROR == RESPONSES_ERROR

@@ -22,12 +22,18 @@ import pytest
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.lib.streaming.responses import ResponseStreamState
 
-from rtproto import sse
-from rtproto.catalogue import Api
-from rtproto.scenario import parse_scenario
-from rtproto.scenario.names import REQUEST_TYPES
-from rtproto.server.play import HttpScenario
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw
+from realtime_conformance.rtproto import sse
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.scenario.names import REQUEST_TYPES
+from realtime_conformance.rtproto.server.play import HttpScenario
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Outgoing,
+    Send,
+    SendRaw,
+)
 from tests.support.shared import require_shared, shared_dir
 from tests.support.streams import sdk_client, sse_response
 from tests.support.virtual_clock import VirtualClock

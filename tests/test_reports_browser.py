@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reporting.model import page_name
-from conformance.reporting.render import write_reports
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.reporting.model import page_name
+from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.verdicts import Verdict
 from tests.support.report_runs import every_verdict_records, write_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

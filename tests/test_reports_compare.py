@@ -7,9 +7,15 @@ import io
 import re
 from pathlib import Path
 
-from conformance.cli import main
-from conformance.reporting.compare import SECTION_ORDER, Change, as_markdown, as_text, compare
-from conformance.reporting.model import load_run
+from realtime_conformance.conformance.cli import main
+from realtime_conformance.conformance.reporting.compare import (
+    SECTION_ORDER,
+    Change,
+    as_markdown,
+    as_text,
+    compare,
+)
+from realtime_conformance.conformance.reporting.model import load_run
 from tests.support.report_runs import fail_record, record, write_run
 
 

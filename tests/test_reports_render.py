@@ -12,11 +12,11 @@ import jsonschema
 import pytest
 import xmlschema
 
-from conformance.reporting.model import page_name
-from conformance.reporting.render import write_reports
-from conformance.reporting.wirelog import elide
-from conformance.verdicts import Verdict
-from schemas import SCHEMA_ROOT
+from realtime_conformance.conformance.reporting.model import page_name
+from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.reporting.wirelog import elide
+from realtime_conformance.conformance.verdicts import Verdict
+from realtime_conformance.schemas import SCHEMA_ROOT
 from tests.support.report_runs import EVIL, every_verdict_records, recordings_for, write_run
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -21,10 +21,13 @@ from openai.types.responses import (
     ResponseIncompleteEvent,
 )
 
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.simulated_model import TERMINAL_EVENTS, ResponsePlan
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.simulated_model import (
+    TERMINAL_EVENTS,
+    ResponsePlan,
+)
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.apps import NOW, ResponsesApp
 from tests.support.sdk_types import sdk_adapter, sdk_event_types, sdk_response_event
 from tests.support.shared import require_shared

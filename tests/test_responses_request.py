@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
-from rtproto.api_errors import INVALID_JSON_MESSAGE, ApiError, parse_json_body
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.request import create_parameters, parse_create_request
-from rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.api_errors import INVALID_JSON_MESSAGE, ApiError, parse_json_body
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.request import (
+    create_parameters,
+    parse_create_request,
+)
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
 
 BASE = {"model": "gpt-4.1", "input": "Hello"}
 WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}

@@ -10,11 +10,14 @@ import pytest
 from openai.types.responses.responses_server_event import ResponsesServerEvent
 from pydantic import TypeAdapter
 
-from rtproto.schema_store import SchemaStore
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.socket import ResponsesSocketSession, SocketLimits
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.socket import (
+    ResponsesSocketSession,
+    SocketLimits,
+)
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.virtual_clock import VirtualClock
 from tests.support.virtual_clock import events as events_of
 from tests.test_responses_families import CALCULATOR

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rtproto import sse
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto import sse
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW
 
 EVENT = {"type": "response.output_text.delta", "sequence_number": 5, "delta": "café ☕"}

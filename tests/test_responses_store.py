@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from rtproto.api_errors import ApiError
-from rtproto.server.pacing import Pacing
-from rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
 from tests.support.apps import NOW, ResponsesApp
 from tests.support.shared import require_shared
 from tests.support.streams import sdk_client, shape, trace_events

@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver import RunningServer, ServerOptions, running_server
-from mockserver.cli import add_serve_arguments, options_from_args
-from rtproto.api_errors import INVALID_JSON_MESSAGE
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.mockserver.cli import add_serve_arguments, options_from_args
+from realtime_conformance.rtproto.api_errors import INVALID_JSON_MESSAGE
 from tests.support.mock_behaviours import KEY, auth_headers, run
 
 SECRET = "sk-proj-" + "S3CR3T" * 11_000  # a 64 KB key: too long for any header line

@@ -14,11 +14,16 @@ from typing import Any
 
 import aiohttp
 
-from mockserver import ConnectionInfo, RunningServer, ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from mockserver.recorder import CAP_NOTE, Recording
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import (
+    ConnectionInfo,
+    RunningServer,
+    ServerOptions,
+    running_server,
+)
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.mockserver.recorder import CAP_NOTE, Recording
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.mock_behaviours import auth_headers, run
 
 

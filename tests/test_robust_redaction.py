@@ -10,10 +10,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver import RunningServer, ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from rtproto.handshake import ALLOWED_HEADERS, REDACTED, redact_header, redacted_query_string
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.rtproto.handshake import (
+    ALLOWED_HEADERS,
+    REDACTED,
+    redact_header,
+    redacted_query_string,
+)
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.mock_behaviours import run
 
 KEY = "sk-proj-KEYSECRET0123456789abcdef"

@@ -11,9 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mockserver import RunningServer, ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.mock_behaviours import auth_headers, run
 
 DEEP = "[" * 100_000 + "]" * 100_000

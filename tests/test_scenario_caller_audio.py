@@ -9,13 +9,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import decode, encode, resample
-from rtproto.audio.formats import FORMATS, G711_ALAW, G711_ULAW, PCM16, AudioFormat
-from rtproto.audio.synth import Span
-from rtproto.scenario import Scenario, parse_scenario
-from rtproto.scenario.caller import CallerAudio, caller_audio, detected_turns
-from rtproto.scenario.spec import BurstScript, ExpectedTurn, VadSettings, WavFile
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import decode, encode, resample
+from realtime_conformance.rtproto.audio.formats import (
+    FORMATS,
+    G711_ALAW,
+    G711_ULAW,
+    PCM16,
+    AudioFormat,
+)
+from realtime_conformance.rtproto.audio.synth import Span
+from realtime_conformance.rtproto.scenario import Scenario, parse_scenario
+from realtime_conformance.rtproto.scenario.caller import CallerAudio, caller_audio, detected_turns
+from realtime_conformance.rtproto.scenario.spec import (
+    BurstScript,
+    ExpectedTurn,
+    VadSettings,
+    WavFile,
+)
 
 HEAD = "id: 3.4.9\ntitle: T\nrequirement: The client MUST work.\ndialects: [ga]\n"
 FORMAT_IDS = [fmt.beta_name for fmt in FORMATS]

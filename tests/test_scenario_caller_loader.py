@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rtproto.audio.formats import G711_ALAW, PCM16
-from rtproto.scenario import ScenarioError, parse_scenario
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.audio.formats import G711_ALAW, PCM16
+from realtime_conformance.rtproto.scenario import ScenarioError, parse_scenario
+from realtime_conformance.rtproto.scenario.spec import (
     AUTO,
     BurstScript,
     ExpectedTurn,

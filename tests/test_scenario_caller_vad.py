@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import decode, encode, resample
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
-from rtproto.dialects import to_beta
-from rtproto.scenario import parse_scenario
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import decode, encode, resample
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.scenario_tape import RecordedPlayer
 from tests.support.vad_caller import HEAD, Call, silence, text
 

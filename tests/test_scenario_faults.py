@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from fixtures import FIXTURES_ROOT
-from rtproto.scenario import load_scenario, parse_scenario
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, SendRaw
-from rtproto.validation import EventValidator
+from realtime_conformance.fixtures import FIXTURES_ROOT
+from realtime_conformance.rtproto.scenario import load_scenario, parse_scenario
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.outbox import Abort, Close, Outgoing, SendRaw
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.virtual_clock import BehaviourClock, kinds
 
 VALIDATOR = EventValidator()

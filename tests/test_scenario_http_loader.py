@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rtproto.scenario import ScenarioError, load_scenario, parse_scenario
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.scenario import ScenarioError, load_scenario, parse_scenario
+from realtime_conformance.rtproto.scenario.spec import (
     Drop,
     ErrorFault,
     EventStep,

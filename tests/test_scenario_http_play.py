@@ -14,14 +14,14 @@ from openai.lib.streaming.responses import ResponseStreamEvent, ResponseStreamSt
 from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseCompletedEvent
 
-from conformance.checks.scenario_rules import judge_scenario
-from rtproto.api_errors import ApiError
-from rtproto.scenario import parse_scenario
-from rtproto.scenario.names import request_event
-from rtproto.scenario.notes import describe_unmatched
-from rtproto.server.play import HttpScenario, ScenarioPlayer, UnmatchedRequest
-from rtproto.server.realtime.outbox import Close, Note, Outgoing, Send, SendRaw
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.scenario_rules import judge_scenario
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.scenario.names import request_event
+from realtime_conformance.rtproto.scenario.notes import describe_unmatched
+from realtime_conformance.rtproto.server.play import HttpScenario, ScenarioPlayer, UnmatchedRequest
+from realtime_conformance.rtproto.server.realtime.outbox import Close, Note, Outgoing, Send, SendRaw
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.http_scenarios import (
     CHAT_HEAD,
     CHAT_TURNS,

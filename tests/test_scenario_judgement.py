@@ -16,22 +16,22 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.registry import CheckContext, Failure, run_checks
-from conformance.checks.scenario_rules import (
+from realtime_conformance.conformance.checks.registry import CheckContext, Failure, run_checks
+from realtime_conformance.conformance.checks.scenario_rules import (
     NotPlayed,
     ScenarioJudgement,
     judge_run,
     judge_scenario,
     played_scenarios,
 )
-from conformance.recording import CaseRecording
-from fixtures import SCENARIOS_ROOT
-from rtproto.audio import synth
-from rtproto.audio.formats import PCM16
-from rtproto.scenario import Scenario, load_scenarios, parse_scenario
-from rtproto.scenario.coverage import plays_realtime
-from rtproto.server.play import HttpScenario, ScenarioPlayer
-from rtproto.server.realtime.outbox import SendRaw
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.fixtures import SCENARIOS_ROOT
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.scenario import Scenario, load_scenarios, parse_scenario
+from realtime_conformance.rtproto.scenario.coverage import plays_realtime
+from realtime_conformance.rtproto.server.play import HttpScenario, ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.outbox import SendRaw
 from tests.support.http_scenarios import CHAT_TURNS, FIRST, RESPONSES_TEXT
 from tests.support.rules_client import Run, play
 from tests.support.scenario_tape import HttpTape, RecordedPlayer

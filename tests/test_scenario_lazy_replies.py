@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from rtproto.scenario import parse_scenario
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.play.send_queue import FEED_BATCH, FIRST_BATCH
-from rtproto.server.realtime.outbox import Send
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.play.send_queue import FEED_BATCH, FIRST_BATCH
+from realtime_conformance.rtproto.server.realtime.outbox import Send
 from tests.support.virtual_clock import BehaviourClock, events
 
 Event = dict[str, Any]

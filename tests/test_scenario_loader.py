@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from fixtures import FIXTURES_ROOT
-from rtproto.scenario import ScenarioError, load_scenario, load_scenarios, parse_scenario
-from rtproto.scenario.loader import check, scenario_schema
-from rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
-from rtproto.scenario.spec import Drop, Rule, TemplateStep
+from realtime_conformance.fixtures import FIXTURES_ROOT
+from realtime_conformance.rtproto.scenario import (
+    ScenarioError,
+    load_scenario,
+    load_scenarios,
+    parse_scenario,
+)
+from realtime_conformance.rtproto.scenario.loader import check, scenario_schema
+from realtime_conformance.rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
+from realtime_conformance.rtproto.scenario.spec import Drop, Rule, TemplateStep
 
 SCENARIOS = FIXTURES_ROOT / "scenarios"
 TEXT_TURN = SCENARIOS / "5-response" / "5.1.1-text-turn.yaml"

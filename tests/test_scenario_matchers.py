@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rtproto.scenario.matchers import MISSING, json_equal, lookup, parse_when
+from realtime_conformance.rtproto.scenario.matchers import MISSING, json_equal, lookup, parse_when
 
 EVENT = {
     "type": "conversation.item.create",

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
-from fixtures import FIXTURES_ROOT
-from rtproto.events import RealtimeError
-from rtproto.scenario import load_scenario, parse_scenario
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
+from realtime_conformance.fixtures import FIXTURES_ROOT
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.scenario import load_scenario, parse_scenario
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.scenario_tape import RecordedPlayer
 from tests.support.virtual_clock import VirtualClock, events, kinds
 

@@ -12,16 +12,21 @@ from typing import get_args
 
 import pytest
 
-from rtproto.ids import IdFactory
-from rtproto.scenario import Scenario, parse_scenario
-from rtproto.scenario.coverage import CoverageSteps, scenario_coverage
-from rtproto.scenario.names import TEMPLATE_NAMES
-from rtproto.scenario.spec import Step
-from rtproto.scenario.steps import STEP_KINDS, StepHandlers, expand_step, reply_resolver
-from rtproto.server.play import HttpScenario, ScenarioPlayer
-from rtproto.server.play.sender import ReplySteps
-from rtproto.server.play.state import ConnectionState, TemplateContext
-from schemas import SCHEMA_ROOT
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.scenario import Scenario, parse_scenario
+from realtime_conformance.rtproto.scenario.coverage import CoverageSteps, scenario_coverage
+from realtime_conformance.rtproto.scenario.names import TEMPLATE_NAMES
+from realtime_conformance.rtproto.scenario.spec import Step
+from realtime_conformance.rtproto.scenario.steps import (
+    STEP_KINDS,
+    StepHandlers,
+    expand_step,
+    reply_resolver,
+)
+from realtime_conformance.rtproto.server.play import HttpScenario, ScenarioPlayer
+from realtime_conformance.rtproto.server.play.sender import ReplySteps
+from realtime_conformance.rtproto.server.play.state import ConnectionState, TemplateContext
+from realtime_conformance.schemas import SCHEMA_ROOT
 from tests.support.virtual_clock import BehaviourClock, VirtualClock
 
 HEAD = "id: 1.1.9\ntitle: T\nrequirement: The client MUST work.\n"

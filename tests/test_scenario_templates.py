@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from rtproto.audio.formats import G711_ULAW
-from rtproto.dialects import to_beta
-from rtproto.ids import IdFactory
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING
-from rtproto.schema_store import SchemaStore
-from rtproto.server.play.audio import BYTES_PER_MS, audio_chunks, tone_pcm16
-from rtproto.server.play.state import ConnectionState, TemplateContext
-from rtproto.server.play.templates import TEMPLATES, expand
-from rtproto.validation import EventValidator
-from rtproto.wire import text_pieces
+from realtime_conformance.rtproto.audio.formats import G711_ULAW
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.scenario.expressions import Expression, Resolver
+from realtime_conformance.rtproto.scenario.matchers import MISSING
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.server.play.audio import BYTES_PER_MS, audio_chunks, tone_pcm16
+from realtime_conformance.rtproto.server.play.state import ConnectionState, TemplateContext
+from realtime_conformance.rtproto.server.play.templates import TEMPLATES, expand
+from realtime_conformance.rtproto.validation import EventValidator
+from realtime_conformance.rtproto.wire import text_pieces
 
 VALIDATOR = EventValidator()
 USER_ITEM = {
@@ -289,7 +289,7 @@ def test_session_updated_is_valid_for_every_documented_session_update(
 
 
 def test_the_format_names_exactly_the_templates_the_player_implements() -> None:
-    from rtproto.scenario.names import TEMPLATE_NAMES
-    from rtproto.server.play.templates import TEMPLATES
+    from realtime_conformance.rtproto.scenario.names import TEMPLATE_NAMES
+    from realtime_conformance.rtproto.server.play.templates import TEMPLATES
 
     assert tuple(TEMPLATES) == TEMPLATE_NAMES

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from rtproto.catalogue import Api, load_catalogue
-from rtproto.schema_store import SchemaStore, uri_for
-from rtproto.validation import EventValidator
-from schemas import SCHEMA_ROOT
+from realtime_conformance.rtproto.catalogue import Api, load_catalogue
+from realtime_conformance.rtproto.schema_store import SchemaStore, uri_for
+from realtime_conformance.rtproto.validation import EventValidator
+from realtime_conformance.schemas import SCHEMA_ROOT
 from tests.support.samples import Mode, SampleBuilder, resolver_for_standalone
 from tests.support.sdk_types import chat_chunk_type, sdk_adapter, sdk_event_types
 from tests.support.yaml_files import read_yaml

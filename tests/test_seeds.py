@@ -7,9 +7,9 @@ import asyncio
 import json
 from typing import Any
 
-from mockserver.app import running_server
-from mockserver.cli import ready_line
-from mockserver.options import ServerOptions
+from realtime_conformance.mockserver.app import running_server
+from realtime_conformance.mockserver.cli import ready_line
+from realtime_conformance.mockserver.options import ServerOptions
 from tests.support.mock_behaviours import aiohttp_client, next_event, run
 
 WALL_CLOCK_FIELDS = ("created_at", "expires_at")
@@ -74,7 +74,7 @@ def test_http_exchanges_record_the_seed() -> None:
 
 def server_events_of_a_run(seed: int) -> list[dict[str, Any]]:
     """The server events of one case run by the reference client, on a mock seeded `seed`."""
-    from conformance.suite import plan, run_selection
+    from realtime_conformance.conformance.suite import plan, run_selection
 
     chosen = plan(None, ["4.1.1"], strict=False, dialect="ga")
     [result] = asyncio.run(run_selection(chosen.selection, chosen.factory, seed=seed))

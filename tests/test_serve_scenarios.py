@@ -58,7 +58,8 @@ def test_serve_plays_a_scenario_file_and_reports_on_it(tmp_path: Path) -> None:
 
     async def body() -> tuple[list[Any], dict[str, Any], dict[str, Any], str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "mockserver", "--scenario", str(mine), "--scenarios", str(extra),
+            sys.executable, "-m", "realtime_conformance.mockserver",
+            "--scenario", str(mine), "--scenarios", str(extra),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert process.stdout is not None and process.stderr is not None

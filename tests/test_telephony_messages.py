@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from rtproto.audio.formats import G711_ULAW, PCM16
-from rtproto.telephony import FRAME_MS, pcm16, silence, twilio
+from realtime_conformance.rtproto.audio.formats import G711_ULAW, PCM16
+from realtime_conformance.rtproto.telephony import FRAME_MS, pcm16, silence, twilio
 
 
 def test_the_calls_messages_parse_back_to_what_was_built() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.schema import check_schema
-from rtproto.transcript import parse_lines
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.schema import check_schema
+from realtime_conformance.rtproto.transcript import parse_lines
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.shared import shared_dir
 
 TRACES = shared_dir() / "traces"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from rtproto.catalogue import Api, EventSpec, load_catalogue
-from rtproto.schema_store import SchemaStore
-from rtproto.validation import EventValidator, type_key
+from realtime_conformance.rtproto.catalogue import Api, EventSpec, load_catalogue
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.validation import EventValidator, type_key
 
 CATALOGUE = load_catalogue()
 STORE = SchemaStore()

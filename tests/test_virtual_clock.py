@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rtproto.server.realtime.outbox import Close, Outgoing, Send
+from realtime_conformance.rtproto.server.realtime.outbox import Close, Outgoing, Send
 from tests.support.virtual_clock import VirtualClock, events, kinds
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from rtproto import wire
-from rtproto.ids import IdFactory
-from rtproto.server.play.state import ConnectionState, TemplateContext
-from rtproto.server.play.templates import expand
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto import wire
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.server.play.state import ConnectionState, TemplateContext
+from realtime_conformance.rtproto.server.play.templates import expand
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 from tests.support.engine import EngineDriver, collapse, session_update, trace, user_text
 from tests.support.shared import require_shared
 

@@ -128,8 +128,8 @@ class _RecordingPytestParser:
 
 
 def _pytest_options() -> argparse.ArgumentParser:
-    from conformance import plugin  # noqa: PLC0415 - only the generator needs them
-    from mockserver import pytest_plugin  # noqa: PLC0415
+    from realtime_conformance.conformance import plugin  # noqa: PLC0415 - only the generator needs them
+    from realtime_conformance.mockserver import pytest_plugin  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="pytest", add_help=False)
     hooks: list[Callable[[Any], None]] = [plugin.pytest_addoption, pytest_plugin.pytest_addoption]
@@ -139,7 +139,7 @@ def _pytest_options() -> argparse.ArgumentParser:
 
 
 def cli_reference() -> str:
-    from conformance.cli import build_parser  # noqa: PLC0415
+    from realtime_conformance.conformance.cli import build_parser  # noqa: PLC0415
 
     intro = [
         HEADER,
@@ -175,7 +175,7 @@ def _number(value: float) -> str:
 
 
 def tolerance_table() -> str:
-    from conformance.checks.registry import REGISTRY, load_all_checks  # noqa: PLC0415
+    from realtime_conformance.conformance.checks.registry import REGISTRY, load_all_checks  # noqa: PLC0415
 
     load_all_checks()
     lines = ["| check | level | tolerances | requirement (and why) |", "|---|---|---|---|"]
@@ -202,7 +202,7 @@ def _key_rows(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
 
 def scenario_key_tables() -> str:
     """The scenario format's keys as schemas/scenario.schema.json describes them."""
-    from schemas import SCHEMA_ROOT  # noqa: PLC0415
+    from realtime_conformance.schemas import SCHEMA_ROOT  # noqa: PLC0415
 
     schema = json.loads((SCHEMA_ROOT / "scenario.schema.json").read_text(encoding="utf-8"))
     parts: list[str] = [
@@ -236,7 +236,7 @@ def _step_rows(schema: dict[str, Any]) -> list[str]:
 
 def results_tables() -> str:
     """results.json's fields as schemas/results.schema.json describes them."""
-    from schemas import SCHEMA_ROOT  # noqa: PLC0415
+    from realtime_conformance.schemas import SCHEMA_ROOT  # noqa: PLC0415
 
     schema = json.loads((SCHEMA_ROOT / "results.schema.json").read_text(encoding="utf-8"))
     defs = schema["$defs"]

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.call.wire import CallWire, FromClient, Pcm16Wire, TwilioWire
-from rtproto.audio.formats import AudioFormat
+from realtime_conformance.conformance.call.wire import CallWire, FromClient, Pcm16Wire, TwilioWire
+from realtime_conformance.rtproto.audio.formats import AudioFormat
 
 
 @dataclass

@@ -19,10 +19,10 @@ from aiohttp import WSMsgType
 from aiohttp.client_ws import ClientWebSocketResponse
 from aiohttp.web_ws import WebSocketResponse
 
-from conformance.call.playout import CarrierPlayout, EchoedMark, apply
-from conformance.call.recorder import CallRecorder
-from conformance.call.wire import CallWire, FromClient, event_or_none
-from rtproto.telephony import FRAME_MS, silence
+from realtime_conformance.conformance.call.playout import CarrierPlayout, EchoedMark, apply
+from realtime_conformance.conformance.call.recorder import CallRecorder
+from realtime_conformance.conformance.call.wire import CallWire, FromClient, event_or_none
+from realtime_conformance.rtproto.telephony import FRAME_MS, silence
 
 Socket = WebSocketResponse | ClientWebSocketResponse
 

@@ -24,13 +24,13 @@ from typing import Any, Literal, Protocol
 
 from aiohttp import ClientSession, web
 
-from conformance.call.playout import Playout, playout_of_records
-from conformance.call.recorder import CallRecorder
-from conformance.call.session import CallPlan, CallSession
-from conformance.call.wire import CallWire, Pcm16Wire, TwilioWire
-from rtproto.audio.codecs import convert
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import silence
+from realtime_conformance.conformance.call.playout import Playout, playout_of_records
+from realtime_conformance.conformance.call.recorder import CallRecorder
+from realtime_conformance.conformance.call.session import CallPlan, CallSession
+from realtime_conformance.conformance.call.wire import CallWire, Pcm16Wire, TwilioWire
+from realtime_conformance.rtproto.audio.codecs import convert
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import silence
 
 CallFormat = Literal["twilio", "pcm16"]
 

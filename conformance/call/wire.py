@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import pcm16, twilio
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import pcm16, twilio
 
 
 @dataclass(frozen=True)

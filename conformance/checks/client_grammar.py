@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conformance.checks import grammar_rules as g
-from conformance.checks.stream_state import Item
+from realtime_conformance.conformance.checks import grammar_rules as g
+from realtime_conformance.conformance.checks.stream_state import Item
 
 Event = dict[str, Any]
 Handler = Callable[[g.Tracker, Event], None]

@@ -17,11 +17,11 @@ pick their rules. Beta names are read as their GA names (rtproto.dialects).
 
 from __future__ import annotations
 
-from conformance.checks.client_grammar import on_client_event
-from conformance.checks.grammar_rules import Tracker, ga_type
-from conformance.checks.server_grammar import on_server_event
-from conformance.checks.stream_state import StreamState
-from conformance.recording import CaseRecording, Entry
+from realtime_conformance.conformance.checks.client_grammar import on_client_event
+from realtime_conformance.conformance.checks.grammar_rules import Tracker, ga_type
+from realtime_conformance.conformance.checks.server_grammar import on_server_event
+from realtime_conformance.conformance.checks.stream_state import StreamState
+from realtime_conformance.conformance.recording import CaseRecording, Entry
 
 
 def feed(tracker: Tracker, entry: Entry) -> None:

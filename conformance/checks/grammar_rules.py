@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks import stream_state as st
-from conformance.recording import Entry
-from rtproto.dialects import BETA_TO_GA_NAMES
+from realtime_conformance.conformance.checks import stream_state as st
+from realtime_conformance.conformance.recording import Entry
+from realtime_conformance.rtproto.dialects import BETA_TO_GA_NAMES
 
 # server rules
 SESSION_FIRST = "server.session_created_first"

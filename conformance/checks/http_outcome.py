@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording, Entry
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording, Entry
 
 COMPLETED = frozenset({"response.completed", "response.incomplete"})
 FAILED = frozenset({"error", "response.failed"})

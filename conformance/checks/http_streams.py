@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording, Entry
-from rtproto.transcript import api_of_event
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording, Entry
+from realtime_conformance.rtproto.transcript import api_of_event
 
 TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
 ITEM_STARTS = frozenset({"response.output_item.added"})

@@ -19,8 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.media_timeline import ItemAudio, Timeline, openai_events, timeline_of
-from conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.checks.media_timeline import (
+    ItemAudio,
+    Timeline,
+    openai_events,
+    timeline_of,
+)
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
 
 NO_CALL = Violation(
     ("the client bridges the call: connects to the virtual call and plays audio into it",),

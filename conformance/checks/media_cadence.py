@@ -18,10 +18,10 @@ import bisect
 import statistics
 from collections.abc import Iterator, Sequence
 
-from conformance.call.playout import PlayedFrame
-from conformance.checks.media import NO_CALL, timeline
-from conformance.checks.media_timeline import ItemAudio, Timeline
-from conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.call.playout import PlayedFrame
+from realtime_conformance.conformance.checks.media import NO_CALL, timeline
+from realtime_conformance.conformance.checks.media_timeline import ItemAudio, Timeline
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
 
 MIN_DRIFT_AUDIO_MS = 2000  # shorter runs say too little about a rate
 DRIFT_WINDOW_MS = 500  # the rate is measured over windows this long, and their median taken

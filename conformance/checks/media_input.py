@@ -13,9 +13,9 @@ import bisect
 import itertools
 from collections.abc import Iterator
 
-from conformance.checks.media import timeline
-from conformance.checks.media_timeline import Timeline
-from conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.checks.media import timeline
+from realtime_conformance.conformance.checks.media_timeline import Timeline
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
 
 EXCUSE_WINDOW_MS = 100  # the harness's lateness this long before an append excuses its lag
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from conformance.call.playout import playout_of_records
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.call.playout import playout_of_records
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording
 
 STARTED, ENDED = "WebSocketMediaStarted", "WebSocketMediaEnded"
 END_SILENCE_MS = 1000  # "1 second of silence"

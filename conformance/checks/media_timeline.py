@@ -22,12 +22,20 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.call.playout import PlayedFrame, Playout, playout_of_records, reader_of
-from conformance.checks.grammar_rules import ga_type, obj
-from conformance.checks.harness_clock import HarnessLateness, ServerAudioLateness
-from conformance.checks.stream_state import base64_size, session_audio_format
-from conformance.recording import CaseRecording, Entry
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.conformance.call.playout import (
+    PlayedFrame,
+    Playout,
+    playout_of_records,
+    reader_of,
+)
+from realtime_conformance.conformance.checks.grammar_rules import ga_type, obj
+from realtime_conformance.conformance.checks.harness_clock import (
+    HarnessLateness,
+    ServerAudioLateness,
+)
+from realtime_conformance.conformance.checks.stream_state import base64_size, session_audio_format
+from realtime_conformance.conformance.recording import CaseRecording, Entry
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 AUDIO_DELTA = "response.output_audio.delta"
 

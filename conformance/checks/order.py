@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from conformance.checks import grammar_rules as g
-from conformance.checks.grammar import walk
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.checks import grammar_rules as g
+from realtime_conformance.conformance.checks.grammar import walk
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording
 
 SERVER_RULES = (
     g.SESSION_FIRST,

@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.checks.schema import check_schema
-from conformance.recording import CaseRecording, Entry
-from rtproto.api_errors import ApiError
-from rtproto.catalogue import Api
-from rtproto.server.chat.request import parse_chat_request
-from rtproto.server.responses.request import parse_create_request
-from rtproto.validation import EventValidator
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.checks.schema import check_schema
+from realtime_conformance.conformance.recording import CaseRecording, Entry
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.server.chat.request import parse_chat_request
+from realtime_conformance.rtproto.server.responses.request import parse_create_request
+from realtime_conformance.rtproto.validation import EventValidator
 
 
 @cache

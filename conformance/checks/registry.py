@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, TypeVar
 
-from conformance.recording import CaseRecording
-from rtproto.scenario import Scenario
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.rtproto.scenario import Scenario
 
 T = TypeVar("T")
 Level = Literal["MUST", "SHOULD", "INFO"]
@@ -162,10 +162,10 @@ def check(
 @cache
 def load_all_checks() -> tuple[str, ...]:
     """Import every module of this package so that all checks are registered."""
-    package = importlib.import_module("conformance.checks")
+    package = importlib.import_module("realtime_conformance.conformance.checks")
     modules = [info.name for info in pkgutil.iter_modules(package.__path__)]
     for module in modules:
-        importlib.import_module(f"conformance.checks.{module}")
+        importlib.import_module(f"realtime_conformance.conformance.checks.{module}")
     return tuple(sorted(REGISTRY))
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from conformance.checks.grammar_rules import ga_type, obj
-from conformance.checks.payload import validator
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording, Entry
-from rtproto.catalogue import Api
+from realtime_conformance.conformance.checks.grammar_rules import ga_type, obj
+from realtime_conformance.conformance.checks.payload import validator
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording, Entry
+from realtime_conformance.rtproto.catalogue import Api
 
 SURVIVABLE = ("malformed", "unknown_event", "duplicate", "server_error", "rate_limit", "marked")
 CONNECTION_LOST = ("drop", "session_expired")

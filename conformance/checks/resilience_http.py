@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from conformance.checks.grammar_rules import obj
-from conformance.checks.http_streams import TERMINAL
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.checks.grammar_rules import obj
+from realtime_conformance.conformance.checks.http_streams import TERMINAL
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.recording import CaseRecording
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks.registry import BoundCheck, Violation, check
-from conformance.checks.scenario_rules import NotPlayed, judge_run
+from realtime_conformance.conformance.checks.registry import BoundCheck, Violation, check
+from realtime_conformance.conformance.checks.scenario_rules import NotPlayed, judge_run
 
 
 @check(

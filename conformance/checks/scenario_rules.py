@@ -32,16 +32,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.checks.vad_turns import VadVerdict, judge_turns
-from rtproto.audio.buffer import decode_append
-from rtproto.audio.formats import PCM16, AudioFormat, AudioFormatError, parse_format
-from rtproto.events import RealtimeError
-from rtproto.scenario import notes
-from rtproto.scenario.caller import caller_audio
-from rtproto.scenario.names import HTTP_APIS, request_event
-from rtproto.scenario.notes import DetectedTurn
-from rtproto.scenario.spec import ExpectedTurn, Scenario
-from rtproto.transcript import TranscriptLine, parse_line
+from realtime_conformance.conformance.checks.vad_turns import VadVerdict, judge_turns
+from realtime_conformance.rtproto.audio.buffer import decode_append
+from realtime_conformance.rtproto.audio.formats import (
+    PCM16,
+    AudioFormat,
+    AudioFormatError,
+    parse_format,
+)
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.scenario import notes
+from realtime_conformance.rtproto.scenario.caller import caller_audio
+from realtime_conformance.rtproto.scenario.names import HTTP_APIS, request_event
+from realtime_conformance.rtproto.scenario.notes import DetectedTurn
+from realtime_conformance.rtproto.scenario.spec import ExpectedTurn, Scenario
+from realtime_conformance.rtproto.transcript import TranscriptLine, parse_line
 
 Event = dict[str, Any]
 APPEND = "input_audio_buffer.append"

@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rtproto.catalogue import Api, Catalogue
-from rtproto.transcript import (
+from realtime_conformance.rtproto.catalogue import Api, Catalogue
+from realtime_conformance.rtproto.transcript import (
     TranscriptLine,
     api_of_event,
     api_of_opening,
     dialect_from_handshake,
 )
-from rtproto.validation import EventValidator, Problem
+from realtime_conformance.rtproto.validation import EventValidator, Problem
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conformance.checks import grammar_rules as g
-from conformance.checks.stream_state import Item, Part, Response, base64_size
+from realtime_conformance.conformance.checks import grammar_rules as g
+from realtime_conformance.conformance.checks.stream_state import Item, Part, Response, base64_size
 
 Event = dict[str, Any]
 Handler = Callable[[g.Tracker, Event], None]

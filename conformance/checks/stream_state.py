@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.formats import PCM16, AudioFormat, AudioFormatError, parse_format
+from realtime_conformance.rtproto.audio.formats import (
+    PCM16,
+    AudioFormat,
+    AudioFormatError,
+    parse_format,
+)
 
 
 @dataclass

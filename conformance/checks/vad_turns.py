@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rtproto.scenario.notes import DetectedTurn
-from rtproto.scenario.spec import ExpectedTurn
+from realtime_conformance.rtproto.scenario.notes import DetectedTurn
+from realtime_conformance.rtproto.scenario.spec import ExpectedTurn
 
 Outcome = Literal["met", "shifted", "unfinished", "missing", "extra"]
 START, END = "speech_started.audio_start_ms", "speech_stopped.audio_end_ms"

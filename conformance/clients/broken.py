@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.drivers.reference import ReferenceDriver
-from rtproto.client import ClientProtocol, Intent
-from rtproto.client.state import Event, FunctionCall
+from realtime_conformance.conformance.drivers.reference import ReferenceDriver
+from realtime_conformance.rtproto.client import ClientProtocol, Intent
+from realtime_conformance.rtproto.client.state import Event, FunctionCall
 
 
 class TruncatesAtReceived(ClientProtocol):

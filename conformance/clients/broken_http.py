@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.drivers.reference import ReferenceDriver
-from refclient.driver_http import HttpTurns, Reports
+from realtime_conformance.conformance.drivers.reference import ReferenceDriver
+from realtime_conformance.refclient.driver_http import HttpTurns, Reports
 
 HAMMER_DELAY_S = 0.05  # "retries" at once, whatever retry-after says
 

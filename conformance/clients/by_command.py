@@ -1,6 +1,7 @@
 """A broken variant of the reference client in the command form (one child per case):
-`--client-cmd "python -m conformance.clients.by_command create_before_output"`, so the suite's
-own tests show a command client's bug caught just as an in-process one is.
+`--client-cmd "python -m realtime_conformance.conformance.clients.by_command
+create_before_output"`, so the suite's own tests show a command client's bug caught just as
+an in-process one is.
 (refclient.driver cannot offer this itself: the variants live in the suite, above it.)
 """
 
@@ -10,8 +11,8 @@ import asyncio
 import logging
 import sys
 
-from conformance.clients.broken import BROKEN
-from refclient.driver import serve, stdin_lines
+from realtime_conformance.conformance.clients.broken import BROKEN
+from realtime_conformance.refclient.driver import serve, stdin_lines
 
 
 def main(argv: list[str]) -> int:

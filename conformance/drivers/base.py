@@ -29,7 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from rtproto.client.methods import CLIENT_METHODS  # call_method's names (one home)
+from realtime_conformance.rtproto.client.methods import (
+    CLIENT_METHODS,  # call_method's names (one home)
+)
 
 Dialect = Literal["ga", "beta"]
 MediaFormat = Literal["twilio", "pcm16"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from conformance.drivers.base import CAPABILITIES
+from realtime_conformance.conformance.drivers.base import CAPABILITIES
 
 DIALECTS = ("ga", "beta")
 MEDIA_FORMATS = ("twilio", "pcm16")

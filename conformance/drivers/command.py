@@ -2,7 +2,7 @@
 (`--client-cmd "CMD ..."`): the driver interface of conformance.drivers.base, one command line
 on the child's stdin per call, one reply line per command on its stdout, the client's reports
 in between. The lines are described in schemas/driver/ and docs/reference/driver-interface.md;
-`python -m refclient.driver` is the reference client in this form.
+`python -m realtime_conformance.refclient.driver` is the reference client in this form.
 
 Whatever the child does wrong is a DriverError, which the runner records as a FAIL of the
 step: it dies (exit status), hangs (no reply within the step's limit), writes a line that is
@@ -24,9 +24,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from conformance.drivers.base import CAPABILITIES, ClientReports, DriverError, Endpoints
-from conformance.drivers.command_child import Child
-from conformance.drivers.environment import case_environment, child_environment
+from realtime_conformance.conformance.drivers.base import (
+    CAPABILITIES,
+    ClientReports,
+    DriverError,
+    Endpoints,
+)
+from realtime_conformance.conformance.drivers.command_child import Child
+from realtime_conformance.conformance.drivers.environment import case_environment, child_environment
 
 STEP_S = 10.0  # a command's reply (a step returns when the client has done it, not answered)
 FIRST_LINE_S = 10.0  # from spawning to the first line (the interpreter's start-up included)

@@ -16,9 +16,14 @@ import shlex
 import shutil
 from pathlib import Path
 
-from conformance.drivers.base import CAPABILITIES, DriverError
-from conformance.drivers.command import FIRST_LINE_S, STEP_S, CommandDriver, Hello
-from conformance.drivers.environment import child_environment
+from realtime_conformance.conformance.drivers.base import CAPABILITIES, DriverError
+from realtime_conformance.conformance.drivers.command import (
+    FIRST_LINE_S,
+    STEP_S,
+    CommandDriver,
+    Hello,
+)
+from realtime_conformance.conformance.drivers.environment import child_environment
 
 
 def parse_command(text: str) -> tuple[str, ...]:

@@ -44,14 +44,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from conformance.drivers.base import ClientReports, DriverError, Endpoints
-from conformance.drivers.capabilities import Profile, load_profile
-from conformance.drivers.environment import case_environment, child_environment
-from conformance.drivers.service import ServiceFailed, ServiceProcess
+from realtime_conformance.conformance.drivers.base import ClientReports, DriverError, Endpoints
+from realtime_conformance.conformance.drivers.capabilities import Profile, load_profile
+from realtime_conformance.conformance.drivers.environment import case_environment, child_environment
+from realtime_conformance.conformance.drivers.service import ServiceFailed, ServiceProcess
 
 if TYPE_CHECKING:
-    from conformance.call.virtual_call import VirtualCall
-    from conformance.cases import Case
+    from realtime_conformance.conformance.call.virtual_call import VirtualCall
+    from realtime_conformance.conformance.cases import Case
 
 PORT_FIELD = "{port}"
 DEFAULT_MEDIA_URL = "ws://127.0.0.1:{port}/media-stream"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from conformance.drivers.base import Endpoints
+from realtime_conformance.conformance.drivers.base import Endpoints
 
 API_KEY = "OPENAI_API_KEY"  # the key the mock accepts (a dummy: never a real one)
 BASE_URL = "OPENAI_BASE_URL"  # http://127.0.0.1:PORT/v1 (Responses, Chat)

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from conformance.drivers.base import ClientDriver, DriverError, method_event
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, lookup
+from realtime_conformance.conformance.drivers.base import ClientDriver, DriverError, method_event
+from realtime_conformance.rtproto.scenario.expressions import Expression, Resolver
+from realtime_conformance.rtproto.scenario.matchers import MISSING, lookup
 
 RESOLVE_S = 5.0  # how long a `${last...}` may wait for the server event that carries it
 POLL_S = 0.02

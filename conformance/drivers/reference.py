@@ -1,9 +1,10 @@
 """The reference client as an in-process driver: the default client under test
-(refclient.driver holds it, and its command form `python -m refclient.driver`)."""
+(refclient.driver holds it, and its command form
+`python -m realtime_conformance.refclient.driver`)."""
 
 from __future__ import annotations
 
-from refclient.driver import ReferenceDriver
+from realtime_conformance.refclient.driver import ReferenceDriver
 
 __all__ = ["ReferenceDriver", "reference"]
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from mockserver.cli_checks import port_number, start_failure
+from realtime_conformance.mockserver.cli_checks import port_number, start_failure
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PROG = "realtime-conformance record"
@@ -56,7 +56,7 @@ def run_record(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO =
 
 
 def write_scenario(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from conformance.record.to_scenario import dumps, to_scenario  # noqa: PLC0415 (lazy)
+    from realtime_conformance.conformance.record.to_scenario import dumps, to_scenario  # noqa: PLC0415 (lazy)
 
     try:
         text = dumps(to_scenario(args.to_scenario, args.id))
@@ -77,8 +77,8 @@ def write_scenario(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 async def record(
     upstream: str, host: str, port: int, output: Path, *, out: TextIO, err: TextIO
 ) -> int:
-    from conformance.record.proxy import ProxyOptions, running_proxy  # noqa: PLC0415 (lazy)
-    from mockserver.options import ServerOptions  # noqa: PLC0415
+    from realtime_conformance.conformance.record.proxy import ProxyOptions, running_proxy  # noqa: PLC0415 (lazy)
+    from realtime_conformance.mockserver.options import ServerOptions  # noqa: PLC0415
 
     stop = asyncio.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

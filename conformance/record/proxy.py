@@ -24,15 +24,15 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from yarl import URL
 
-from mockserver.recorder import Recording, binary_frame, text_frame
-from rtproto.events import read_client_text
-from rtproto.handshake import (
+from realtime_conformance.mockserver.recorder import Recording, binary_frame, text_frame
+from realtime_conformance.rtproto.events import read_client_text
+from realtime_conformance.rtproto.handshake import (
     HandshakeRequest,
     dialect_of,
     redacted_header_map,
     redacted_query_string,
 )
-from rtproto.sse import SseParser
+from realtime_conformance.rtproto.sse import SseParser
 
 # Not passed on: hop-by-hop headers, and what each side's HTTP stack sets for itself.
 NOT_FORWARDED = frozenset(

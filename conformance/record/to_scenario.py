@@ -17,7 +17,12 @@ from typing import Any
 
 import yaml
 
-from rtproto.transcript import TranscriptLine, api_of_event, api_of_path, parse_lines
+from realtime_conformance.rtproto.transcript import (
+    TranscriptLine,
+    api_of_event,
+    api_of_path,
+    parse_lines,
+)
 
 PSEUDO_REQUEST = {"responses": "response.create", "chat": "chat.completions.create"}
 MIN_WAIT_MS = 1.0  # gaps below this are noise of the recording

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import REPRODUCE
-from conformance.recording import CaseRecording
-from conformance.reporting.html import esc, page, table, verdict_badge
-from conformance.reporting.model import CaseRecord, category_label
-from conformance.reporting.timeline import timeline_svg
-from conformance.reporting.wirelog import wire_log_html
+from realtime_conformance.conformance.checks.registry import REPRODUCE
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.reporting.html import esc, page, table, verdict_badge
+from realtime_conformance.conformance.reporting.model import CaseRecord, category_label
+from realtime_conformance.conformance.reporting.timeline import timeline_svg
+from realtime_conformance.conformance.reporting.wirelog import wire_log_html
 
 
 def _failure(case: CaseRecord, failure: dict[str, Any]) -> str:

@@ -15,10 +15,16 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from conformance.reporting.compare import as_markdown, as_text, compare
-from conformance.reporting.index_page import combined_page
-from conformance.reporting.model import INDEX_FILE, RESULTS_FILE, ReportError, ReportRun, load_run
-from conformance.reporting.render import write_reports
+from realtime_conformance.conformance.reporting.compare import as_markdown, as_text, compare
+from realtime_conformance.conformance.reporting.index_page import combined_page
+from realtime_conformance.conformance.reporting.model import (
+    INDEX_FILE,
+    RESULTS_FILE,
+    ReportError,
+    ReportRun,
+    load_run,
+)
+from realtime_conformance.conformance.reporting.render import write_reports
 
 EXIT_OK, EXIT_CHANGED, EXIT_USAGE = 0, 1, 2
 

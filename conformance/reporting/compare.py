@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.reporting.model import CaseRecord
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.reporting.model import CaseRecord
+from realtime_conformance.conformance.verdicts import Verdict
 
 FAIL = Verdict.FAIL.value
 

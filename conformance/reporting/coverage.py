@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from conformance.recording import CaseRecording
-from conformance.reporting.model import CaseRecord, ReportRun
-from rtproto.catalogue import Api, load_catalogue
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.reporting.model import CaseRecord, ReportRun
+from realtime_conformance.rtproto.catalogue import Api, load_catalogue
 
 Key = tuple[str, str, str, str]  # api, dialect ("" outside Realtime), direction, type
 DIRECTIONS = ("client", "server")

@@ -8,8 +8,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from conformance.reporting.model import CaseRecord, category_label
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.reporting.model import CaseRecord, category_label
+from realtime_conformance.conformance.verdicts import Verdict
 
 SPEC_VERSION = "0.0.0"
 STATUS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.verdicts import Verdict
 
 VERDICT_COLOURS: dict[str, tuple[str, str]] = {  # verdict: (background, text)
     Verdict.PASS.value: ("#c7ecc9", "#1b5e20"),

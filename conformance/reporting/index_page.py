@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from conformance.reporting.coverage import summary as coverage_summary
-from conformance.reporting.html import esc, page, table
-from conformance.reporting.matrix import columns_of, matrix_html, totals_html
-from conformance.reporting.model import INDEX_FILE, ReportRun
+from realtime_conformance.conformance.reporting.coverage import summary as coverage_summary
+from realtime_conformance.conformance.reporting.html import esc, page, table
+from realtime_conformance.conformance.reporting.matrix import columns_of, matrix_html, totals_html
+from realtime_conformance.conformance.reporting.model import INDEX_FILE, ReportRun
 
 
 def environment_html(run: dict[str, Any]) -> str:

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from conformance.reporting.html import css_name, esc, table, verdict_badge
-from conformance.reporting.model import CaseRecord, ReportRun, category_label, page_name
-from conformance.verdicts import Verdict
+from realtime_conformance.conformance.reporting.html import css_name, esc, table, verdict_badge
+from realtime_conformance.conformance.reporting.model import (
+    CaseRecord,
+    ReportRun,
+    category_label,
+    page_name,
+)
+from realtime_conformance.conformance.verdicts import Verdict
 
 
 @dataclass(frozen=True)

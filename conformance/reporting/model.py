@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.recording import CaseRecording, RecordingError
-from fixtures import SCENARIOS_ROOT
+from realtime_conformance.conformance.recording import CaseRecording, RecordingError
+from realtime_conformance.fixtures import SCENARIOS_ROOT
 
 RESULTS_FILE, INDEX_FILE = "results.json", "index.html"
 CASES_DIR = "cases"

@@ -6,12 +6,17 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from conformance.recording import CaseRecording
-from conformance.reporting.case_page import case_page
-from conformance.reporting.coverage import run_coverage
-from conformance.reporting.ctrf import ctrf_document
-from conformance.reporting.index_page import index_page
-from conformance.reporting.model import INDEX_FILE, RESULTS_FILE, load_run, page_name
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.reporting.case_page import case_page
+from realtime_conformance.conformance.reporting.coverage import run_coverage
+from realtime_conformance.conformance.reporting.ctrf import ctrf_document
+from realtime_conformance.conformance.reporting.index_page import index_page
+from realtime_conformance.conformance.reporting.model import (
+    INDEX_FILE,
+    RESULTS_FILE,
+    load_run,
+    page_name,
+)
 
 CTRF_FILE, JUNIT_FILE = "ctrf.json", "junit.xml"
 
@@ -26,7 +31,7 @@ def write_reports(
     """Render every report of the run in `directory`; returns the index.html path.
     `recordings` (node id -> recording) spares reading back what the caller still holds (the
     same recordings it wrote there); any other is read from the directory."""
-    from conformance.results import junit_xml  # noqa: PLC0415 - results imports the runner
+    from realtime_conformance.conformance.results import junit_xml  # noqa: PLC0415 - results imports the runner
 
     run = load_run(directory)
     run.preload(recordings or {})

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.checks.media_timeline import timeline_of
-from conformance.recording import CaseRecording
-from conformance.reporting.html import esc
-from conformance.reporting.timeline_data import Lane, Rule, lanes_of
-from conformance.reporting.timeline_notes import Note, notes_of
+from realtime_conformance.conformance.checks.media_timeline import timeline_of
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.conformance.reporting.html import esc
+from realtime_conformance.conformance.reporting.timeline_data import Lane, Rule, lanes_of
+from realtime_conformance.conformance.reporting.timeline_notes import Note, notes_of
 
 WIDTH, LABEL_W, RIGHT = 1100, 180, 20
 PLOT_W = WIDTH - LABEL_W - RIGHT

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from conformance.call.playout import reader_of
-from conformance.checks.grammar_rules import ga_type, obj
-from conformance.checks.media_timeline import Timeline
-from conformance.recording import CaseRecording
-from rtproto.audio.codecs import decode
-from rtproto.audio.formats import AudioFormat
+from realtime_conformance.conformance.call.playout import reader_of
+from realtime_conformance.conformance.checks.grammar_rules import ga_type, obj
+from realtime_conformance.conformance.checks.media_timeline import Timeline
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.rtproto.audio.codecs import decode
+from realtime_conformance.rtproto.audio.formats import AudioFormat
 
 SPEECH_DBFS = -45.0  # a caller frame louder than this is speech (the scripts' pauses are silent)
 MERGE_MS = 60.0  # spans closer than this are drawn as one

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks.media_timeline import Timeline, openai_events
-from conformance.checks.registry import get_check
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance.checks.media_timeline import Timeline, openai_events
+from realtime_conformance.conformance.checks.registry import get_check
+from realtime_conformance.conformance.recording import CaseRecording
 
 GAP_MS = 40.0  # a silence between heard frames worth a note (two 20 ms frames)
 SAME_TIME_MS = 1.0  # a failure's at_ms this close to a note's moment is about that note

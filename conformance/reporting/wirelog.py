@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.recording import CaseRecording, Entry
-from conformance.reporting.html import esc
+from realtime_conformance.conformance.recording import CaseRecording, Entry
+from realtime_conformance.conformance.reporting.html import esc
 
 AUDIO_KEYS = frozenset({"audio", "payload"})
 LONG_TEXT = 240  # characters of a string shown before it is cut

@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
-from refclient.media import WavUnit
-from refclient.media.memory import paced_frames
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import silence
+from realtime_conformance.refclient.media import WavUnit
+from realtime_conformance.refclient.media.memory import paced_frames
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import silence
 
 SILENCE_CHUNK_MS = 1000
 

@@ -1,6 +1,7 @@
 """Write a caller WAV for the voice agent example: speech-like turns with pauses between them.
 
-    python -m refclient.examples.caller_wav in.wav [--turns 3] [--speech-ms 1500] [--pause-ms 4000]
+    python -m realtime_conformance.refclient.examples.caller_wav in.wav \\
+        [--turns 3] [--speech-ms 1500] [--pause-ms 4000]
 
 The audio is rtproto.audio.synth's deterministic voiced bursts (mono PCM16 at 24 kHz, -20 dBFS),
 loud enough for server VAD, so any machine can make a caller without a speech synthesizer.
@@ -12,8 +13,8 @@ import argparse
 import wave
 from pathlib import Path
 
-from rtproto.audio.formats import PCM16
-from rtproto.audio.synth import CallerScript, caller_script
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.audio.synth import CallerScript, caller_script
 
 LEAD_IN_MS = 500
 

@@ -1,6 +1,7 @@
 """A voice agent on a phone line: a WAV caller bridged to a Realtime server by the reference client.
 
-    python -m refclient.examples.voice_agent --base-url ws://127.0.0.1:PORT/v1 \\
+    python -m realtime_conformance.refclient.examples.voice_agent \\
+        --base-url ws://127.0.0.1:PORT/v1 \\
         --caller in.wav --out heard.wav [--dialect ga|beta] [--api-key K] [--model M] [--seconds N]
 
 The client configures a server-VAD audio session, plays the caller's WAV into it in real time
@@ -28,13 +29,18 @@ from typing import Any
 
 import aiohttp
 
-from refclient import Events, RealtimeAPIClient, RealtimeAPIEvents, create_realtime_api_client
-from refclient.examples.caller_line import CallerLine
-from refclient.media import FRAME_MS, MediaUnit, PlayedAudio, PlayoutBridge
-from refclient.media.wav import read_wav
-from refclient.media_link import BridgeSettings
-from refclient.realtime_options import ClientClosedError
-from rtproto.audio.formats import PCM16
+from realtime_conformance.refclient import (
+    Events,
+    RealtimeAPIClient,
+    RealtimeAPIEvents,
+    create_realtime_api_client,
+)
+from realtime_conformance.refclient.examples.caller_line import CallerLine
+from realtime_conformance.refclient.media import FRAME_MS, MediaUnit, PlayedAudio, PlayoutBridge
+from realtime_conformance.refclient.media.wav import read_wav
+from realtime_conformance.refclient.media_link import BridgeSettings
+from realtime_conformance.refclient.realtime_options import ClientClosedError
+from realtime_conformance.rtproto.audio.formats import PCM16
 
 USAGE_ERROR = 2
 SESSION_UPDATED_S = 10.0
@@ -125,7 +131,8 @@ class Tally:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m refclient.examples.voice_agent", description=__doc__.splitlines()[0]
+        prog="python -m realtime_conformance.refclient.examples.voice_agent",
+        description=__doc__.splitlines()[0],
     )
     parser.add_argument("--base-url", required=True, help="e.g. ws://127.0.0.1:PORT/v1")
     parser.add_argument("--caller", type=Path, required=True, help="mono 16-bit PCM WAV")

@@ -14,7 +14,7 @@
   (MemoryUnit).
 """
 
-from refclient.media.base import (
+from realtime_conformance.refclient.media.base import (
     FRAME_MS,
     MarkingUnit,
     MediaBridge,
@@ -23,10 +23,10 @@ from refclient.media.base import (
     MediaUnit,
     PlayedAudio,
 )
-from refclient.media.bridge import PlayoutBridge, start_bridge
-from refclient.media.memory import MemoryUnit
-from refclient.media.sockets import Pcm16SocketUnit, TwilioUnit
-from refclient.media.wav import WavUnit
+from realtime_conformance.refclient.media.bridge import PlayoutBridge, start_bridge
+from realtime_conformance.refclient.media.memory import MemoryUnit
+from realtime_conformance.refclient.media.sockets import Pcm16SocketUnit, TwilioUnit
+from realtime_conformance.refclient.media.wav import WavUnit
 
 __all__ = [
     "FRAME_MS",

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import FRAME_MS
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import FRAME_MS
 
 __all__ = [
     "FRAME_MS",

@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from refclient.media.base import (
+from realtime_conformance.refclient.media.base import (
     FRAME_MS,
     MarkingUnit,
     MediaEnded,
@@ -37,10 +37,10 @@ from refclient.media.base import (
     MediaUnit,
     PlayedAudio,
 )
-from refclient.media.convert import StreamConverter
-from refclient.media.ledger import PlayoutLedger
-from refclient.media.queue import FrameQueue
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.refclient.media.convert import StreamConverter
+from realtime_conformance.refclient.media.ledger import PlayoutLedger
+from realtime_conformance.refclient.media.queue import FrameQueue
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 log = logging.getLogger(__name__)
 FRAME_S = FRAME_MS / 1000

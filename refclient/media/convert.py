@@ -14,8 +14,8 @@ from math import gcd
 import numpy as np
 from numpy.typing import NDArray
 
-from rtproto.audio.codecs import decode, encode
-from rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.audio.codecs import decode, encode
+from realtime_conformance.rtproto.audio.formats import AudioFormat
 
 TAPS = 97  # at the higher rate: 48 samples of delay (2 ms at 24 kHz)
 KAISER_BETA = 8.0

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from refclient.media.base import PlayedAudio
-from rtproto.audio.formats import AudioFormat
+from realtime_conformance.refclient.media.base import PlayedAudio
+from realtime_conformance.rtproto.audio.formats import AudioFormat
 
 MARK_SLACK_S = 0.02  # a mark later than this past its audio's end means the far end lags
 ROUNDING = 1e-6  # bytes: so 0.09 s - 0.08 s counts as 10 ms, not 9.999...

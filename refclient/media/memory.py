@@ -6,8 +6,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
-from refclient.media.base import FRAME_MS
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.refclient.media.base import FRAME_MS
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 
 async def paced_frames(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import silence
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import silence
 
 
 class FrameQueue:

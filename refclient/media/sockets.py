@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType, web
 
-from rtproto.audio.formats import AudioFormat
-from rtproto.telephony import pcm16, twilio
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.telephony import pcm16, twilio
 
 log = logging.getLogger(__name__)
 Socket = web.WebSocketResponse | ClientWebSocketResponse

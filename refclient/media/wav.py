@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from refclient.media.base import FRAME_MS
-from refclient.media.memory import paced_frames
-from rtproto.audio.codecs import decode_int16, encode, resample
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.refclient.media.base import FRAME_MS
+from realtime_conformance.refclient.media.memory import paced_frames
+from realtime_conformance.rtproto.audio.codecs import decode_int16, encode, resample
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 SAMPLE_WIDTH = 2  # 16-bit
 

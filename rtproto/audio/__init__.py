@@ -9,8 +9,8 @@ timeline (milliseconds of audio appended since the session began).
 - `buffer`: InputAudioBuffer (append/commit/clear, VAD auto-commit, idle timeout).
 """
 
-from rtproto.audio.buffer import BufferEvent, CommittedAudio, InputAudioBuffer
-from rtproto.audio.codecs import (
+from realtime_conformance.rtproto.audio.buffer import BufferEvent, CommittedAudio, InputAudioBuffer
+from realtime_conformance.rtproto.audio.codecs import (
     b64decode_audio,
     b64encode_audio,
     decode,
@@ -19,8 +19,14 @@ from rtproto.audio.codecs import (
     resample,
     to_pcm16_24k,
 )
-from rtproto.audio.formats import G711_ALAW, G711_ULAW, PCM16, AudioFormat, parse_format
-from rtproto.audio.vad import (
+from realtime_conformance.rtproto.audio.formats import (
+    G711_ALAW,
+    G711_ULAW,
+    PCM16,
+    AudioFormat,
+    parse_format,
+)
+from realtime_conformance.rtproto.audio.vad import (
     IdleTimedOut,
     IdleTimeout,
     SemanticVad,

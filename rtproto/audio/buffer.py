@@ -30,10 +30,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rtproto.audio.codecs import InvalidBase64, b64decode_audio, convert, decode
-from rtproto.audio.formats import PCM16, AudioFormat
-from rtproto.audio.vad import IdleTimedOut, IdleTimeout, ServerVad, SpeechStarted, SpeechStopped
-from rtproto.events import RealtimeError
+from realtime_conformance.rtproto.audio.codecs import (
+    InvalidBase64,
+    b64decode_audio,
+    convert,
+    decode,
+)
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.vad import (
+    IdleTimedOut,
+    IdleTimeout,
+    ServerVad,
+    SpeechStarted,
+    SpeechStopped,
+)
+from realtime_conformance.rtproto.events import RealtimeError
 
 MAX_APPEND_CHARS = 15 * 1024 * 1024  # "up to a maximum of 15 MiB" per append (the base64 text)
 MIN_COMMIT_MS = 100

@@ -20,7 +20,7 @@ import numpy as np
 import soxr
 from numpy.typing import NDArray
 
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 Float32Array = NDArray[np.float32]
 Int16Array = NDArray[np.int16]

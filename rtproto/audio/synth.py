@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rtproto.audio.codecs import encode
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.codecs import encode
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 RATE = PCM16.sample_rate
 EDGE_FADE_MS = 5

@@ -13,11 +13,18 @@ of `ClientRules` (rtproto.client.rules), each documented where it is decided. Th
 client (refclient.realtime) is the aiohttp pump around this protocol.
 """
 
-from rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent, StopPlayout
-from rtproto.client.protocol import ClientProtocol, ClientRuleError
-from rtproto.client.rules import ClientRules
-from rtproto.client.shapes import known_server_types
-from rtproto.client.state import ClientState
+from realtime_conformance.rtproto.client.intents import (
+    Intent,
+    Notice,
+    PlayAudio,
+    Played,
+    SendEvent,
+    StopPlayout,
+)
+from realtime_conformance.rtproto.client.protocol import ClientProtocol, ClientRuleError
+from realtime_conformance.rtproto.client.rules import ClientRules
+from realtime_conformance.rtproto.client.shapes import known_server_types
+from realtime_conformance.rtproto.client.state import ClientState
 
 __all__ = [
     "ClientProtocol",

@@ -15,11 +15,21 @@ import copy
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent
-from rtproto.client.rules import ClientRules
-from rtproto.client.shapes import calls_in_output, known_server_types, request_of, truncate_event
-from rtproto.client.state import ActiveResponse, ClientState, Event, FunctionCall
-from rtproto.ids import IdFactory
+from realtime_conformance.rtproto.client.intents import Intent, Notice, PlayAudio, Played, SendEvent
+from realtime_conformance.rtproto.client.rules import ClientRules
+from realtime_conformance.rtproto.client.shapes import (
+    calls_in_output,
+    known_server_types,
+    request_of,
+    truncate_event,
+)
+from realtime_conformance.rtproto.client.state import (
+    ActiveResponse,
+    ClientState,
+    Event,
+    FunctionCall,
+)
+from realtime_conformance.rtproto.ids import IdFactory
 
 MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
 # Errors that answer a `response.create` instead of `response.created` even when they do not

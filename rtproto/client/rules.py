@@ -7,9 +7,9 @@ docstring states the rule and why it is right (shared/PROTOCOL.md §2 Cancel and
 
 from __future__ import annotations
 
-from rtproto.client.intents import Intent, SendEvent, StopPlayout
-from rtproto.client.shapes import METADATA_KEY, function_call_output
-from rtproto.client.state import ClientState, Event, FunctionCall
+from realtime_conformance.rtproto.client.intents import Intent, SendEvent, StopPlayout
+from realtime_conformance.rtproto.client.shapes import METADATA_KEY, function_call_output
+from realtime_conformance.rtproto.client.state import ClientState, Event, FunctionCall
 
 
 class ClientRules:

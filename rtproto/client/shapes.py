@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from rtproto.catalogue import load_catalogue
-from rtproto.client.state import Event, FunctionCall
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.client.state import Event, FunctionCall
 
 
 @cache

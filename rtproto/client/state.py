@@ -10,10 +10,15 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.formats import PCM16, AudioFormat, AudioFormatError, parse_format
+from realtime_conformance.rtproto.audio.formats import (
+    PCM16,
+    AudioFormat,
+    AudioFormatError,
+    parse_format,
+)
 
 # The server's defaults for a realtime session's turn detection (one home: the server's config).
-from rtproto.server.realtime.session_config import RESPONSE_FLAGS
+from realtime_conformance.rtproto.server.realtime.session_config import RESPONSE_FLAGS
 
 Event = dict[str, Any]
 

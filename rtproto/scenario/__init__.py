@@ -85,12 +85,21 @@ way (`drop`: the stream ends there; `error: server_error`: the API's own mid-str
     stream = http.open(body, now)                       # one per request (rtproto.server.play.http)
 """
 
-from rtproto.scenario.caller import CallerAudio, CallerChunk, caller_audio
-from rtproto.scenario.diagnostics import LoadProblem, ScenarioError
-from rtproto.scenario.loader import load_scenario, load_scenarios, parse_scenario
-from rtproto.scenario.notes import DetectedTurn
-from rtproto.scenario.recording import Recording, read_recording, recording_of, replay_events
-from rtproto.scenario.spec import ExpectedTurn, Rule, Scenario
+from realtime_conformance.rtproto.scenario.caller import CallerAudio, CallerChunk, caller_audio
+from realtime_conformance.rtproto.scenario.diagnostics import LoadProblem, ScenarioError
+from realtime_conformance.rtproto.scenario.loader import (
+    load_scenario,
+    load_scenarios,
+    parse_scenario,
+)
+from realtime_conformance.rtproto.scenario.notes import DetectedTurn
+from realtime_conformance.rtproto.scenario.recording import (
+    Recording,
+    read_recording,
+    recording_of,
+    replay_events,
+)
+from realtime_conformance.rtproto.scenario.spec import ExpectedTurn, Rule, Scenario
 
 __all__ = [
     "CallerAudio",

@@ -33,12 +33,25 @@ from typing import Any
 
 import numpy as np
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import b64encode_audio, decode, encode, from_pcm16_24k, resample
-from rtproto.audio.formats import AudioFormat
-from rtproto.audio.synth import Span
-from rtproto.audio.vad import DEFAULT_FRAME_MS, ServerVad, SpeechStarted
-from rtproto.scenario.spec import BurstScript, Caller, ExpectedTurn, Scenario, VadSettings, WavFile
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import (
+    b64encode_audio,
+    decode,
+    encode,
+    from_pcm16_24k,
+    resample,
+)
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.audio.synth import Span
+from realtime_conformance.rtproto.audio.vad import DEFAULT_FRAME_MS, ServerVad, SpeechStarted
+from realtime_conformance.rtproto.scenario.spec import (
+    BurstScript,
+    Caller,
+    ExpectedTurn,
+    Scenario,
+    VadSettings,
+    WavFile,
+)
 
 FRAME_MS = DEFAULT_FRAME_MS  # the player's VAD frame: outcomes hold to within one
 CACHED_CALLERS = 32

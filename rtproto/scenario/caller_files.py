@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rtproto.scenario.diagnostics import Issue
-from rtproto.scenario.replay_files import replay_path
-from rtproto.scenario.spec import WavFile
+from realtime_conformance.rtproto.scenario.diagnostics import Issue
+from realtime_conformance.rtproto.scenario.replay_files import replay_path
+from realtime_conformance.rtproto.scenario.spec import WavFile
 
 CACHED_WAVS = 16
 PCM16_WIDTH = 2

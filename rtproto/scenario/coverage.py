@@ -28,14 +28,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.catalogue import load_catalogue
-from rtproto.dialects import to_beta
-from rtproto.ids import IdFactory
-from rtproto.scenario.expressions import Resolver
-from rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
-from rtproto.scenario.notes import DetectedTurn
-from rtproto.scenario.rule_events import client_event_for, expected_types
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.dialects import to_beta
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.scenario.expressions import Resolver
+from realtime_conformance.rtproto.scenario.names import PSEUDO_TYPES, VAD_TURN
+from realtime_conformance.rtproto.scenario.notes import DetectedTurn
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for, expected_types
+from realtime_conformance.rtproto.scenario.spec import (
     ErrorFault,
     EventStep,
     ExpireSession,
@@ -47,10 +47,14 @@ from rtproto.scenario.spec import (
     TemplateStep,
     WaitStep,
 )
-from rtproto.scenario.steps import expand_step, reply_resolver
-from rtproto.server.play.listener import started_steps, stopped_steps, turn_event
-from rtproto.server.play.state import ConnectionState, TemplateContext
-from rtproto.server.play.templates import expand
+from realtime_conformance.rtproto.scenario.steps import expand_step, reply_resolver
+from realtime_conformance.rtproto.server.play.listener import (
+    started_steps,
+    stopped_steps,
+    turn_event,
+)
+from realtime_conformance.rtproto.server.play.state import ConnectionState, TemplateContext
+from realtime_conformance.rtproto.server.play.templates import expand
 
 Event = dict[str, Any]
 Resolve = Callable[[Any], Any]

@@ -17,8 +17,8 @@ from typing import Any, cast
 import yaml
 from jsonschema import ValidationError
 
-from rtproto.problems import describe_value
-from rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
+from realtime_conformance.rtproto.problems import describe_value
+from realtime_conformance.rtproto.scenario.names import TEMPLATE_NAMES, ga_event_names
 
 PathPart = str | int
 Path = tuple[PathPart, ...]

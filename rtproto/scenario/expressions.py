@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.scenario.matchers import MISSING
+from realtime_conformance.rtproto.scenario.matchers import MISSING
 
 EXPRESSION = re.compile(r"\$(\$?)\{([^}]*)\}")
 FORM = re.compile(r"^(?:(event|last)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)|id:([a-z]+))$")

@@ -14,11 +14,17 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.scenario.diagnostics import Issue, Path, suggestion
-from rtproto.scenario.expressions import expressions_in, strings_in
-from rtproto.scenario.lint_caller import caller_issues
-from rtproto.scenario.names import APIS, PSEUDO_TYPES, REQUEST_TYPES, TEMPLATE_NAMES, event_names
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.diagnostics import Issue, Path, suggestion
+from realtime_conformance.rtproto.scenario.expressions import expressions_in, strings_in
+from realtime_conformance.rtproto.scenario.lint_caller import caller_issues
+from realtime_conformance.rtproto.scenario.names import (
+    APIS,
+    PSEUDO_TYPES,
+    REQUEST_TYPES,
+    TEMPLATE_NAMES,
+    event_names,
+)
 
 FORMS = "${event.PATH}, ${last.PATH} or ${id:PREFIX}"
 REALTIME_ONLY_KEYS = {

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from rtproto.audio.vad import level_for_threshold
-from rtproto.scenario.caller import FRAME_MS, whole_frames
-from rtproto.scenario.diagnostics import Issue, Path
-from rtproto.scenario.names import VAD_TURN
-from rtproto.scenario.spec import BurstScript, VadSettings
+from realtime_conformance.rtproto.audio.vad import level_for_threshold
+from realtime_conformance.rtproto.scenario.caller import FRAME_MS, whole_frames
+from realtime_conformance.rtproto.scenario.diagnostics import Issue, Path
+from realtime_conformance.rtproto.scenario.names import VAD_TURN
+from realtime_conformance.rtproto.scenario.spec import BurstScript, VadSettings
 
 SCRIPT_ONLY = ("lead_in_ms", "level_dbfs", "seed")
 DIP_DB = 13  # how far below its level the synthetic speech's quietest 10 ms frame can fall

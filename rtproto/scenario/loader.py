@@ -17,22 +17,26 @@ from typing import Any, cast
 import yaml
 from jsonschema import Draft202012Validator
 
-from rtproto.audio.formats import parse_format
-from rtproto.catalogue import Api
-from rtproto.scenario.caller_files import load_wav, wav_issues, wav_path
-from rtproto.scenario.diagnostics import (
+from realtime_conformance.rtproto.audio.formats import parse_format
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.caller_files import load_wav, wav_issues, wav_path
+from realtime_conformance.rtproto.scenario.diagnostics import (
     LoadProblem,
     ScenarioError,
     explain,
     field_name,
     place,
 )
-from rtproto.scenario.diagnostics import Path as PathTo
-from rtproto.scenario.lint import semantic_issues
-from rtproto.scenario.lint_caller import PART_KINDS
-from rtproto.scenario.matchers import parse_when
-from rtproto.scenario.replay_files import load_recording, replay_issues, replay_path
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.scenario.diagnostics import Path as PathTo
+from realtime_conformance.rtproto.scenario.lint import semantic_issues
+from realtime_conformance.rtproto.scenario.lint_caller import PART_KINDS
+from realtime_conformance.rtproto.scenario.matchers import parse_when
+from realtime_conformance.rtproto.scenario.replay_files import (
+    load_recording,
+    replay_issues,
+    replay_path,
+)
+from realtime_conformance.rtproto.scenario.spec import (
     AUTO,
     AbortConnection,
     BurstScript,
@@ -61,7 +65,7 @@ from rtproto.scenario.spec import (
     VadSettings,
     WaitStep,
 )
-from schemas import SCHEMA_ROOT
+from realtime_conformance.schemas import SCHEMA_ROOT
 
 SCHEMA_FILE = SCHEMA_ROOT / "scenario.schema.json"
 MERGE_TAG = "tag:yaml.org,2002:merge"  # the `<<` key

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from rtproto.catalogue import Api, load_catalogue
+from realtime_conformance.rtproto.catalogue import Api, load_catalogue
 
 # The templates a reply may name; rtproto.server.play.templates implements each (a test keeps
 # the two equal), so the format does not depend on the player.

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.catalogue import Api
+from realtime_conformance.rtproto.catalogue import Api
 
 SCENARIO = "scenario"
 RULE = "scenario.rule"

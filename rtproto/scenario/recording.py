@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rtproto.transcript import TranscriptLine, parse_lines
+from realtime_conformance.rtproto.transcript import TranscriptLine, parse_lines
 
 Event = dict[str, Any]
 

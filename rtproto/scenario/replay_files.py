@@ -13,13 +13,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.scenario.diagnostics import Issue
-from rtproto.scenario.diagnostics import Path as PathTo
-from rtproto.scenario.lint import scenario_api
-from rtproto.scenario.names import event_name, event_names
-from rtproto.scenario.recording import Recording, RecordingError, read_recording
-from rtproto.transcript import api_of_event
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.diagnostics import Issue
+from realtime_conformance.rtproto.scenario.diagnostics import Path as PathTo
+from realtime_conformance.rtproto.scenario.lint import scenario_api
+from realtime_conformance.rtproto.scenario.names import event_name, event_names
+from realtime_conformance.rtproto.scenario.recording import (
+    Recording,
+    RecordingError,
+    read_recording,
+)
+from realtime_conformance.rtproto.transcript import api_of_event
 
 CACHED_RECORDINGS = 64
 

@@ -10,10 +10,18 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from rtproto.catalogue import load_catalogue
-from rtproto.scenario.matchers import MISSING, Absent, AnyOf, Eq, FieldMatcher, Present, lookup
-from rtproto.scenario.spec import Rule
-from rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.catalogue import load_catalogue
+from realtime_conformance.rtproto.scenario.matchers import (
+    MISSING,
+    Absent,
+    AnyOf,
+    Eq,
+    FieldMatcher,
+    Present,
+    lookup,
+)
+from realtime_conformance.rtproto.scenario.spec import Rule
+from realtime_conformance.rtproto.schema_store import SchemaStore
 
 Event = dict[str, Any]
 Resolve = Callable[[Any], Any]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.formats import PCM16, AudioFormat
-from rtproto.audio.synth import DEFAULT_LEVEL_DBFS, Span
-from rtproto.catalogue import Api
-from rtproto.scenario.matchers import FieldMatcher, Resolve, describe_all
-from rtproto.scenario.recording import Recording
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.synth import DEFAULT_LEVEL_DBFS, Span
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.matchers import FieldMatcher, Resolve, describe_all
+from realtime_conformance.rtproto.scenario.recording import Recording
 
 
 @dataclass(frozen=True)

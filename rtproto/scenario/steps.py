@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, assert_never
 
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, lookup
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.scenario.expressions import Expression, Resolver
+from realtime_conformance.rtproto.scenario.matchers import MISSING, lookup
+from realtime_conformance.rtproto.scenario.spec import (
     EventStep,
     RawStep,
     ReplayStep,

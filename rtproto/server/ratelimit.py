@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.api_errors import ApiError
 
 RATE_LIMIT_DOCS = "https://platform.openai.com/account/rate-limits"
 UNIT_NAMES = {"requests": "requests per min (RPM)", "tokens": "tokens per min (TPM)"}

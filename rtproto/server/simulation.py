@@ -19,7 +19,7 @@ from typing import Any
 
 from faker import Faker
 
-from rtproto import wire
+from realtime_conformance.rtproto import wire
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"

@@ -6,8 +6,8 @@
 
 import numpy as np
 
-from rtproto.audio.codecs import encode
-from rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.audio.codecs import encode
+from realtime_conformance.rtproto.audio.formats import AudioFormat
 
 FRAME_MS = 20  # one carrier frame: what telephony media streams send and expect
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.formats import PCM16
-from rtproto.telephony import FRAME_MS
+from realtime_conformance.rtproto.audio.formats import PCM16
+from realtime_conformance.rtproto.telephony import FRAME_MS
 
 AUDIO_FORMAT = PCM16
 ENCODING = PCM16.ga_type  # "audio/pcm"

@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.formats import G711_ULAW
-from rtproto.telephony import FRAME_MS
+from realtime_conformance.rtproto.audio.formats import G711_ULAW
+from realtime_conformance.rtproto.telephony import FRAME_MS
 
 PROTOCOL = "Call"
 VERSION = "1.0.0"

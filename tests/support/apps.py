@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import httpx2
 
-from rtproto.api_errors import ApiError, parse_json_body
-from rtproto.server.chat.service import ChatService
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.store import StoredResponse
+from realtime_conformance.rtproto.api_errors import ApiError, parse_json_body
+from realtime_conformance.rtproto.server.chat.service import ChatService
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.store import StoredResponse
 from tests.support.streams import (
     chat_frames,
     error_response,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
-from rtproto.audio.formats import FORMATS, PCM16, AudioFormat
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import b64encode_audio, from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import FORMATS, PCM16, AudioFormat
 from tests.support.engine import EngineDriver, session_update
 
 CHUNK_MS = 20

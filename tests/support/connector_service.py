@@ -24,8 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from refclient.media.sockets import TwilioUnit
-from refclient.realtime import create_realtime_api_client
+from realtime_conformance.refclient.media.sockets import TwilioUnit
+from realtime_conformance.refclient.realtime import create_realtime_api_client
 
 SESSION = {
     "type": "realtime",

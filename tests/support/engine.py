@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rtproto.events import RealtimeError
-from rtproto.server.realtime.outbox import Outgoing, Send
-from rtproto.server.realtime.session import RealtimeSession, SessionOptions
-from rtproto.server.realtime.timing import Timing
-from rtproto.transcript import parse_lines
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing, Send
+from realtime_conformance.rtproto.server.realtime.session import RealtimeSession, SessionOptions
+from realtime_conformance.rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.transcript import parse_lines
+from realtime_conformance.rtproto.validation import EventValidator
 from tests.support.shared import require_shared
 from tests.support.virtual_clock import VirtualClock
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import aiohttp
 
-from conformance.drivers.base import ClientReports, DriverError, Endpoints
-from rtproto.dialects import to_beta
+from realtime_conformance.conformance.drivers.base import ClientReports, DriverError, Endpoints
+from realtime_conformance.rtproto.dialects import to_beta
 
 BETA_HEADERS = {"OpenAI-Beta": "realtime=v1"}
 

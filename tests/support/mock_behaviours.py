@@ -17,11 +17,27 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from fixtures import EXAMPLE_TRANSCRIPT
-from mockserver import ConnectionInfo, RunningServer, ServerOptions, running_server
-from rtproto.events import EventBuilder, RealtimeError, supported_values_message
-from rtproto.ids import IdFactory
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw, Timeline
+from realtime_conformance.fixtures import EXAMPLE_TRANSCRIPT
+from realtime_conformance.mockserver import (
+    ConnectionInfo,
+    RunningServer,
+    ServerOptions,
+    running_server,
+)
+from realtime_conformance.rtproto.events import (
+    EventBuilder,
+    RealtimeError,
+    supported_values_message,
+)
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Outgoing,
+    Send,
+    SendRaw,
+    Timeline,
+)
 
 T = TypeVar("T")
 # A hang guard, not a timing assertion: generous, since a loaded CI machine may take seconds

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from refclient.driver import ReferenceDriver, serve, stdin_lines
+from realtime_conformance.refclient.driver import ReferenceDriver, serve, stdin_lines
 
 
 class NoisyDriver(ReferenceDriver):

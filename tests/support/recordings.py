@@ -10,9 +10,9 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.registry import CheckContext, Failure, run_checks
-from conformance.recording import CaseRecording
-from rtproto.telephony import twilio
+from realtime_conformance.conformance.checks.registry import CheckContext, Failure, run_checks
+from realtime_conformance.conformance.recording import CaseRecording
+from realtime_conformance.rtproto.telephony import twilio
 
 PCM16_BYTES_PER_MS = 48
 ULAW_BYTES_PER_MS = 8

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from mockserver import RunningServer, ServerOptions, running_server
-from mockserver.options import SimulatedModel
-from refclient.events import Events, RealtimeAPIEvents
-from refclient.realtime import RealtimeAPIClient, create_realtime_api_client
-from rtproto.handshake import Dialect
-from rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.mockserver import RunningServer, ServerOptions, running_server
+from realtime_conformance.mockserver.options import SimulatedModel
+from realtime_conformance.refclient.events import Events, RealtimeAPIEvents
+from realtime_conformance.refclient.realtime import RealtimeAPIClient, create_realtime_api_client
+from realtime_conformance.rtproto.handshake import Dialect
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 
 T = TypeVar("T")
 KEY = "sk-test-0123456789abcdefWXYZ"

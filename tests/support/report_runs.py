@@ -13,9 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conformance import results as results_io
-from conformance.checks.registry import CheckContext, format_failure, run_checks
-from conformance.recording import CaseRecording
+from realtime_conformance.conformance import results as results_io
+from realtime_conformance.conformance.checks.registry import (
+    CheckContext,
+    format_failure,
+    run_checks,
+)
+from realtime_conformance.conformance.recording import CaseRecording
 from tests.support.recordings import RecordingBuilder
 
 EVIL = '<script>alert("x")</script>&<b>'

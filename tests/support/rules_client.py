@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.scenario import Scenario
-from rtproto.scenario.caller import CallerAudio, caller_audio
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, lookup
-from rtproto.scenario.names import VAD_TURN
-from rtproto.scenario.rule_events import client_event_for, expected_types
-from rtproto.server.play import ScenarioPlayer
-from rtproto.server.realtime.outbox import Outgoing
+from realtime_conformance.rtproto.scenario import Scenario
+from realtime_conformance.rtproto.scenario.caller import CallerAudio, caller_audio
+from realtime_conformance.rtproto.scenario.expressions import Expression, Resolver
+from realtime_conformance.rtproto.scenario.matchers import MISSING, lookup
+from realtime_conformance.rtproto.scenario.names import VAD_TURN
+from realtime_conformance.rtproto.scenario.rule_events import client_event_for, expected_types
+from realtime_conformance.rtproto.server.play import ScenarioPlayer
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing
 from tests.support.virtual_clock import BehaviourClock
 from tests.support.virtual_clock import events as events_of
 

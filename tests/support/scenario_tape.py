@@ -15,9 +15,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.server.play import HttpScenario, ScenarioPlayer, ScenarioStream, UnmatchedRequest
-from rtproto.server.realtime.outbox import Abort, Close, Note, Outgoing, Send, SendRaw
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.play import (
+    HttpScenario,
+    ScenarioPlayer,
+    ScenarioStream,
+    UnmatchedRequest,
+)
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Note,
+    Outgoing,
+    Send,
+    SendRaw,
+)
 from tests.support.virtual_clock import VirtualClock
 
 COMPACT = (",", ":")

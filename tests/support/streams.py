@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 import openai
 
-from rtproto import sse
-from rtproto.api_errors import ApiError
+from realtime_conformance.rtproto import sse
+from realtime_conformance.rtproto.api_errors import ApiError
 
 Handler = Callable[[httpx2.Request], httpx2.Response]
 

@@ -7,13 +7,13 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
-from rtproto.audio import synth
-from rtproto.audio.codecs import from_pcm16_24k
-from rtproto.audio.formats import PCM16, AudioFormat
-from rtproto.scenario import parse_scenario
-from rtproto.scenario.caller import CallerAudio, caller_audio
-from rtproto.server.realtime.outbox import Send
+from realtime_conformance.conformance.checks.scenario_rules import ScenarioJudgement, judge_scenario
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.scenario import parse_scenario
+from realtime_conformance.rtproto.scenario.caller import CallerAudio, caller_audio
+from realtime_conformance.rtproto.server.realtime.outbox import Send
 from tests.support.scenario_tape import RecordedPlayer
 from tests.support.virtual_clock import BehaviourClock
 

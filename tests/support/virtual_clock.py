@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from rtproto.server.realtime.behaviour import Behaviour
-from rtproto.server.realtime.outbox import Note, Outgoing, Send
+from realtime_conformance.rtproto.server.realtime.behaviour import Behaviour
+from realtime_conformance.rtproto.server.realtime.outbox import Note, Outgoing, Send
 
 
 class Scheduled(Protocol):

@@ -7,7 +7,7 @@ ChatPlan whose `chunks` are the SSE stream (`rtproto.sse.encode_data` each when 
 answer; raises ApiError for an invalid body.
 """
 
-from rtproto.server.chat.service import ChatService
-from rtproto.server.chat.simulated_model import ChatPlan
+from realtime_conformance.rtproto.server.chat.service import ChatService
+from realtime_conformance.rtproto.server.chat.simulated_model import ChatPlan
 
 __all__ = ["ChatPlan", "ChatService"]

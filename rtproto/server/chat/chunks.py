@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.server.simulation import Simulation
+from realtime_conformance.rtproto.server.simulation import Simulation
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.server.chat.chunks import ChoiceScript
-from rtproto.server.chat.request import ChatRequest
-from rtproto.server.simulation import Simulation
+from realtime_conformance.rtproto.server.chat.chunks import ChoiceScript
+from realtime_conformance.rtproto.server.chat.request import ChatRequest
+from realtime_conformance.rtproto.server.simulation import Simulation
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.api_errors import ApiError, Fields, metadata
-from rtproto.server.chat import request_rules as checks
+from realtime_conformance.rtproto.api_errors import ApiError, Fields, metadata
+from realtime_conformance.rtproto.server.chat import request_rules as checks
 
 PARAMETERS = frozenset(
     {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtproto.api_errors import ApiError, Fields, invalid_type, invalid_value
+from realtime_conformance.rtproto.api_errors import ApiError, Fields, invalid_type, invalid_value
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

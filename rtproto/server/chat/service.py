@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.server.chat.request import parse_chat_request
-from rtproto.server.chat.simulated_model import ChatModel, ChatPlan
-from rtproto.server.pacing import Pacing
-from rtproto.server.simulation import SeedSequence
+from realtime_conformance.rtproto.server.chat.request import parse_chat_request
+from realtime_conformance.rtproto.server.chat.simulated_model import ChatModel, ChatPlan
+from realtime_conformance.rtproto.server.pacing import Pacing
+from realtime_conformance.rtproto.server.simulation import SeedSequence
 
 
 class ChatService:

@@ -20,14 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.server.chat import completion
-from rtproto.server.chat.chunks import Call, ChoiceChunks, ChoiceScript, interleave
-from rtproto.server.chat.request import ChatRequest
-from rtproto.server.pacing import Pacing, PlannedEvent
-from rtproto.server.simulation import Simulation, count_tokens
-from rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
-from rtproto.wire import argument_pieces, text_pieces
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.chat import completion
+from realtime_conformance.rtproto.server.chat.chunks import (
+    Call,
+    ChoiceChunks,
+    ChoiceScript,
+    interleave,
+)
+from realtime_conformance.rtproto.server.chat.request import ChatRequest
+from realtime_conformance.rtproto.server.pacing import Pacing, PlannedEvent
+from realtime_conformance.rtproto.server.simulation import Simulation, count_tokens
+from realtime_conformance.rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
+from realtime_conformance.rtproto.wire import argument_pieces, text_pieces
 
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
 REFUSAL = "I'm sorry, but I can't help with that."

@@ -8,8 +8,12 @@ Neither judges the client: they note what they saw in the transcript (rtproto.sc
 and conformance.checks.scenario_rules judges it.
 """
 
-from rtproto.server.play.http import HttpScenario, ScenarioStream, UnmatchedRequest
-from rtproto.server.play.player import ScenarioPlayer, Unmatched
+from realtime_conformance.rtproto.server.play.http import (
+    HttpScenario,
+    ScenarioStream,
+    UnmatchedRequest,
+)
+from realtime_conformance.rtproto.server.play.player import ScenarioPlayer, Unmatched
 
 __all__ = [
     "HttpScenario",

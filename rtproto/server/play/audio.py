@@ -11,8 +11,8 @@ import math
 import struct
 from functools import cache
 
-from rtproto.audio.codecs import convert
-from rtproto.audio.formats import PCM16, AudioFormat
+from realtime_conformance.rtproto.audio.codecs import convert
+from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 
 SAMPLE_RATE = 24_000
 BYTES_PER_MS = SAMPLE_RATE * 2 // 1000  # PCM16 mono: 48 bytes per millisecond

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.events import RealtimeError
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.scenario.spec import (
     AbortConnection,
     Drop,
     Duplicate,
@@ -29,8 +29,8 @@ from rtproto.scenario.spec import (
     ExpireSession,
     FaultAction,
 )
-from rtproto.server.play.state import ConnectionState
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send
+from realtime_conformance.rtproto.server.play.state import ConnectionState
+from realtime_conformance.rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send
 
 SESSION_EXPIRED = "Your session hit the maximum duration of 60 minutes."
 GOING_AWAY = 1001

@@ -35,18 +35,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.ids import IdFactory, RandomText
-from rtproto.scenario.names import HTTP_APIS, request_event
-from rtproto.scenario.notes import rule_note, scenario_note
-from rtproto.scenario.spec import RawStep, ReplayStep, Rule, Scenario, SimulateStep, Step
-from rtproto.server.play.faults import END_OF_STREAM
-from rtproto.server.play.player import UNMATCHED_CODE
-from rtproto.server.play.rulebook import RuleBook
-from rtproto.server.play.sender import ReplySender
-from rtproto.server.play.state import DEFAULT_EPOCH_S, ConnectionState
-from rtproto.server.realtime.outbox import Note, Outgoing, SendRaw
-from rtproto.sse import DONE
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.ids import IdFactory, RandomText
+from realtime_conformance.rtproto.scenario.names import HTTP_APIS, request_event
+from realtime_conformance.rtproto.scenario.notes import rule_note, scenario_note
+from realtime_conformance.rtproto.scenario.spec import (
+    RawStep,
+    ReplayStep,
+    Rule,
+    Scenario,
+    SimulateStep,
+    Step,
+)
+from realtime_conformance.rtproto.server.play.faults import END_OF_STREAM
+from realtime_conformance.rtproto.server.play.player import UNMATCHED_CODE
+from realtime_conformance.rtproto.server.play.rulebook import RuleBook
+from realtime_conformance.rtproto.server.play.sender import ReplySender
+from realtime_conformance.rtproto.server.play.state import DEFAULT_EPOCH_S, ConnectionState
+from realtime_conformance.rtproto.server.realtime.outbox import Note, Outgoing, SendRaw
+from realtime_conformance.rtproto.sse import DONE
 
 Event = dict[str, Any]
 DEFAULT_HTTP_MODEL = "gpt-4o"  # for made-up chunk heads when a request names no model
@@ -113,7 +120,7 @@ class HttpScenario:
         if scenario.api not in HTTP_APIS:
             raise ValueError(
                 f"scenario {scenario.id} is for api {scenario.api}: play it per connection "
-                "with rtproto.scenario.ScenarioPlayer"
+                "with realtime_conformance.rtproto.scenario.ScenarioPlayer"
             )
         self.scenario = scenario
         noise = RandomText(f"obfuscation-{seed}")  # = random.Random's, cheaper

@@ -22,22 +22,27 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rtproto.audio.buffer import InputAudioBuffer
-from rtproto.audio.formats import PCM16, AudioFormat, AudioFormatError, parse_format
-from rtproto.audio.vad import SpeechStarted, SpeechStopped
-from rtproto.scenario.caller import server_vad
-from rtproto.scenario.matchers import lookup
-from rtproto.scenario.names import VAD_TURN
-from rtproto.scenario.notes import (
+from realtime_conformance.rtproto.audio.buffer import InputAudioBuffer
+from realtime_conformance.rtproto.audio.formats import (
+    PCM16,
+    AudioFormat,
+    AudioFormatError,
+    parse_format,
+)
+from realtime_conformance.rtproto.audio.vad import SpeechStarted, SpeechStopped
+from realtime_conformance.rtproto.scenario.caller import server_vad
+from realtime_conformance.rtproto.scenario.matchers import lookup
+from realtime_conformance.rtproto.scenario.names import VAD_TURN
+from realtime_conformance.rtproto.scenario.notes import (
     DetectedTurn,
     Meta,
     speech_started_note,
     speech_stopped_note,
     vad_format_note,
 )
-from rtproto.scenario.spec import EventStep, Step, TemplateStep, VadSettings
-from rtproto.server.play.state import ConnectionState
-from rtproto.server.realtime.turns import user_audio_item
+from realtime_conformance.rtproto.scenario.spec import EventStep, Step, TemplateStep, VadSettings
+from realtime_conformance.rtproto.server.play.state import ConnectionState
+from realtime_conformance.rtproto.server.realtime.turns import user_audio_item
 
 Event = dict[str, Any]
 

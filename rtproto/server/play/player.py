@@ -26,16 +26,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.events import RealtimeError
-from rtproto.ids import IdFactory, RandomText
-from rtproto.scenario.notes import Meta, rule_note, scenario_note
-from rtproto.scenario.spec import Rule, Scenario
-from rtproto.server.play.listener import VadListener
-from rtproto.server.play.rulebook import RuleBook, Unmatched
-from rtproto.server.play.send_queue import SendQueue
-from rtproto.server.play.sender import ReplySender
-from rtproto.server.play.state import DEFAULT_EPOCH_S, DEFAULT_MODEL, ConnectionState
-from rtproto.server.realtime.outbox import Note, Outgoing
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.ids import IdFactory, RandomText
+from realtime_conformance.rtproto.scenario.notes import Meta, rule_note, scenario_note
+from realtime_conformance.rtproto.scenario.spec import Rule, Scenario
+from realtime_conformance.rtproto.server.play.listener import VadListener
+from realtime_conformance.rtproto.server.play.rulebook import RuleBook, Unmatched
+from realtime_conformance.rtproto.server.play.send_queue import SendQueue
+from realtime_conformance.rtproto.server.play.sender import ReplySender
+from realtime_conformance.rtproto.server.play.state import (
+    DEFAULT_EPOCH_S,
+    DEFAULT_MODEL,
+    ConnectionState,
+)
+from realtime_conformance.rtproto.server.realtime.outbox import Note, Outgoing
 
 Event = dict[str, Any]
 UNMATCHED_CODE = "mock_unexpected_event"  # not a real API code: only the mock sends it
@@ -56,7 +60,7 @@ class ScenarioPlayer:
         if scenario.api != "realtime":
             raise ValueError(
                 f"scenario {scenario.id} is for api {scenario.api}: play it per HTTP request "
-                "with rtproto.scenario.HttpScenario"
+                "with realtime_conformance.rtproto.scenario.HttpScenario"
             )
         self.scenario = scenario
         self.answer_unmatched = answer_unmatched

@@ -14,17 +14,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
-from rtproto import wire
-from rtproto.audio.formats import parse_format
-from rtproto.server.play.audio import audio_chunks
-from rtproto.server.play.state import TemplateContext
-from rtproto.server.realtime.response_events import (
+from realtime_conformance.rtproto import wire
+from realtime_conformance.rtproto.audio.formats import parse_format
+from realtime_conformance.rtproto.server.play.audio import audio_chunks
+from realtime_conformance.rtproto.server.play.state import TemplateContext
+from realtime_conformance.rtproto.server.realtime.response_events import (
     ResponseEvents,
     ResponseSettings,
     response_resource,
 )
-from rtproto.server.realtime.response_output import OutputItem, item_dict
-from rtproto.server.realtime.usage import Usage, audio_tokens
+from realtime_conformance.rtproto.server.realtime.response_output import OutputItem, item_dict
+from realtime_conformance.rtproto.server.realtime.usage import Usage, audio_tokens
 
 Event = dict[str, Any]
 INPUT_TEXT_TOKENS = 120  # the input of capture p08's first response

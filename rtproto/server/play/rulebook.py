@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.scenario.expressions import Expression, Resolver
-from rtproto.scenario.matchers import MISSING, match_all
-from rtproto.scenario.notes import describe_unmatched, unmatched_note
-from rtproto.scenario.spec import Rule, Scenario
+from realtime_conformance.rtproto.scenario.expressions import Expression, Resolver
+from realtime_conformance.rtproto.scenario.matchers import MISSING, match_all
+from realtime_conformance.rtproto.scenario.notes import describe_unmatched, unmatched_note
+from realtime_conformance.rtproto.scenario.spec import Rule, Scenario
 
 Event = dict[str, Any]
 Recall = Callable[[str], Any]  # `${last.PATH}`: the path in the latest server event having it

@@ -36,7 +36,14 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, SendRaw, Timeline
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Outgoing,
+    Send,
+    SendRaw,
+    Timeline,
+)
 
 Event = dict[str, Any]
 Action = Callable[[float, list[Outgoing]], None]  # (when, the items going out) -> None

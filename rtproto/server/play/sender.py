@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from rtproto.scenario.expressions import Resolver
-from rtproto.scenario.names import event_name
-from rtproto.scenario.recording import Recording
-from rtproto.scenario.spec import (
+from realtime_conformance.rtproto.scenario.expressions import Resolver
+from realtime_conformance.rtproto.scenario.names import event_name
+from realtime_conformance.rtproto.scenario.recording import Recording
+from realtime_conformance.rtproto.scenario.spec import (
     Duplicate,
     ErrorFault,
     EventStep,
@@ -45,15 +45,15 @@ from rtproto.scenario.spec import (
     TemplateStep,
     WaitStep,
 )
-from rtproto.scenario.steps import expand_step, reply_resolver
-from rtproto.server.play.faults import fault_items, stream_failure
-from rtproto.server.play.send_queue import Feed, SendQueue
-from rtproto.server.play.simulated import simulated_stream
-from rtproto.server.play.stamps import Stamper
-from rtproto.server.play.state import ConnectionState, TemplateContext
-from rtproto.server.play.templates import generate
-from rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
-from rtproto.sse import DONE
+from realtime_conformance.rtproto.scenario.steps import expand_step, reply_resolver
+from realtime_conformance.rtproto.server.play.faults import fault_items, stream_failure
+from realtime_conformance.rtproto.server.play.send_queue import Feed, SendQueue
+from realtime_conformance.rtproto.server.play.simulated import simulated_stream
+from realtime_conformance.rtproto.server.play.stamps import Stamper
+from realtime_conformance.rtproto.server.play.state import ConnectionState, TemplateContext
+from realtime_conformance.rtproto.server.play.templates import generate
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing, Send, SendRaw
+from realtime_conformance.rtproto.sse import DONE
 
 Event = dict[str, Any]
 Timed = tuple[float | None, Outgoing]  # (the gap in ms before it, or None: pace_ms), the item

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.scenario.recording import Recording, ReplayedEvent
-from rtproto.server.chat.request import parse_chat_request
-from rtproto.server.chat.simulated_model import ChatModel
-from rtproto.server.pacing import PlannedEvent
-from rtproto.server.responses.request import parse_create_request
-from rtproto.server.responses.simulated_model import SimulatedModel
-from rtproto.server.simulation import Simulation, request_seed
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.scenario.recording import Recording, ReplayedEvent
+from realtime_conformance.rtproto.server.chat.request import parse_chat_request
+from realtime_conformance.rtproto.server.chat.simulated_model import ChatModel
+from realtime_conformance.rtproto.server.pacing import PlannedEvent
+from realtime_conformance.rtproto.server.responses.request import parse_create_request
+from realtime_conformance.rtproto.server.responses.simulated_model import SimulatedModel
+from realtime_conformance.rtproto.server.simulation import Simulation, request_seed
 
 Event = dict[str, Any]
 

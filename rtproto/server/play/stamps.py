@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.catalogue import Api
-from rtproto.server.play.state import ConnectionState
+from realtime_conformance.rtproto.catalogue import Api
+from realtime_conformance.rtproto.server.play.state import ConnectionState
 
 Event = dict[str, Any]
 CHUNK_OBJECT = "chat.completion.chunk"

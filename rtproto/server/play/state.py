@@ -12,10 +12,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.events import EventBuilder
-from rtproto.ids import IdFactory, RandomText
-from rtproto.scenario.matchers import MISSING, lookup
-from rtproto.server.realtime.session_config import SESSION_LIFETIME_S, realtime_defaults
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.ids import IdFactory, RandomText
+from realtime_conformance.rtproto.scenario.matchers import MISSING, lookup
+from realtime_conformance.rtproto.server.realtime.session_config import (
+    SESSION_LIFETIME_S,
+    realtime_defaults,
+)
 
 DEFAULT_MODEL = "gpt-realtime"
 DEFAULT_EPOCH_S = 1_767_225_600  # 2026-01-01T00:00:00Z: a fixed "now" so runs are reproducible

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from rtproto.server.play.responses import (
+from realtime_conformance.rtproto.server.play.responses import (
     audio_response,
     function_call_response,
     rate_limits,
     text_response,
 )
-from rtproto.server.play.state import TemplateContext, deep_merge
+from realtime_conformance.rtproto.server.play.state import TemplateContext, deep_merge
 
 Event = dict[str, Any]
 Template = Callable[[TemplateContext, dict[str, Any]], Iterable[Event]]

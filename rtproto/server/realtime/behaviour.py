@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from rtproto.events import RealtimeError
-from rtproto.server.realtime.outbox import Outgoing
+from realtime_conformance.rtproto.events import RealtimeError
+from realtime_conformance.rtproto.server.realtime.outbox import Outgoing
 
 
 class Behaviour(Protocol):

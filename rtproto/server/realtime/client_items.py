@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from rtproto.audio.buffer import decode_append
-from rtproto.audio.formats import AudioFormat
-from rtproto.ids import IdFactory
+from realtime_conformance.rtproto.audio.buffer import decode_append
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.ids import IdFactory
 
 Item = dict[str, Any]
 

@@ -18,8 +18,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.audio.synth import TimedWord, text_heard
-from rtproto.server.realtime import errors
+from realtime_conformance.rtproto.audio.synth import TimedWord, text_heard
+from realtime_conformance.rtproto.server.realtime import errors
 
 ROOT = "root"
 

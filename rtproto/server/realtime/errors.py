@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rtproto.events import RealtimeError, supported_values_message
-from rtproto.validation import JSON_TYPE_NAMES, Problem
+from realtime_conformance.rtproto.events import RealtimeError, supported_values_message
+from realtime_conformance.rtproto.validation import JSON_TYPE_NAMES, Problem
 
 # The client event types the real GA server accepts, verbatim and in the order of its own error
 # message (capture p08). Not the catalogue's list: the server names two types no schema

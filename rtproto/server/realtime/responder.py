@@ -16,18 +16,33 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.events import EventBuilder
-from rtproto.ids import IdFactory, RandomText
-from rtproto.server.realtime import errors
-from rtproto.server.realtime.conversation import Conversation, Entry
-from rtproto.server.realtime.outbox import Timeline
-from rtproto.server.realtime.response import TURN_DETECTED, ResponseRun, RunContext
-from rtproto.server.realtime.response_events import ResponseEvents, ResponseSettings
-from rtproto.server.realtime.response_output import OutputItem, make_output
-from rtproto.server.realtime.session_config import SessionConfig, complete_format
-from rtproto.server.realtime.simulated_model import ReplyPlanner
-from rtproto.server.realtime.timing import AudioDelivery, Timing
-from rtproto.server.realtime.usage import RateLimits, Usage, audio_tokens, text_tokens
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.ids import IdFactory, RandomText
+from realtime_conformance.rtproto.server.realtime import errors
+from realtime_conformance.rtproto.server.realtime.conversation import Conversation, Entry
+from realtime_conformance.rtproto.server.realtime.outbox import Timeline
+from realtime_conformance.rtproto.server.realtime.response import (
+    TURN_DETECTED,
+    ResponseRun,
+    RunContext,
+)
+from realtime_conformance.rtproto.server.realtime.response_events import (
+    ResponseEvents,
+    ResponseSettings,
+)
+from realtime_conformance.rtproto.server.realtime.response_output import OutputItem, make_output
+from realtime_conformance.rtproto.server.realtime.session_config import (
+    SessionConfig,
+    complete_format,
+)
+from realtime_conformance.rtproto.server.realtime.simulated_model import ReplyPlanner
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.server.realtime.usage import (
+    RateLimits,
+    Usage,
+    audio_tokens,
+    text_tokens,
+)
 
 
 @dataclass(frozen=True)

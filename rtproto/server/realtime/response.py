@@ -16,22 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.server.realtime.conversation import AudioTrack, Conversation, Entry
-from rtproto.server.realtime.outbox import Send, Timeline
-from rtproto.server.realtime.response_events import (
+from realtime_conformance.rtproto.server.realtime.conversation import (
+    AudioTrack,
+    Conversation,
+    Entry,
+)
+from realtime_conformance.rtproto.server.realtime.outbox import Send, Timeline
+from realtime_conformance.rtproto.server.realtime.response_events import (
     Event,
     ResponseEvents,
     ResponseSettings,
     response_resource,
 )
-from rtproto.server.realtime.response_output import (
+from realtime_conformance.rtproto.server.realtime.response_output import (
     AUDIO_CHUNK_MS,
     ItemStatus,
     OutputItem,
     item_dict,
 )
-from rtproto.server.realtime.timing import AudioDelivery, Timing
-from rtproto.server.realtime.usage import RateLimits, Usage, audio_tokens
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.server.realtime.usage import RateLimits, Usage, audio_tokens
 
 CANCELLED = {"type": "cancelled", "reason": "client_cancelled"}
 TURN_DETECTED = {"type": "cancelled", "reason": "turn_detected"}

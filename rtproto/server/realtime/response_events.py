@@ -19,10 +19,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.events import EventBuilder
-from rtproto.ids import RandomText
-from rtproto.server.realtime.response_output import ItemStatus, OutputItem, item_dict, part_dict
-from rtproto.wire import obfuscation
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.ids import RandomText
+from realtime_conformance.rtproto.server.realtime.response_output import (
+    ItemStatus,
+    OutputItem,
+    item_dict,
+    part_dict,
+)
+from realtime_conformance.rtproto.wire import obfuscation
 
 Event = dict[str, Any]
 TEXT_DELTA = "response.output_text.delta"

@@ -11,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rtproto.audio import synth
-from rtproto.audio.formats import parse_format
-from rtproto.audio.synth import TimedWord
-from rtproto.ids import IdFactory
-from rtproto.server.realtime import speech
-from rtproto.server.realtime.simulated_model import FunctionCallPlan, MessagePlan, PlannedItem
-from rtproto.server.realtime.usage import audio_tokens
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.formats import parse_format
+from realtime_conformance.rtproto.audio.synth import TimedWord
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.server.realtime import speech
+from realtime_conformance.rtproto.server.realtime.simulated_model import (
+    FunctionCallPlan,
+    MessagePlan,
+    PlannedItem,
+)
+from realtime_conformance.rtproto.server.realtime.usage import audio_tokens
 
 AUDIO_CHUNK_MS = 100
 ItemStatus = Literal["in_progress", "completed", "incomplete"]

@@ -33,21 +33,31 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from rtproto.audio.buffer import CommittedAudio
-from rtproto.audio.vad import DEFAULT_FRAME_MS
-from rtproto.events import EventBuilder, RealtimeError
-from rtproto.ids import IdFactory, RandomText
-from rtproto.server.realtime import errors
-from rtproto.server.realtime.client_items import input_audio_ms, server_item
-from rtproto.server.realtime.conversation import Conversation, Entry
-from rtproto.server.realtime.outbox import Abort, Close, Outgoing, Send, Timeline
-from rtproto.server.realtime.responder import Responder
-from rtproto.server.realtime.session_config import SESSION_LIFETIME_S, Intent, SessionConfig
-from rtproto.server.realtime.simulated_model import ReplyPlanner
-from rtproto.server.realtime.timing import AudioDelivery, Timing
-from rtproto.server.realtime.transcription import SpokenLine, Transcriber, hear
-from rtproto.server.realtime.turns import InputTurns, announce_item
-from rtproto.validation import EventValidator
+from realtime_conformance.rtproto.audio.buffer import CommittedAudio
+from realtime_conformance.rtproto.audio.vad import DEFAULT_FRAME_MS
+from realtime_conformance.rtproto.events import EventBuilder, RealtimeError
+from realtime_conformance.rtproto.ids import IdFactory, RandomText
+from realtime_conformance.rtproto.server.realtime import errors
+from realtime_conformance.rtproto.server.realtime.client_items import input_audio_ms, server_item
+from realtime_conformance.rtproto.server.realtime.conversation import Conversation, Entry
+from realtime_conformance.rtproto.server.realtime.outbox import (
+    Abort,
+    Close,
+    Outgoing,
+    Send,
+    Timeline,
+)
+from realtime_conformance.rtproto.server.realtime.responder import Responder
+from realtime_conformance.rtproto.server.realtime.session_config import (
+    SESSION_LIFETIME_S,
+    Intent,
+    SessionConfig,
+)
+from realtime_conformance.rtproto.server.realtime.simulated_model import ReplyPlanner
+from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
+from realtime_conformance.rtproto.server.realtime.transcription import SpokenLine, Transcriber, hear
+from realtime_conformance.rtproto.server.realtime.turns import InputTurns, announce_item
+from realtime_conformance.rtproto.validation import EventValidator
 
 DEFAULT_CREATED_AT = 1_767_229_435  # epoch seconds; drivers pass the wall clock's
 BUFFER_ALIAS = "session.input_audio_buffer.append"

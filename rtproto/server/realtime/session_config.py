@@ -14,8 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from rtproto.audio.formats import AudioFormat, parse_format
-from rtproto.server.realtime import errors
+from realtime_conformance.rtproto.audio.formats import AudioFormat, parse_format
+from realtime_conformance.rtproto.server.realtime import errors
 
 Intent = Literal["realtime", "transcription"]
 SESSION_LIFETIME_S = 3600  # the real API ends a session after 60 min (PROTOCOL.md section 5)

@@ -35,7 +35,7 @@ from typing import Any
 
 from faker import Faker
 
-from rtproto.wire import argument_pieces, text_pieces
+from realtime_conformance.rtproto.wire import argument_pieces, text_pieces
 
 SAY = re.compile(r"\b(?:say|tell)\b", re.IGNORECASE)
 QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”")

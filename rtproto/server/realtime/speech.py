@@ -16,10 +16,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rtproto.audio import synth
-from rtproto.audio.codecs import from_pcm16_24k
-from rtproto.audio.formats import AudioFormat
-from rtproto.audio.synth import TimedWord
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.codecs import from_pcm16_24k
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.audio.synth import TimedWord
 
 MS_PER_WORD = synth.DEFAULT_MS_PER_WORD
 

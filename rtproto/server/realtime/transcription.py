@@ -34,18 +34,18 @@ from typing import Any
 import numpy as np
 from faker import Faker
 
-from rtproto import wire
-from rtproto.audio import synth
-from rtproto.audio.buffer import CommittedAudio
-from rtproto.audio.codecs import decode
-from rtproto.audio.synth import TimedWord
-from rtproto.audio.vad import frame_dbfs, level_for_threshold
-from rtproto.events import EventBuilder
-from rtproto.ids import RandomText
-from rtproto.server.realtime.outbox import Send, Timeline
-from rtproto.server.realtime.simulated_model import tokens_of
-from rtproto.server.realtime.timing import Timing
-from rtproto.server.realtime.usage import text_tokens
+from realtime_conformance.rtproto import wire
+from realtime_conformance.rtproto.audio import synth
+from realtime_conformance.rtproto.audio.buffer import CommittedAudio
+from realtime_conformance.rtproto.audio.codecs import decode
+from realtime_conformance.rtproto.audio.synth import TimedWord
+from realtime_conformance.rtproto.audio.vad import frame_dbfs, level_for_threshold
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.ids import RandomText
+from realtime_conformance.rtproto.server.realtime.outbox import Send, Timeline
+from realtime_conformance.rtproto.server.realtime.simulated_model import tokens_of
+from realtime_conformance.rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.server.realtime.usage import text_tokens
 
 PREFIX = "conversation.item.input_audio_transcription."
 DIARIZE_MODEL = "gpt-4o-transcribe-diarize"

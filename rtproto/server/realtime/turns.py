@@ -28,20 +28,20 @@ from __future__ import annotations
 import copy
 from typing import Any, Protocol
 
-from rtproto.audio.buffer import BufferEvent, CommittedAudio, InputAudioBuffer
-from rtproto.audio.formats import AudioFormat
-from rtproto.audio.vad import (
+from realtime_conformance.rtproto.audio.buffer import BufferEvent, CommittedAudio, InputAudioBuffer
+from realtime_conformance.rtproto.audio.formats import AudioFormat
+from realtime_conformance.rtproto.audio.vad import (
     IdleTimedOut,
     IdleTimeout,
     SpeechStarted,
     SpeechStopped,
     vad_from_config,
 )
-from rtproto.events import EventBuilder
-from rtproto.ids import IdFactory
-from rtproto.server.realtime.conversation import Conversation, Entry
-from rtproto.server.realtime.outbox import Send, Timeline
-from rtproto.server.realtime.timing import Timing
+from realtime_conformance.rtproto.events import EventBuilder
+from realtime_conformance.rtproto.ids import IdFactory
+from realtime_conformance.rtproto.server.realtime.conversation import Conversation, Entry
+from realtime_conformance.rtproto.server.realtime.outbox import Send, Timeline
+from realtime_conformance.rtproto.server.realtime.timing import Timing
 
 
 class TurnListener(Protocol):

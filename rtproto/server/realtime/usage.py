@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.wire import AUDIO_MS_PER_TOKEN, tokens_rate_limit
+from realtime_conformance.rtproto.wire import AUDIO_MS_PER_TOKEN, tokens_rate_limit
 
 CHARS_PER_TOKEN = 4
 CACHE_BLOCK = 64

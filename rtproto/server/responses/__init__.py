@@ -12,9 +12,12 @@ Entry points for the drivers:
   `next_deadline`, like the Realtime behaviours.
 """
 
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.socket import ResponsesSocketSession, SocketLimits
-from rtproto.server.responses.store import ResponseStore, StoredResponse
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.socket import (
+    ResponsesSocketSession,
+    SocketLimits,
+)
+from realtime_conformance.rtproto.server.responses.store import ResponseStore, StoredResponse
 
 __all__ = [
     "ResponseStore",

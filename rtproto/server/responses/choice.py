@@ -28,9 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.server.responses.objects import last_user_text
-from rtproto.server.responses.request import CreateRequest
-from rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
+from realtime_conformance.rtproto.server.responses.objects import last_user_text
+from realtime_conformance.rtproto.server.responses.request import CreateRequest
+from realtime_conformance.rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
 
 HOSTED = ("web_search", "file_search", "code_interpreter", "image_generation", "mcp")
 CLIENT_TOOLS = ("function", "custom")

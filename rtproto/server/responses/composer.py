@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from rtproto.server.responses import hosted, items
-from rtproto.server.responses.choice import Decision, hosted_kind
-from rtproto.server.responses.items import Citation
-from rtproto.server.responses.objects import last_user_text, text_of
-from rtproto.server.responses.request import CreateRequest
-from rtproto.server.responses.stream import Output
-from rtproto.wire import text_pieces
+from realtime_conformance.rtproto.server.responses import hosted, items
+from realtime_conformance.rtproto.server.responses.choice import Decision, hosted_kind
+from realtime_conformance.rtproto.server.responses.items import Citation
+from realtime_conformance.rtproto.server.responses.objects import last_user_text, text_of
+from realtime_conformance.rtproto.server.responses.request import CreateRequest
+from realtime_conformance.rtproto.server.responses.stream import Output
+from realtime_conformance.rtproto.wire import text_pieces
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rtproto.server.responses.stream import Output
-from rtproto.wire import text_pieces
+from realtime_conformance.rtproto.server.responses.stream import Output
+from realtime_conformance.rtproto.wire import text_pieces
 
 
 def _work(out: Output, tool: str, index: int, item_id: str, *states: str) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.server.responses.stream import Output
-from rtproto.wire import argument_pieces, text_pieces
+from realtime_conformance.rtproto.server.responses.stream import Output
+from realtime_conformance.rtproto.wire import argument_pieces, text_pieces
 
 
 @dataclass(frozen=True)

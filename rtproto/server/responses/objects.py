@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.server.responses.request import CreateRequest
-from rtproto.server.simulation import count_tokens
+from realtime_conformance.rtproto.server.responses.request import CreateRequest
+from realtime_conformance.rtproto.server.simulation import count_tokens
 
 TERMINAL = ("completed", "failed", "incomplete", "cancelled")
 MESSAGE_OVERHEAD = 4  # tokens of framing per input item, roughly the real count's

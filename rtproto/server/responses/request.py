@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from rtproto.api_errors import ApiError, Fields, metadata
-from rtproto.schema_store import SchemaStore
-from rtproto.server.responses import request_parts as parts
+from realtime_conformance.rtproto.api_errors import ApiError, Fields, metadata
+from realtime_conformance.rtproto.schema_store import SchemaStore
+from realtime_conformance.rtproto.server.responses import request_parts as parts
 
 CREATE_SCHEMA = "responses/events/response.create.json"
 WEBSOCKET_ONLY = frozenset({"type", "stream_id", "generate"})

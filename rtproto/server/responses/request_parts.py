@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtproto.api_errors import ApiError, Fields, invalid_type, invalid_value, missing
+from realtime_conformance.rtproto.api_errors import (
+    ApiError,
+    Fields,
+    invalid_type,
+    invalid_value,
+    missing,
+)
 
 ROLES = ("assistant", "system", "developer", "user")
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

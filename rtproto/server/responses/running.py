@@ -16,9 +16,12 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.server.responses.simulated_model import TERMINAL_EVENTS, ResponsePlan
-from rtproto.server.responses.store import StoredResponse
-from rtproto.server.responses.stream import PlannedEvent
+from realtime_conformance.rtproto.server.responses.simulated_model import (
+    TERMINAL_EVENTS,
+    ResponsePlan,
+)
+from realtime_conformance.rtproto.server.responses.store import StoredResponse
+from realtime_conformance.rtproto.server.responses.stream import PlannedEvent
 
 STEERED = "steered"
 CLIENT_OWNED = ("function_call", "custom_tool_call", "mcp_approval_request")

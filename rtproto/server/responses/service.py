@@ -12,12 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.server.responses.request import CreateRequest, parse_create_request
-from rtproto.server.responses.simulated_model import ResponsePlan, SimulatedModel
-from rtproto.server.responses.store import ResponseStore, StoredResponse, previous_not_found
-from rtproto.server.responses.stream import Pacing, PlannedEvent
-from rtproto.server.simulation import SeedSequence, Simulation
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.responses.request import (
+    CreateRequest,
+    parse_create_request,
+)
+from realtime_conformance.rtproto.server.responses.simulated_model import (
+    ResponsePlan,
+    SimulatedModel,
+)
+from realtime_conformance.rtproto.server.responses.store import (
+    ResponseStore,
+    StoredResponse,
+    previous_not_found,
+)
+from realtime_conformance.rtproto.server.responses.stream import Pacing, PlannedEvent
+from realtime_conformance.rtproto.server.simulation import SeedSequence, Simulation
 
 # previous_response_id -> the stored response, or None: where a caller looks responses up first
 # (the WebSocket mode's connection-local cache holds responses even with `store: false`)

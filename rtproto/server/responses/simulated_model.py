@@ -16,12 +16,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from rtproto.server.responses import composer
-from rtproto.server.responses.choice import Decision, decide
-from rtproto.server.responses.objects import count_input_tokens, response_object, usage_object
-from rtproto.server.responses.request import CreateRequest
-from rtproto.server.responses.stream import Output, Pacing, PlannedEvent, StreamWriter
-from rtproto.server.simulation import Simulation
+from realtime_conformance.rtproto.server.responses import composer
+from realtime_conformance.rtproto.server.responses.choice import Decision, decide
+from realtime_conformance.rtproto.server.responses.objects import (
+    count_input_tokens,
+    response_object,
+    usage_object,
+)
+from realtime_conformance.rtproto.server.responses.request import CreateRequest
+from realtime_conformance.rtproto.server.responses.stream import (
+    Output,
+    Pacing,
+    PlannedEvent,
+    StreamWriter,
+)
+from realtime_conformance.rtproto.server.simulation import Simulation
 
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
 TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")

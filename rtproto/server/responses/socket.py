@@ -26,13 +26,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.server.realtime.outbox import Send
-from rtproto.server.responses import socket_errors as errors
-from rtproto.server.responses.running import Running, required_input, steer_input_items
-from rtproto.server.responses.service import ResponsesService
-from rtproto.server.responses.simulated_model import TERMINAL_EVENTS
-from rtproto.server.responses.store import StoredResponse
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.realtime.outbox import Send
+from realtime_conformance.rtproto.server.responses import socket_errors as errors
+from realtime_conformance.rtproto.server.responses.running import (
+    Running,
+    required_input,
+    steer_input_items,
+)
+from realtime_conformance.rtproto.server.responses.service import ResponsesService
+from realtime_conformance.rtproto.server.responses.simulated_model import TERMINAL_EVENTS
+from realtime_conformance.rtproto.server.responses.store import StoredResponse
 
 ENVELOPE = ("type", "stream_id", "generate", "stream", "background")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtproto.api_errors import ApiError, invalid_type, invalid_value, missing
-from rtproto.events import JsonInputError, decode_json
+from realtime_conformance.rtproto.api_errors import ApiError, invalid_type, invalid_value, missing
+from realtime_conformance.rtproto.events import JsonInputError, decode_json
 
 SUPPORTED = ("response.create", "response.steer")
 WEBSOCKET_STATUS = {"previous_response_not_found": 400}

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rtproto.api_errors import ApiError
-from rtproto.server.responses.simulated_model import ResponsePlan
-from rtproto.server.responses.stream import PlannedEvent
+from realtime_conformance.rtproto.api_errors import ApiError
+from realtime_conformance.rtproto.server.responses.simulated_model import ResponsePlan
+from realtime_conformance.rtproto.server.responses.stream import PlannedEvent
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from rtproto.server.pacing import Pacing, PlannedEvent
-from rtproto.server.simulation import Simulation
+from realtime_conformance.rtproto.server.pacing import Pacing, PlannedEvent
+from realtime_conformance.rtproto.server.simulation import Simulation
 
 __all__ = ["Output", "Pacing", "PlannedEvent", "StreamWriter"]
 
