@@ -10,29 +10,19 @@ suite nor keep a pipe open because nobody reads it.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import os
 import signal
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Protocol
+
+from realtime_conformance.conformance.drivers import process_group
 
 STDERR_TAIL_LINES = 20
 MAX_LINE_BYTES = 1 << 20  # one stdout line (a JSON object); longer is a protocol failure
 MAX_STDERR_LINE = 2000  # characters kept of one stderr line
 EXIT_GRACE_S = 0.3  # after the process exits, its last lines may still be in the pipe
 REAP_S = 2.0  # how long a killed group gets to go, and its pipes to drain
-LIVE_GROUPS: set[int] = set()  # process groups not yet killed (the exit safety net below)
-
-
-@atexit.register
-def _kill_live_groups() -> None:
-    """A suite stopped half-way (Ctrl-C, an error) leaves no child behind: they run in sessions
-    of their own, out of reach of the terminal's signals."""
-    for group in list(LIVE_GROUPS):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGKILL)
 
 
 class ChildEvents(Protocol):
@@ -130,7 +120,7 @@ class Child:
             start_new_session=True,
         )
         child = cls(transport, protocol)
-        LIVE_GROUPS.add(child.pid)
+        process_group.started(child.pid)
         return child
 
     def write(self, line: str) -> None:
@@ -159,15 +149,11 @@ class Child:
     async def kill(self) -> None:
         """Kill the whole process group, reap the process, read stderr to its end (bounded)
         and close every pipe. Safe to call twice."""
-        self._signal_group()
+        process_group.signal_group(self.pid, signal.SIGKILL)
         await self.exited(REAP_S)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.protocol.stderr_closed.wait(), REAP_S / 4)
-        self._signal_group()  # anything the leader started while it died
-        LIVE_GROUPS.discard(self.pid)
+        # anything the leader started while it died (the group lives while any member does)
+        process_group.signal_group(self.pid, signal.SIGKILL)
+        process_group.ended(self.pid)
         self.transport.close()
-
-    def _signal_group(self) -> None:
-        # The group id is the leader's pid (start_new_session); it lives while any member does.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)

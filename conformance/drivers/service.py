@@ -1,24 +1,23 @@
 """A connector's service process for one case: started in a process group of its own, its
 output kept (the last lines, for the FAIL text), ready when its media port accepts a TCP
 connection, and stopped for sure: SIGTERM to the group, then SIGKILL; a process still alive
-when the suite's interpreter exits is killed then (atexit), so no service outlives a run.
+when the suite's interpreter exits is killed then (conformance.drivers.process_group).
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import os
 import signal
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 
+from realtime_conformance.conformance.drivers import process_group
+
 TAIL_LINES = 20  # of stderr (and stdout), in a failure's text
 TAIL_CHARS = 1500
 POLL_S = 0.05
-_alive: set[ServiceProcess] = set()
 
 
 class ServiceFailed(Exception):
@@ -50,7 +49,7 @@ class ServiceProcess:
             )
         except OSError as error:
             raise ServiceFailed(f"could not start {self.argv[0]!r}: {error.strerror}") from None
-        _alive.add(self)
+        process_group.started(self.process.pid)
         assert self.process.stdout is not None and self.process.stderr is not None
         self._readers = [
             asyncio.create_task(self._keep(self.process.stderr, self.stderr)),
@@ -111,17 +110,10 @@ class ServiceProcess:
                     await asyncio.wait_for(self.process.wait(), grace_s)
         finally:
             self._signal(signal.SIGKILL)  # the group: children the service left behind too
-            _alive.discard(self)
+            process_group.ended(self.process.pid)
             for reader in self._readers:
                 reader.cancel()
 
     def _signal(self, number: int) -> None:
         if self.process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, number)
-
-
-@atexit.register
-def _kill_left_over() -> None:
-    for service in list(_alive):
-        service._signal(signal.SIGKILL)
+            process_group.signal_group(self.process.pid, number)
