@@ -24,7 +24,7 @@ from collections.abc import Sequence
 class HarnessLateness:
     def __init__(self, caller_frames: Sequence[tuple[float, float]]) -> None:
         """`caller_frames`: (t_ms sent, duration ms) of the call's audio frames, in order."""
-        ends = list(itertools.accumulate(ms for _, ms in caller_frames))
+        ends = _ends(caller_frames)
         times = [t for t, _ in caller_frames]
         origin = min((t - end for t, end in zip(times, ends, strict=True)), default=0.0)
         late = [t - (origin + end) for t, end in zip(times, ends, strict=True)]
@@ -34,9 +34,7 @@ class HarnessLateness:
 
     def between(self, start_ms: float, end_ms: float) -> float:
         """The harness's largest lateness over [start_ms, end_ms] (0 if no frame was sent)."""
-        low = bisect.bisect_left(self.times, start_ms)
-        high = bisect.bisect_right(self.times, end_ms)
-        return max(self.late[low:high], default=0.0)
+        return _largest_between(self.times, self.late, start_ms, end_ms)
 
     def excuse(self, delay_ms: float, start_ms: float, end_ms: float) -> float:
         """`delay_ms` measured over [start_ms, end_ms], less what the harness was late then."""
@@ -72,9 +70,7 @@ class ServerAudioLateness:
 
     def between(self, start_ms: float, end_ms: float) -> float:
         """The mock's largest lateness with the deltas it sent over [start_ms, end_ms]."""
-        low = bisect.bisect_left(self.times, start_ms)
-        high = bisect.bisect_right(self.times, end_ms)
-        return max(self.late[low:high], default=0.0)
+        return _largest_between(self.times, self.late, start_ms, end_ms)
 
     def excuse_underrun(self, gap_ms: float, due_ms: float, position_ms: float) -> float:
         """`gap_ms` of silence from `due_ms`, when the call needed the audio at `position_ms`,
@@ -88,3 +84,12 @@ class ServerAudioLateness:
 
 def _ends(deltas: Sequence[tuple[float, float]]) -> list[float]:
     return list(itertools.accumulate(ms for _, ms in deltas))
+
+
+def _largest_between(
+    times: Sequence[float], late: Sequence[float], start_ms: float, end_ms: float
+) -> float:
+    """The largest of `late` whose time (in sorted `times`) is in [start_ms, end_ms], else 0."""
+    low = bisect.bisect_left(times, start_ms)
+    high = bisect.bisect_right(times, end_ms)
+    return max(late[low:high], default=0.0)
