@@ -219,8 +219,7 @@ async def _drive(run: CaseRun) -> None:
     try:
         async with asyncio.timeout(case.timeout_s) as limit:
             await _stimulate(run, limit)
-        _client_died(run)
-        _service_died(run)
+        _process_failed(run)
     except TimeoutError:
         unmet = _unmet(run)
         actual = f"timeout after {case.timeout_s:g} s, waiting for {run.current}" + unmet
@@ -245,24 +244,27 @@ def _trouble(driver: ClientDriver) -> str:
     return f"; meanwhile {text}" if text else ""
 
 
-def _service_died(run: CaseRun) -> None:
-    """A connector's service that exited during the case fails it, with its output's tail."""
-    trouble = run.driver.trouble() if isinstance(run.driver, ServiceClient) else None
-    if trouble:
-        expected = "the connector's service runs until the call ends"
-        failure = harness_failure(run.case, "harness.service", expected, trouble, run.now_ms())
-        run.failures.append(failure)
+# A driver whose client runs as a process of its own, the failure it fails a case with when that
+# process went wrong outside its steps, and what was expected of it.
+PROCESS_FAILURES: tuple[tuple[type[CommandDriver] | type[ServiceClient], str, str], ...] = (
+    (
+        CommandDriver,
+        "harness.process",
+        "the client's process keeps to the line protocol until its close",
+    ),
+    (ServiceClient, "harness.service", "the connector's service runs until the call ends"),
+)
 
 
-def _client_died(run: CaseRun) -> None:
-    """A command client whose process died, or wrote a bad line, after its last step fails the
-    case even when the wires got what the case waited for: it must keep to the line protocol
-    until its `close` (conformance.drivers.command)."""
-    trouble = run.driver.trouble() if isinstance(run.driver, CommandDriver) else None
-    if trouble:
-        expected = "the client's process keeps to the line protocol until its close"
-        failure = harness_failure(run.case, "harness.process", expected, trouble, run.now_ms())
-        run.failures.append(failure)
+def _process_failed(run: CaseRun) -> None:
+    """A command client's process that died or wrote a bad line after its last step, or a
+    connector's service that exited during the case, fails it (with the output's tail) even
+    when the wires got what the case waited for."""
+    for kind, check, expected in PROCESS_FAILURES:
+        trouble = run.driver.trouble() if isinstance(run.driver, kind) else None
+        if trouble:
+            failure = harness_failure(run.case, check, expected, trouble, run.now_ms())
+            run.failures.append(failure)
 
 
 def _unmet(run: CaseRun) -> str:
