@@ -22,7 +22,8 @@ from realtime_conformance.conformance.call.virtual_call import VirtualCall
 from realtime_conformance.conformance.case_defaults import Step, Wait
 from realtime_conformance.conformance.cases import Case
 from realtime_conformance.conformance.checks.registry import Failure, Level
-from realtime_conformance.conformance.drivers.base import ClientDriver, Endpoints
+from realtime_conformance.conformance.cpu_wait import CpuWait
+from realtime_conformance.conformance.drivers.base import ClientDriver, Endpoints, SeparateProcess
 from realtime_conformance.conformance.drivers.command import CommandDriver
 from realtime_conformance.conformance.drivers.connector import ServiceClient
 from realtime_conformance.conformance.drivers.methods import call_method, server_events
@@ -80,6 +81,7 @@ class CaseRun:
     failures: list[Failure] = field(default_factory=list)
     current: str = "start"
     live_until: float | None = None  # when the live part ended (monotonic)
+    cpu_wait: CpuWait = field(default_factory=CpuWait)  # a separate client's wait for a CPU
 
     def __post_init__(self) -> None:
         self.log = DriverLog(self.origin)
@@ -296,6 +298,9 @@ async def live(run: CaseRun) -> None:
     ):
         # The case starts when it has its slot (with one slot, the cases before it ran first).
         run.origin = run.log.origin = time.monotonic()
+        if isinstance(run.driver, SeparateProcess):
+            watcher = asyncio.create_task(run.cpu_wait.watch(run.driver.process_group))
+            stack.callback(watcher.cancel)
         dialled = isinstance(run.driver, ServiceClient)  # a connector: the call dials it
         if case.uses_call or dialled:
             caller = caller_audio(case.scenario) if case.scenario.caller else None

@@ -14,6 +14,11 @@ other real-time cases (up to `MAX_RERUNS` times); the last run's verdict stands,
 from what a check judged (the crowd of cases starting) explains nothing and reruns nothing.
 A failure that does not depend on time (order, payload, scenario rules) is never rerun, and
 neither is a case whose harness kept time: that verdict is the client's.
+
+A client in its own process (a command client, a connector's service) can be starved while the
+harness keeps time: its processes sit on a busy machine's run queue (conformance.cpu_wait).
+When they waited `LAG_LIMIT_MS` or more for a CPU, in all, near the moment judged, the case is
+run again by the same rule. A client that had the CPU and was late anyway is judged as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ TIMED_CONCERNS = frozenset({"media"})
 LAG_KEY = "harness.max_loop_lag_ms"  # over the whole case
 NEAR_KEY = "harness.lag_near_timing_failures_ms"  # near the timing failures, when there are any
 RERUNS_KEY = "harness.reruns"
+WAIT_KEY = "client.cpu_wait_ms"  # a separate client's processes, over the whole case
+WAIT_NEAR_KEY = "client.cpu_wait_near_timing_failures_ms"
 
 
 class Judged(Protocol):
@@ -59,9 +66,12 @@ def lag_windows(failures: Sequence[Failure]) -> list[tuple[float, float] | None]
     ]
 
 
-def harness_was_late(result: Judged) -> bool:
-    """True when the result's timing failures may be the harness's own lateness."""
+def timing_in_doubt(result: Judged) -> bool:
+    """True when the result's timing failures may be the machine's doing: the harness was
+    late, or the client's own processes waited for a CPU, near what was judged."""
     if not timing_failures(result.failures):
         return False
-    lag = result.measurements.get(NEAR_KEY, result.measurements.get(LAG_KEY, 0.0))
-    return lag >= LAG_LIMIT_MS
+    measured = result.measurements
+    lag = measured.get(NEAR_KEY, measured.get(LAG_KEY, 0.0))
+    waited = measured.get(WAIT_NEAR_KEY, measured.get(WAIT_KEY, 0.0))
+    return max(lag, waited) >= LAG_LIMIT_MS

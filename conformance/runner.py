@@ -26,7 +26,7 @@ from realtime_conformance.conformance.checks.registry import (
     load_all_checks,
     run_checks,
 )
-from realtime_conformance.conformance.drivers.base import ClientDriver
+from realtime_conformance.conformance.drivers.base import ClientDriver, SeparateProcess
 from realtime_conformance.conformance.drivers.connector import ServiceClient
 from realtime_conformance.conformance.harness import OpenAISide
 from realtime_conformance.conformance.recording import CaseRecording
@@ -35,8 +35,10 @@ from realtime_conformance.conformance.rerun import (
     MAX_RERUNS,
     NEAR_KEY,
     RERUNS_KEY,
-    harness_was_late,
+    WAIT_KEY,
+    WAIT_NEAR_KEY,
     lag_windows,
+    timing_in_doubt,
 )
 from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY
 from realtime_conformance.conformance.verdicts import KnownDeviations, Verdict, grade
@@ -145,11 +147,14 @@ def _graded(run: CaseRun, recording: CaseRecording, deviations: KnownDeviations)
     checked, measurements, unavailable = judge(run, recording)
     end = run.live_until or time.monotonic()
     measurements[LAG_KEY] = run.side.lag.worst(run.origin, end)
-    windows = lag_windows(run.failures + checked)
+    separate = isinstance(run.driver, SeparateProcess)
+    if separate:
+        measurements[WAIT_KEY] = run.cpu_wait.waited(run.origin, end)
+    windows = [_absolute(run.origin, end, w) for w in lag_windows(run.failures + checked)]
     if windows:
-        measurements[NEAR_KEY] = max(
-            run.side.lag.worst(*_absolute(run.origin, end, window)) for window in windows
-        )
+        measurements[NEAR_KEY] = max(run.side.lag.worst(*window) for window in windows)
+        if separate:
+            measurements[WAIT_NEAR_KEY] = max(run.cpu_wait.waited(*window) for window in windows)
     failures = run.failures + checked
     case = run.case
     verdict = grade(
@@ -214,15 +219,16 @@ async def run_cases(
 
     async def one(selected: Selected) -> CaseResult:
         result = await attempt(selected)
-        return result if harness_was_late(result) else report(result)
+        return result if timing_in_doubt(result) else report(result)
 
     done: dict[int, CaseResult] = {}
     for phase in ("ordering", "realtime"):
         chosen = [(i, s) for i, s in enumerate(selection) if s.case.timing == phase]
+        chosen.sort(key=lambda pair: -pair[1].case.timeout_s)  # EXPERIMENT
         results = await asyncio.gather(*(one(s) for _, s in chosen))
         done.update(zip((i for i, _ in chosen), results, strict=True))
     for i, result in done.items():  # conformance.rerun: alone, after the crowd
-        if harness_was_late(result):
+        if timing_in_doubt(result):
             done[i] = report(await _rerun_alone(selection[i], result, attempt))
     return [done[i] for i in range(len(selection))]
 
@@ -236,6 +242,6 @@ async def _rerun_alone(
     for reruns in range(1, MAX_RERUNS + 1):
         result = await attempt(selected)
         result.measurements[RERUNS_KEY] = reruns
-        if not harness_was_late(result):
+        if not timing_in_doubt(result):
             break
     return result

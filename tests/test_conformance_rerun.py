@@ -1,5 +1,6 @@
-"""A timing failure measured while the harness itself lagged is run again alone; any other
-verdict stands as first judged (conformance.rerun)."""
+"""A timing failure measured while the harness itself lagged, or while a separate client's
+processes waited for a CPU, is run again alone; any other verdict stands as first judged
+(conformance.rerun)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from realtime_conformance.conformance.rerun import (
     MAX_RERUNS,
     NEAR_KEY,
     RERUNS_KEY,
+    WAIT_KEY,
+    WAIT_NEAR_KEY,
     WINDOW_BEFORE_MS,
-    harness_was_late,
     lag_windows,
+    timing_in_doubt,
 )
 from realtime_conformance.conformance.runner import CaseResult, run_cases
 from realtime_conformance.conformance.verdicts import Verdict
@@ -45,19 +48,19 @@ def selected() -> Selected:
 
 def test_only_a_timing_failure_under_harness_lag_is_suspect(selected: Selected) -> None:
     late, on_time = LAG_LIMIT_MS + 1, LAG_LIMIT_MS - 1
-    assert harness_was_late(result(selected, late, "media"))
-    assert not harness_was_late(result(selected, on_time, "media"))
-    assert not harness_was_late(result(selected, late, "order"))
-    assert not harness_was_late(result(selected, late, None))
+    assert timing_in_doubt(result(selected, late, "media"))
+    assert not timing_in_doubt(result(selected, on_time, "media"))
+    assert not timing_in_doubt(result(selected, late, "order"))
+    assert not timing_in_doubt(result(selected, late, None))
 
 
 def test_the_lag_near_the_timing_failures_decides_over_the_whole_case(selected: Selected) -> None:
     spike_elsewhere = result(selected, LAG_LIMIT_MS * 4, "media")
     spike_elsewhere.measurements[NEAR_KEY] = 0.0
-    assert not harness_was_late(spike_elsewhere)
+    assert not timing_in_doubt(spike_elsewhere)
     spike_near = result(selected, LAG_LIMIT_MS * 4, "media")
     spike_near.measurements[NEAR_KEY] = LAG_LIMIT_MS
-    assert harness_was_late(spike_near)
+    assert timing_in_doubt(spike_near)
 
 
 def test_a_timing_failure_is_judged_against_the_lag_just_before_it() -> None:
@@ -118,3 +121,17 @@ def test_reruns_stop_after_the_limit_and_keep_the_last_verdict(
     final, heard = run_one(selected)
     assert final.verdict is Verdict.FAIL and final.measurements[RERUNS_KEY] == MAX_RERUNS
     assert len(heard) == 1
+
+
+def test_a_separate_client_starved_of_cpu_near_the_failure_is_suspect(selected: Selected) -> None:
+    starved = result(selected, 0.0, "media")
+    starved.measurements[WAIT_KEY] = LAG_LIMIT_MS * 4
+    starved.measurements[WAIT_NEAR_KEY] = LAG_LIMIT_MS
+    assert timing_in_doubt(starved)
+    starved_elsewhere = result(selected, 0.0, "media")
+    starved_elsewhere.measurements[WAIT_KEY] = LAG_LIMIT_MS * 4
+    starved_elsewhere.measurements[WAIT_NEAR_KEY] = LAG_LIMIT_MS - 1
+    assert not timing_in_doubt(starved_elsewhere)
+    starved_ordering = result(selected, 0.0, "order")
+    starved_ordering.measurements[WAIT_KEY] = LAG_LIMIT_MS * 4
+    assert not timing_in_doubt(starved_ordering)

@@ -137,3 +137,12 @@ class ClientDriver(Protocol):
 
     async def close(self) -> None:
         """Close everything the client opened. Must not raise after a failure."""
+
+
+@runtime_checkable
+class SeparateProcess(Protocol):
+    """A client that runs outside the suite's process (a command client, a connector's
+    service): the suite watches how long its processes wait for a CPU (conformance.cpu_wait)."""
+
+    def process_group(self) -> int | None:
+        """The process group of the client's processes while they run, else None."""

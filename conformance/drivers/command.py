@@ -110,6 +110,9 @@ class CommandDriver:
         self.fault: str | None = None  # the first protocol failure, kept for the next step
         self.failed = False
 
+    def process_group(self) -> int | None:  # base.SeparateProcess
+        return self.child.pid if self.child is not None else None
+
     # -- what the child says (conformance.drivers.command_child.ChildEvents) ------------------
 
     def line(self, text: str) -> None:

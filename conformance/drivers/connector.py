@@ -202,6 +202,10 @@ class ConnectorDriver:
             return None
         return f"the connector exited with status {service.returncode}; {service.tail()}"
 
+    def process_group(self) -> int | None:  # base.SeparateProcess (a service we started)
+        service = self.service
+        return service.process.pid if service and service.process else None
+
     async def start(self, endpoints: Endpoints, reports: ClientReports) -> None:
         """Start the service (per case), then place the call: a call is all that makes a
         connector act, and the steps before `stream_call` (`configure`) are its own."""
