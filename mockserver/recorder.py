@@ -116,7 +116,10 @@ class Recording:
         """One line: `payload` is JSON (text, or UTF-8 bytes) that `line_safe` makes ASCII."""
         if self._file is None and not self._keep_lines:
             return  # nowhere to put it
-        if self._file is None and not self.dropped_lines:
+        if self._file is None and self.dropped_lines:
+            self.dropped_lines += 1  # past the cap, with no file: counted, never formatted
+            return
+        if self._file is None:
             room = self._cap_bytes is None or (
                 self._bound + len(payload) + len(more) + LINE_OVERHEAD <= self._cap_bytes
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,6 +56,15 @@ def encode_event(event: Event) -> bytes:
         return orjson.dumps(event)
     except (orjson.JSONEncodeError, TypeError):
         return _json_encode(event).encode("utf-8")
+
+
+def text_frame_header(size: int) -> bytes:
+    """RFC 6455 §5.2: FIN, opcode TEXT, no mask (a server's frames), the payload's length."""
+    if size < 126:
+        return bytes((0x81, size))
+    if size < 0x10000:
+        return struct.pack("!BBH", 0x81, 126, size)
+    return struct.pack("!BBQ", 0x81, 127, size)
 
 
 def _as_json_object(text: str) -> Event | None:
@@ -106,8 +116,12 @@ class WebSocketTransport:
     async def perform_all(self, items: Sequence[Outgoing]) -> None:
         """`perform` each item in order; an event with no check goes the short way (translated
         for beta, encoded, sent, recorded), the rest through `perform`. Several items (all due
-        at once: an unpaced reply's batch) go out corked, so the kernel sends them in full
+        at once: an unpaced reply's batch) go out framed here and written at once (below);
+        with compression on, one frame each but corked, so the kernel sends them in full
         segments instead of one per frame, as it does for a sender whose reader is behind."""
+        if len(items) > 1 and not self.ws.compress and self.check_event is None:
+            await self._perform_batch(items)
+            return
         corked = len(items) > 1 and self._cork(True)
         try:
             for item in items:
@@ -121,6 +135,40 @@ class WebSocketTransport:
         finally:
             if corked:
                 self._cork(False)
+
+    async def _perform_batch(self, items: Sequence[Outgoing]) -> None:
+        """The batch's events framed as aiohttp frames them and handed to the transport in one
+        write (one system call for the batch, not one per frame: ~3 µs of an unpaced event's
+        ~8), each recorded as sent, stamped when written; any other item goes through
+        `perform`, after what came before it is written."""
+        frames: list[bytes] = []
+        sent: list[bytes] = []
+        for item in items:
+            if type(item) is not Send or not self.open or self.ws.closed:
+                await self._write_frames(frames, sent)
+                await self.perform(item)
+                continue
+            for event in self.translate(item.event) if self.translate else (item.event,):
+                data = encode_event(event)
+                frames += (text_frame_header(len(data)), data)
+                sent.append(data)
+        await self._write_frames(frames, sent)
+
+    async def _write_frames(self, frames: list[bytes], sent: list[bytes]) -> None:
+        if not frames:
+            return
+        transport = self.request.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")  # as aiohttp does
+        transport.write(b"".join(frames))
+        now, record = self.clock(), self.recording.event
+        for data in sent:
+            record(now, "server", data)
+        frames.clear()
+        sent.clear()
+        protocol = self.request.protocol
+        if protocol.writing_paused:  # the flow control aiohttp's writer applies
+            await protocol._drain_helper()
 
     def _cork(self, on: bool) -> bool:
         """TCP_CORK on or off (Linux); whether it could be set."""

@@ -71,6 +71,7 @@ GA_TO_BETA_CONTENT = {"output_text": "text", "output_audio": "audio"}
 BETA_ITEM_OBJECT = "realtime.item"
 BETA_DEFAULT_TEMPERATURE = 0.8
 SERVER_SESSION_EVENTS = frozenset({"session.created", "session.updated"})
+NESTED_KEYS = frozenset({"session", "item", "response"})  # what to_beta reshapes beyond the name
 BETA_TO_GA_CONTENT = {beta: ga for ga, beta in GA_TO_BETA_CONTENT.items()}
 
 
@@ -260,6 +261,8 @@ def to_beta(event: Event) -> list[Event]:
         return []
     if event_type == "session.created" and _is_transcription(event.get("session")):
         return []
+    if event.keys().isdisjoint(NESTED_KEYS):  # deltas and the like: only the name changes
+        return [{**event, "type": rename(GA_TO_BETA_NAMES, event_type)}]  # same key order
     event = _with(event, type=rename(GA_TO_BETA_NAMES, event_type))
     if isinstance(event.get("session"), dict):
         event = _session_to_beta(event)
