@@ -223,14 +223,21 @@ async def run_cases(
 
     done: dict[int, CaseResult] = {}
     for phase in ("ordering", "realtime"):
-        chosen = [(i, s) for i, s in enumerate(selection) if s.case.timing == phase]
-        chosen.sort(key=lambda pair: -pair[1].case.timeout_s)  # EXPERIMENT
+        chosen = longest_first([(i, s) for i, s in enumerate(selection) if s.case.timing == phase])
         results = await asyncio.gather(*(one(s) for _, s in chosen))
         done.update(zip((i for i, _ in chosen), results, strict=True))
     for i, result in done.items():  # conformance.rerun: alone, after the crowd
         if timing_in_doubt(result):
             done[i] = report(await _rerun_alone(selection[i], result, attempt))
     return [done[i] for i in range(len(selection))]
+
+
+def longest_first(chosen: list[tuple[int, Selected]]) -> list[tuple[int, Selected]]:
+    """The cases in the order they take their slots: longest time limit first (the time limit
+    grows with the call's length and the steps, conformance.case_defaults), so the long cases
+    start at once and the short ones fill the slots they free, instead of a long case starting
+    last and the phase waiting for it alone. Ties keep the selection's order."""
+    return sorted(chosen, key=lambda pair: -pair[1].case.timeout_s)
 
 
 async def _rerun_alone(
