@@ -34,7 +34,7 @@ from realtime_conformance.rtproto.audio.codecs import (
     InvalidBase64,
     b64decode_audio,
     convert,
-    decode,
+    decode_int16,
 )
 from realtime_conformance.rtproto.audio.formats import PCM16, AudioFormat
 from realtime_conformance.rtproto.audio.vad import (
@@ -157,7 +157,7 @@ class InputAudioBuffer:
         self._written += self.fmt.samples(len(data))
         events: list[BufferEvent] = []
         if self.vad is not None:
-            for event in self.vad.feed(decode(data, self.fmt)):
+            for event in self.vad.feed_int16(decode_int16(data, self.fmt)):
                 events += self._on_vad_event(event)
         if self.vad is None or not self.vad.in_speech:
             events += self._poll_idle(self.position_ms)

@@ -32,11 +32,14 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from realtime_conformance.rtproto.audio.codecs import int16_to_float
+
 FLOOR_DBFS = -70.0  # probability 0 at and below
 CEIL_DBFS = -10.0  # probability 1 at and above
 RELEASE_GAP = 0.15
 DEFAULT_FRAME_MS = 10
 WIRE_FRAME_MS = 32  # the grid the real server's VAD events fall on
+FULL_SCALE_SQUARED = 32768.0**2  # int16 samples: 1.0 is 32768
 
 
 def frame_dbfs(frames: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -88,6 +91,7 @@ class ServerVad:
             raise ValueError(f"threshold must be within 0.0..1.0, not {threshold}")
         self.threshold = threshold
         self.release = threshold - min(RELEASE_GAP, threshold / 2)
+        self._start_power: float = 10.0 ** (level_for_threshold(threshold) / 10.0)  # mean sq.
         self.prefix_padding_ms = prefix_padding_ms
         self.silence_duration_ms = silence_duration_ms
         self.frame_ms = frame_ms
@@ -149,6 +153,27 @@ class ServerVad:
                 events.append(event)
         return events
 
+    def feed_int16(self, samples: NDArray[np.int16]) -> list[VadEvent]:
+        """`feed` for int16 samples (full scale 32768), as the input buffer decodes them. An
+        append of whole frames outside speech, with no partial frame waiting, whose power is
+        clearly below the start level is counted without converting it to float (a caller's
+        silence: two numpy calls where `feed` takes six); any other goes through `feed`."""
+        if self.in_speech or len(self._pending) or not self._quiet_whole_frames(samples):
+            return self.feed(int16_to_float(samples))
+        self._frames_done += len(samples) // self._frame_samples
+        return []
+
+    def _quiet_whole_frames(self, samples: NDArray[np.int16]) -> bool:
+        """Whole frames whose loudest cannot reach the start level: the sum of squares of the
+        whole append bounds every frame's (exact in float64: at most 2**30 per sample). Only a
+        shortcut, looser than `_all_quiet` for appends of many frames, which then go the exact
+        way."""
+        if not len(samples) or len(samples) % self._frame_samples or self.threshold <= 0.0:
+            return False
+        wide = samples.astype(np.float64)
+        frame_power_bound = float(wide @ wide) / (self._frame_samples * FULL_SCALE_SQUARED)
+        return frame_power_bound < 0.99 * self._start_power
+
     def _all_quiet(self, frames: NDArray[np.float32]) -> bool:
         """Every frame clearly below the level that starts speech: three numpy calls on the
         frames' power (where levels and probabilities take a dozen, most of a silent append's
@@ -158,8 +183,7 @@ class ServerVad:
         if self.threshold <= 0.0:
             return False  # every frame, silence too, starts speech
         power = np.square(frames, dtype=np.float64).sum(axis=-1).max() / frames.shape[-1]
-        start_power = 10.0 ** (level_for_threshold(self.threshold) / 10.0)
-        return bool(power < 0.99 * start_power)
+        return bool(power < 0.99 * self._start_power)
 
     def _judge_frame(self, probability: float) -> VadEvent | None:
         frame_start = self.position_ms
