@@ -20,7 +20,7 @@ one results.json and junit.xml; each process writes its cases' recordings itself
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,8 +165,9 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         suite = _suite(self.config)
         result = suite.result(self)
-        self.config.stash[RECORDS].append(suite.record(result))
-        _outcome(result)
+        record = suite.record(result)
+        self.config.stash[RECORDS].append(record)
+        _outcome(result, record)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailed):
@@ -178,12 +179,11 @@ class CaseItem(pytest.Item):
         return Path(case.scenario.source), 0, f"{self.name} {case.title}"
 
 
-def _outcome(result: CaseResult) -> None:
-    from realtime_conformance.conformance.checks.registry import format_failure
+def _outcome(result: CaseResult, record: Mapping[str, Any]) -> None:
     from realtime_conformance.conformance.verdicts import Verdict
 
-    verdict, case = result.verdict, result.case
-    texts = "\n\n".join(format_failure(case.id, case.title, f) for f in result.failures)
+    verdict = result.verdict
+    texts = "\n\n".join(failure["text"] for failure in record["failures"])
     if verdict is Verdict.FAIL:
         raise CaseFailed(texts or "FAIL")
     if verdict in (Verdict.NON_STRICT, Verdict.UNIMPLEMENTED, Verdict.KNOWN_DEVIATION):

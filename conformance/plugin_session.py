@@ -19,6 +19,7 @@ from realtime_conformance.conformance.drivers.connector import ConnectorSpec, co
 from realtime_conformance.conformance.harness import OpenAISide, openai_side
 from realtime_conformance.conformance.plugin_keys import OUTPUT, SEED
 from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.reproduce import client_args
 from realtime_conformance.conformance.run_command import new_run_id
 from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY, REPORTS_DIR
 from realtime_conformance.conformance.runner import CaseResult, DriverFactory, run_cases
@@ -127,6 +128,7 @@ class ProcessSuite:
         self.deviations = _deviations(config)
         self.output: Path = config.stash[OUTPUT]
         self.seed = config.stash[SEED]
+        self.client_args = client_args(vars(config.option), "conformance_")  # reproduce lines
         connector = _connector(config)
         self.serial = connector is not None and connector.serial  # one case at a time
         self.mock_port: int = config.option.conformance_mock_port
@@ -189,7 +191,7 @@ class ProcessSuite:
     def record(self, result: CaseResult) -> dict[str, Any]:
         """The case's record for results.json; its recording written now, by this process."""
         results_io.write_recordings(self.output, [result])
-        return results_io.case_record(result)
+        return results_io.case_record(result, self.client_args, self.seed)
 
     def stop(self) -> None:
         if self._stopped is not None:

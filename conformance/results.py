@@ -14,7 +14,7 @@ import platform
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -22,18 +22,24 @@ from pathlib import Path
 from typing import Any
 
 from realtime_conformance.conformance.checks.registry import format_failure
+from realtime_conformance.conformance.reproduce import reproduce_line
 from realtime_conformance.conformance.runner import CaseResult
 from realtime_conformance.conformance.verdicts import Verdict
 
 FORMAT = "realtime-conformance/results/1"
 RECORDINGS_DIR = "recordings"
 TIMING_KEYS = ("duration_ms", "measurements")  # case keys that vary from run to run
+SEEDED_KEYS = ("reproduce",)  # case keys that name the run's seed
 DIALECT_ORDER = {"ga": 0, "beta": 1}
 
 
-def case_record(result: CaseResult) -> dict[str, Any]:
-    """One case run as results.json holds it."""
+def case_record(
+    result: CaseResult, client_args: Sequence[str] = (), seed: int | None = None
+) -> dict[str, Any]:
+    """One case run as results.json holds it; `client_args` and `seed` as the run was given
+    them, for its reproduce line (conformance.reproduce)."""
     case = result.case
+    reproduce = reproduce_line(case.id, result.dialect, case.strict, client_args, seed)
     return {
         "node_id": result.node_id,
         "id": case.id,
@@ -47,9 +53,10 @@ def case_record(result: CaseResult) -> dict[str, Any]:
         "verdict": result.verdict.value,
         "reason": result.reason,
         "failures": [
-            {**failure.to_dict(), "text": format_failure(case.id, case.title, failure)}
+            {**failure.to_dict(), "text": format_failure(case.id, case.title, failure, reproduce)}
             for failure in result.failures
         ],
+        "reproduce": reproduce,
         "unavailable_checks": list(result.unavailable_checks),
         "recording": recording_path(result.node_id) if result.recording is not None else None,
         "duration_ms": round(result.duration_ms, 1),
@@ -135,8 +142,9 @@ def document(info: RunInfo, records: Iterable[Mapping[str, Any]]) -> dict[str, A
 
 def comparable(results: Mapping[str, Any]) -> dict[str, Any]:
     """results.json without what varies between two runs of one client (times, worker
-    count, measurements): what `-n 0` and `-n 2` must agree on."""
-    cases = [{k: v for k, v in case.items() if k not in TIMING_KEYS} for case in results["cases"]]
+    count, measurements, the seed): what `-n 0` and `-n 2` must agree on."""
+    varying = TIMING_KEYS + SEEDED_KEYS
+    cases = [{k: v for k, v in case.items() if k not in varying} for case in results["cases"]]
     for case in cases:
         case["failures"] = [
             {k: v for k, v in f.items() if k not in ("at_ms", "measurements", "text")}

@@ -22,6 +22,7 @@ from realtime_conformance.conformance.drivers.connector import (
     connector_spec,
 )
 from realtime_conformance.conformance.reporting.render import write_reports
+from realtime_conformance.conformance.reproduce import client_args
 from realtime_conformance.conformance.run_options import (
     EXIT_FAILED,
     EXIT_OK,
@@ -163,7 +164,8 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     )
     progress.finish()
-    records = [results_io.case_record(result) for result in done]
+    args_given = client_args(vars(args))
+    records = [results_io.case_record(result, args_given, seed) for result in done]
     document = results_io.document(info, records)
     directory = args.output or REPORTS_DIR / run_id
     path = results_io.write_results(directory, document)

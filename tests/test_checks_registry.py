@@ -57,14 +57,15 @@ def test_failure_text_lists_every_acceptable_outcome() -> None:
         "media.truncate_on_barge_in", "The client MUST truncate.", "MUST",
         ("truncate within 1000 ms", "delete within 1000 ms"), "timeout", 1820.0,
     )  # fmt: skip
-    assert format_failure("5.4.2", "Barge-in", failure).splitlines() == [
+    reproduce = "pytest conformance --case 5.4.2 --dialect ga -n0 -vv"
+    assert format_failure("5.4.2", "Barge-in", failure, reproduce).splitlines() == [
         "5.4.2 Barge-in",
         "  -> MUST [media.truncate_on_barge_in] The client MUST truncate.",
         "  Expected: one of:",
         "    - truncate within 1000 ms",
         "    - delete within 1000 ms",
         "  Actual: timeout (at 1820 ms)",
-        "  Reproduce: pytest conformance --case 5.4.2 -n0 -vv",
+        f"  Reproduce: {reproduce}",
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -63,10 +64,31 @@ def test_a_must_failure_exits_1_and_names_the_requirement(tmp_path: Path) -> Non
     done = run("--client", client, "--case", "5.1.1", "--dialect", "ga", "--output", str(out))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL            5.1.1[ga]    [harness.step]" in done.stdout
-    (case,) = valid_results(out / "results.json")["cases"]
-    assert "Reproduce: pytest conformance --case 5.1.1 -n0 -vv" in case["failures"][0]["text"]
+    results = valid_results(out / "results.json")
+    (case,) = results["cases"]
+    seed = results["run"]["seed"]
+    line = f"pytest conformance --case 5.1.1 --dialect ga --client {client} --seed {seed} -n0 -vv"
+    assert case["reproduce"] == line
+    assert f"Reproduce: {line}" in case["failures"][0]["text"]
     junit = ET.parse(out / "junit.xml").getroot()
     assert junit.find("testsuite/testcase/failure") is not None
+    again = replay(line, tmp_path / "again")
+    assert again.returncode == 1, again.stdout + again.stderr  # the same failure, alone
+    (case_again,) = valid_results(tmp_path / "again" / "results.json")["cases"]
+    assert case_again["node_id"] == "5.1.1[ga]" and case_again["reproduce"] == line
+    assert [(f["check"], f["actual"]) for f in case_again["failures"]] == [
+        (f["check"], f["actual"]) for f in case["failures"]
+    ]
+
+
+def replay(line: str, output: Path) -> subprocess.CompletedProcess[str]:
+    """Run a reproduce line as a user pastes it (this interpreter's pytest), results in `output`."""
+    words = shlex.split(line)
+    assert words[:2] == ["pytest", "conformance"]
+    command = [sys.executable, "-m", *words, "-p", "no:cacheprovider", "--output", str(output)]
+    return subprocess.run(
+        command, check=False, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
 
 
 def test_usage_errors_exit_2_with_one_line_and_no_traceback() -> None:

@@ -80,7 +80,7 @@ def test_a_case_page_has_the_five_parts_the_timeline_and_the_wire_log(run_dir: P
     html = (run_dir / page_name("5.4.2[ga]")).read_text(encoding="utf-8")
     for part in ("case", "requirement", "expected", "actual", "reproduce"):
         assert f"<dt>{part}</dt>" in html
-    assert "pytest conformance --case 5.4.2 -n0 -vv" in html
+    assert "pytest conformance --case 5.4.2 --dialect ga -n0 -vv" in html
     links = re.findall(r'href="([^"]+)"', html)
     assert links == ["../index.html", "../recordings/5.4.2-ga.jsonl"]
     assert all((run_dir / "cases" / link).is_file() for link in links)

@@ -28,7 +28,6 @@ from realtime_conformance.rtproto.scenario import Scenario
 T = TypeVar("T")
 Level = Literal["MUST", "SHOULD", "INFO"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "INFO")
-REPRODUCE = "pytest conformance --case {case_id} -n0 -vv"
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,9 @@ def run_checks(ctx: CheckContext, names: Iterable[str]) -> list[Failure]:
     return failures
 
 
-def format_failure(case_id: str, title: str, failure: Failure) -> str:
-    """The five parts: case id and title; requirement; Expected (all); Actual; reproduce."""
+def format_failure(case_id: str, title: str, failure: Failure, reproduce: str) -> str:
+    """The five parts: case id and title; requirement; Expected (all); Actual; `reproduce`
+    (conformance.reproduce)."""
     expected = failure.expected
     expected_text = (
         expected[0]
@@ -228,5 +228,5 @@ def format_failure(case_id: str, title: str, failure: Failure) -> str:
     if failure.measurements:
         measured = ", ".join(f"{key}={value:g}" for key, value in failure.measurements.items())
         lines.append(f"  Measured: {measured}")
-    lines.append(f"  Reproduce: {REPRODUCE.format(case_id=case_id)}")
+    lines.append(f"  Reproduce: {reproduce}")
     return "\n".join(lines)

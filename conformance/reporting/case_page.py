@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime_conformance.conformance.checks.registry import REPRODUCE
 from realtime_conformance.conformance.recording import CaseRecording
 from realtime_conformance.conformance.reporting.html import esc, page, table, verdict_badge
 from realtime_conformance.conformance.reporting.model import CaseRecord, category_label
 from realtime_conformance.conformance.reporting.timeline import timeline_svg
 from realtime_conformance.conformance.reporting.wirelog import wire_log_html
+from realtime_conformance.conformance.reproduce import reproduce_line
 
 
 def _failure(case: CaseRecord, failure: dict[str, Any]) -> str:
@@ -29,7 +29,10 @@ def _failure(case: CaseRecord, failure: dict[str, Any]) -> str:
         rows.append(("where", esc(failure["detail"])))
     if measured:
         rows.append(("measured", measured))
-    reproduce = REPRODUCE.format(case_id=case["id"])
+    # results.json before reproduce lines were kept: the case alone, client options unknown
+    reproduce = case.get("reproduce") or reproduce_line(
+        str(case["id"]), str(case["dialect"]), case.get("level") == "SHOULD", (), None
+    )
     rows.append(("reproduce", f"<code>{esc(reproduce)}</code>"))
     items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
     return f'<div class="failure level-{esc(failure.get("level"))}"><dl>{items}</dl></div>'

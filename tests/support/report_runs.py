@@ -22,6 +22,7 @@ from realtime_conformance.conformance.checks.registry import (
 from realtime_conformance.conformance.recording import CaseRecording
 from tests.support.recordings import RecordingBuilder
 
+REPRODUCE = "pytest conformance --case 5.4.3 --dialect ga -n0 -vv"  # what a run records
 EVIL = '<script>alert("x")</script>&<b>'
 BARGE_IN_CHECKS = [
     "media.clear_on_barge_in",
@@ -87,7 +88,9 @@ def judged(case_id: str, title: str, recording: CaseRecording) -> dict[str, Any]
     ctx = CheckContext(case_id, title, recording)
     failures = run_checks(ctx, BARGE_IN_CHECKS)
     return {
-        "failures": [{**f.to_dict(), "text": format_failure(case_id, title, f)} for f in failures],
+        "failures": [
+            {**f.to_dict(), "text": format_failure(case_id, title, f, REPRODUCE)} for f in failures
+        ],
         "measurements": dict(ctx.measurements),
     }
 
