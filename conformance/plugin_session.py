@@ -76,7 +76,8 @@ def _deviations(config: pytest.Config) -> KnownDeviations:
 
 
 def check_options(config: pytest.Config) -> None:
-    """--client, --case, --dialect, --deviations and --seed, checked before anything runs."""
+    """--client, --case, --dialect, --deviations, --seed and --mock-port, checked before
+    anything runs."""
     try:
         _plan(config)
         _deviations(config)
@@ -84,6 +85,12 @@ def check_options(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     if (config.option.conformance_seed or 0) < 0:
         raise pytest.UsageError("--seed must be 0 or more")
+    workers = getattr(config.option, "numprocesses", None)  # xdist's -n, resolved by now
+    if config.option.conformance_mock_port and workers not in (None, 0, 1):
+        raise pytest.UsageError(
+            f"--mock-port {config.option.conformance_mock_port} with -n {workers}: every worker "
+            "would start its mock on that port; run with -n0, or leave --mock-port out"
+        )
 
 
 def run_seed(config: pytest.Config) -> int:

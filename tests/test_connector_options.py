@@ -163,3 +163,7 @@ def test_the_plugin_takes_the_same_connector_options(tmp_path: Path) -> None:
     both = _pytest_conformance(tmp_path / "both", *connector, "--client", "a.b:c")
     assert both.returncode == 4  # pytest's usage error
     assert "--client and --connector-cmd: give one client under test, not both" in both.stderr
+    one_port = _pytest_conformance(tmp_path / "port", "--mock-port", "8123", "-n", "2")
+    assert one_port.returncode == 4  # every worker would bind the one port
+    assert "--mock-port 8123 with -n 2: every worker would start its mock" in one_port.stderr
+    assert "Traceback" not in one_port.stderr
