@@ -6,6 +6,7 @@ and a generous lateness bound (0.5 s) that a loaded 2-core machine meets.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -15,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from realtime_conformance.mockserver.pump import MIN_WAIT_S, run_pump
+from realtime_conformance.mockserver.pump import MIN_WAIT_S, Wakeup, _taker, run_pump
 from realtime_conformance.mockserver.recorder import line_safe
 from realtime_conformance.mockserver.responses_socket import UnixTimeSession
 from realtime_conformance.rtproto.server.pacing import Pacing
@@ -167,3 +168,72 @@ def test_sse_events_are_recorded_as_written(
     assert any(not message.data.isascii() for message in sent) == non_ascii
     done = [message for message in messages if message.is_done]
     assert len(done) == sum('"done":true' in line for line in lines)
+
+
+class Parked:
+    """A session with one deadline, a transport, and the frames handed to it."""
+
+    def __init__(self, deadline: float | None) -> None:
+        self.deadline = deadline
+        self.open = True
+        self.taken: list[str] = []
+
+    def due(self, now: float) -> list[Outgoing]:
+        return []
+
+    def next_deadline(self) -> float | None:
+        return self.deadline
+
+    async def perform(self, item: Outgoing) -> None:
+        raise AssertionError(item)
+
+    def on_message(self, message: aiohttp.WSMessage, now: float) -> None:
+        self.taken.append(message.data)
+        if message.data == "create":
+            self.deadline = now  # something due at once
+        elif message.data == "bye":
+            self.open = False
+
+
+def text(data: str) -> aiohttp.WSMessage:
+    return aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, data, None)
+
+
+@pytest.mark.parametrize(
+    ("deadline_in_s", "frame", "taken", "woken"),
+    [
+        (10.0, "append", True, False),  # nothing due, nothing changed: the pump sleeps on
+        (None, "append", True, False),  # the same with no deadline at all
+        (10.0, "create", True, True),  # due before the pump's deadline: woken to send it
+        (None, "create", True, True),
+        (10.0, "bye", True, True),  # the exchange closed: woken to end
+        (-1.0, "append", False, False),  # something due already: the pump sends it first
+    ],
+)
+def test_the_reader_hands_over_a_frame_while_the_pump_is_parked(
+    deadline_in_s: float | None, frame: str, taken: bool, woken: bool
+) -> None:
+    async def scenario() -> tuple[bool, list[str], bool]:
+        deadline = None if deadline_in_s is None else time.monotonic() + deadline_in_s
+        session = Parked(deadline)
+        wakeup = Wakeup()
+        take = _taker(session, session, time.monotonic, session.on_message, wakeup)
+        wakeup.until = deadline
+        waiting = asyncio.create_task(wakeup.wait(None))
+        await asyncio.sleep(0)
+        took = take(text(frame))
+        still_parked = wakeup.parked
+        waiting.cancel()
+        return took, session.taken, not still_parked
+
+    took, handed, was_woken = run(scenario())
+    assert took is taken
+    assert handed == ([frame] if taken else [])
+    assert was_woken is woken
+
+
+def test_the_reader_queues_a_frame_while_the_pump_is_busy() -> None:
+    session = Parked(None)
+    take = _taker(session, session, time.monotonic, session.on_message, Wakeup())
+    assert take(text("append")) is False
+    assert session.taken == []
