@@ -33,12 +33,17 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+__all__ = ["FEED_BATCH", "FIRST_BATCH", "Feed", "SendQueue", "malformed"]
+
 from realtime_conformance.rtproto.server.realtime.outbox import (
+    FEED_BATCH,
+    FIRST_BATCH,
     Abort,
     Close,
+    Feed,
     Outgoing,
     Send,
     SendRaw,
@@ -48,9 +53,6 @@ from realtime_conformance.rtproto.server.realtime.outbox import (
 Event = dict[str, Any]
 Action = Callable[[float, list[Outgoing]], None]  # (when, the items going out) -> None
 SentHook = Callable[[Event, float, list[Outgoing]], None]
-FEED_BATCH = 256  # a lazy reply's items per `due` call: ~1 ms of building them
-FIRST_BATCH = 4
-Feed = Iterator[tuple[float, Outgoing]]  # (due time, item), in non-decreasing time order
 
 
 def malformed(event: Event) -> str:

@@ -1,9 +1,13 @@
 """One response in flight: its events on the timeline, and how it ends when cancelled.
 
-All of a response's events are scheduled at `response.create`, tagged with the response id
-(PROTOCOL.md §2 order: created -> per item: output_item.added, conversation.item.added,
-content_part.added, deltas, *.done, content_part.done, conversation.item.done,
-output_item.done -> response.done -> rate_limits.updated). A cancel drops whatever is still
+A response's events are fed to the timeline at `response.create`, tagged with the response id,
+and built as they fall due (PROTOCOL.md §2 order: created -> per item: output_item.added,
+conversation.item.added, content_part.added, deltas, *.done, content_part.done,
+conversation.item.done, output_item.done -> response.done -> rate_limits.updated); the session
+settles the feed (builds the rest) before it builds anything else, so ids and state are those of
+building the response whole at `response.create` (rtproto.server.realtime.outbox.Timeline). The
+times needed at once (when `response.done` is due, when the audio goes out) are worked out
+without building the events (response_times). A cancel drops whatever is still
 pending, works out from the rest what the client has received, and sends the closing events
 for that: the open item's `*.done` events with the content so far, then `response.done`
 (cancelled, with the reason: `client_cancelled` for `response.cancel`, `turn_detected` for a
@@ -13,6 +17,7 @@ what was sent.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +26,7 @@ from realtime_conformance.rtproto.server.realtime.conversation import (
     Conversation,
     Entry,
 )
-from realtime_conformance.rtproto.server.realtime.outbox import Send, Timeline
+from realtime_conformance.rtproto.server.realtime.outbox import Feed, Send, Timeline
 from realtime_conformance.rtproto.server.realtime.response_events import (
     Event,
     ResponseEvents,
@@ -33,6 +38,11 @@ from realtime_conformance.rtproto.server.realtime.response_output import (
     ItemStatus,
     OutputItem,
     item_dict,
+)
+from realtime_conformance.rtproto.server.realtime.response_times import (
+    audio_sent,
+    delta_positions,
+    last_delta_at,
 )
 from realtime_conformance.rtproto.server.realtime.timing import AudioDelivery, Timing
 from realtime_conformance.rtproto.server.realtime.usage import RateLimits, Usage, audio_tokens
@@ -94,26 +104,22 @@ def text_step(item: OutputItem, k: int, at: float, events: ResponseEvents) -> St
 
 def delta_steps(
     item: OutputItem, start: float, context: RunContext, events: ResponseEvents
-) -> list[Step]:
-    """An item's deltas; audio and transcript interleaved by their place in the speech."""
+) -> Iterator[Step]:
+    """An item's deltas, built as they are taken; audio and transcript interleaved by their
+    place in the speech."""
     timing = context.timing
     if not item.audio:
-        return [
-            text_step(item, k, start + timing.text_offset(k), events)
-            for k in range(len(item.tokens))
-        ]
-    order = [(item.token_starts_ms[k], 0, k) for k in range(len(item.tokens))]
-    order += [(j * AUDIO_CHUNK_MS, 1, j) for j in range(len(item.chunks))]
-    steps = []
-    for position, is_audio, k in sorted(order):
+        for k in range(len(item.tokens)):
+            yield text_step(item, k, start + timing.text_offset(k), events)
+        return
+    for position, is_audio, k in delta_positions(item):
         at = start + context.delivery.offset(position, timing)
         if is_audio:
             sent = min((k + 1) * AUDIO_CHUNK_MS, item.audio_ms)
             event = events.audio_delta(item, item.chunks[k])
-            steps.append(Step(at, event, "audio", item.index, audio_ms=sent))
+            yield Step(at, event, "audio", item.index, audio_ms=sent)
         else:
-            steps.append(text_step(item, k, at, events))
-    return steps
+            yield text_step(item, k, at, events)
 
 
 class ResponseRun:
@@ -177,60 +183,74 @@ class ResponseRun:
     # --- running to the end ---------------------------------------------------------------
 
     def start(self, now: float) -> None:
+        """Feed the response's events to the timeline, built as they fall due; its items go
+        into the conversation now (their times are known without building the events)."""
         conversation = self.context.conversation
         last = conversation.last_id() if conversation else None
         self.previous = [last, *(item.item_id for item in self.items[:-1])]
-        self.steps = self._planned_steps(now)
-        for step in self.steps:
-            self.context.timeline.schedule(step.at, Send(step.event), self.response_id)
-        self.done_at = next(step.at for step in self.steps if step.kind == "done")
+        starts = self._item_starts(now)
+        self.context.timeline.feed(self._sends(self._planned_steps(now, starts)), self.response_id)
         if conversation is not None:
-            for item in self.items:
-                conversation.insert(self._entry(item))
+            for item, start in zip(self.items, starts, strict=True):
+                conversation.insert(self._entry(item, start))
+
+    def _sends(self, steps: Iterator[Step]) -> Feed:
+        for step in steps:
+            self.steps.append(step)  # what a cancel reads back
+            yield step.at, Send(step.event)
+
+    def _item_starts(self, now: float) -> list[float]:
+        """When each item opens; sets `done_at` (the arithmetic of `_planned_steps`)."""
+        timing, delivery = self.context.timing, self.context.delivery
+        at, starts = now + timing.response_created + timing.first_delta, []
+        for item in self.items:
+            starts.append(at)
+            end = last_delta_at(item, at, timing, delivery)
+            for _ in range(self.events.closing_count(item, item.kind == "message")):
+                end += timing.step
+            at = end + timing.step
+        self.done_at = at
+        return starts
 
     def final_item(self, item: OutputItem) -> Event:
         text, is_message = "".join(item.tokens), item.kind == "message"
         return item_dict(item, self.final_status(item), text, is_message)
 
-    def _item_steps(self, item: OutputItem, start: float) -> list[Step]:
+    def _item_steps(self, item: OutputItem, start: float) -> Iterator[Step]:
         timing, previous = self.context.timing, self.previous[item.index]
-        opening = self.events.opening(item, previous)
-        steps = [Step(start, event, "open", item.index) for event in opening]
-        steps += delta_steps(item, start, self.context, self.events)
-        at = steps[-1].at
+        at = start
+        for event in self.events.opening(item, previous):
+            yield Step(start, event, "open", item.index)
+        for step in delta_steps(item, start, self.context, self.events):
+            at = step.at
+            yield step
         text, status = "".join(item.tokens), self.final_status(item)
         closing = self.events.closing(item, text, status, previous, item.kind == "message")
         for event in closing:
             at += timing.step
-            steps.append(Step(at, event, "close", item.index))
-        return steps
+            yield Step(at, event, "close", item.index)
 
-    def _planned_steps(self, now: float) -> list[Step]:
+    def _planned_steps(self, now: float, starts: list[float]) -> Iterator[Step]:
+        """Every event of the response with its due time, in order, built one by one."""
         timing = self.context.timing
-        at = now + timing.response_created
         created = self.events.created(self.response_object("in_progress", None, [], None))
-        steps = [Step(at, created, "created")]
-        at += timing.first_delta
-        for item in self.items:
-            steps += self._item_steps(item, at)
-            at = steps[-1].at + timing.step
+        yield Step(now + timing.response_created, created, "created")
+        for item, start in zip(self.items, starts, strict=True):
+            yield from self._item_steps(item, start)
         pieces = sum(len(item.tokens) for item in self.items)
         usage = self.output_usage(pieces, sum(item.audio_ms for item in self.items))
         output = [self.final_item(item) for item in self.items]
         status, details = ("incomplete", OUT_OF_TOKENS) if self.cut else ("completed", None)
         done = self.events.done(self.response_object(status, details, output, usage))
         limits = self.events.rate_limits(self.context.rate_limits.spend(usage.total))
-        return [*steps, Step(at, done, "done"), Step(at + timing.rate_limits, limits, "rate")]
+        yield Step(self.done_at, done, "done")
+        yield Step(self.done_at + timing.rate_limits, limits, "rate")
 
-    def _entry(self, item: OutputItem) -> Entry:
+    def _entry(self, item: OutputItem, start: float) -> Entry:
         body = self.final_item(item)
         if not item.audio:
             return Entry(body)
-        sent = [
-            (step.at, step.audio_ms)
-            for step in self.steps
-            if step.kind == "audio" and step.index == item.index
-        ]
+        sent = audio_sent(item, start, self.context.timing, self.context.delivery)
         return Entry(body, AudioTrack(sent, list(item.words)))
 
     # --- cancelled midway -----------------------------------------------------------------

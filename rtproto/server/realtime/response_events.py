@@ -195,6 +195,14 @@ class ResponseEvents:
         events.append(self.output_item("response.output_item.done", item, body))
         return events
 
+    def closing_count(self, item: OutputItem, part_open: bool) -> int:
+        """How many events `closing` returns for this item, without building them (the times of
+        a lazily built response are known before its events: response_times)."""
+        if item.kind == "function_call":
+            return 1 + self.in_conversation + 1  # arguments.done, [item.done], output_item.done
+        part = (3 if item.audio else 2) if part_open else 0  # [audio.done], *.done, part.done
+        return part + self.in_conversation + 1
+
     def item_events(
         self, item: OutputItem, previous: str | None, deltas: Iterable[Event], text: str
     ) -> Iterator[Event]:

@@ -157,6 +157,9 @@ class RealtimeSession:
         self.timeline.schedule(now + limit, Close(EXPIRED_CLOSE_CODE, reason))
 
     def on_client_event(self, event: dict[str, Any], now: float) -> None:
+        """Answer a client event. A lazily built response is settled (built whole) first, as
+        before anything else is built, except for an append: it builds (and settles) only when
+        the buffer has news (InputTurns.append), so a call's appends keep a reply lazy."""
         if self.closed:
             return
         event_id = event.get("event_id")
@@ -196,6 +199,7 @@ class RealtimeSession:
         self.timeline.schedule(at, Send(self.build.event(event_type, **fields)))
 
     def _error(self, error: RealtimeError, now: float) -> None:
+        self.timeline.settle()  # the reply's events draw their ids before the error's
         self.timeline.schedule(now + self.timing.error, Send(self.build.error(error)))
 
     def _dispatch(self, event: dict[str, Any], now: float) -> None:
@@ -213,6 +217,8 @@ class RealtimeSession:
             and event.keys() <= APPEND_KEYS
             and all(type(value) is str for value in event.values())
         )
+        if not plain_append:
+            self.timeline.settle()
         problems = [] if plain_append else self.validator.validate(event, "realtime", "ga")
         if problems:
             raise errors.problem_to_error(problems[0])

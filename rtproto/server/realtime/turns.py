@@ -124,7 +124,10 @@ class InputTurns:
     def append(self, audio: str, now: float) -> None:
         self._arm_idle(now)
         at = now + self.timing.vad
-        for event in self.buffer.append(audio):
+        news = self.buffer.append(audio)
+        if news:
+            self.timeline.settle()  # a lazy reply's events are built before the news's
+        for event in news:
             self._on_buffer_event(event, now, at)
 
     def commit(self, now: float) -> None:
