@@ -17,8 +17,8 @@ import pytest
 
 from realtime_conformance.conformance.cases import Selected, load_cases, select
 from realtime_conformance.conformance.drivers.base import CAPABILITIES
+from realtime_conformance.conformance.drivers.child_process import Child
 from realtime_conformance.conformance.drivers.command import CommandDriver
-from realtime_conformance.conformance.drivers.command_child import Child
 from realtime_conformance.conformance.drivers.command_client import CommandClient
 from realtime_conformance.conformance.harness import openai_side
 from realtime_conformance.conformance.runner import CaseResult, run_cases

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import pytest
 
 from realtime_conformance.conformance.drivers.base import DriverError, Endpoints
+from realtime_conformance.conformance.drivers.child_process import MAX_LINE_BYTES
 from realtime_conformance.conformance.drivers.command import CommandDriver, Hello
-from realtime_conformance.conformance.drivers.command_child import MAX_LINE_BYTES
 
 T = TypeVar("T")
 HELLO = 'print(\'{"driver": "x", "capabilities": ["text"]}\', flush=True)'

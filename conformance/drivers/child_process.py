@@ -1,6 +1,7 @@
-"""One child process of a command driver: its stdout as lines, the tail of its stderr, and its
-whole process group killed at the end (a client that starts helpers of its own leaves none
-behind), with the pipes closed and the process reaped (no zombie, no open descriptor).
+"""One child process of the suite (a command client, a connector's service): its stdout as
+lines, the tail of its stderr, and its whole process group killed at the end (a client that
+starts helpers of its own leaves none behind), with the pipes closed and the process reaped (no
+zombie, no open descriptor).
 
 A protocol of our own over `loop.subprocess_exec` rather than StreamReaders: the data is
 pushed to us as it comes, so a client that floods stdout or stderr can neither stall the
@@ -145,6 +146,17 @@ class Child:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self.protocol.exited), within_s)
         return self.returncode
+
+    async def stop(self, grace_s: float) -> None:
+        """SIGTERM to the group, then `kill` once the leader has exited or `grace_s` has
+        passed. Never raises; the group is killed even when this is cancelled half-way."""
+        try:
+            if self.returncode is None:
+                process_group.signal_group(self.pid, signal.SIGTERM)
+                await self.exited(grace_s)
+        finally:
+            process_group.signal_group(self.pid, signal.SIGKILL)
+            await self.kill()
 
     async def kill(self) -> None:
         """Kill the whole process group, reap the process, read stderr to its end (bounded)

@@ -30,7 +30,7 @@ from realtime_conformance.conformance.drivers.base import (
     DriverError,
     Endpoints,
 )
-from realtime_conformance.conformance.drivers.command_child import Child
+from realtime_conformance.conformance.drivers.child_process import Child
 from realtime_conformance.conformance.drivers.environment import case_environment, child_environment
 
 STEP_S = 10.0  # a command's reply (a step returns when the client has done it, not answered)
@@ -113,7 +113,7 @@ class CommandDriver:
     def process_group(self) -> int | None:  # base.SeparateProcess
         return self.child.pid if self.child is not None else None
 
-    # -- what the child says (conformance.drivers.command_child.ChildEvents) ------------------
+    # -- what the child says (conformance.drivers.child_process.ChildEvents) ------------------
 
     def line(self, text: str) -> None:
         if not text.strip():

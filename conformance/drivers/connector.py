@@ -203,8 +203,7 @@ class ConnectorDriver:
         return f"the connector exited with status {service.returncode}; {service.tail()}"
 
     def process_group(self) -> int | None:  # base.SeparateProcess (a service we started)
-        service = self.service
-        return service.process.pid if service and service.process else None
+        return self.service.pid if self.service is not None else None
 
     async def start(self, endpoints: Endpoints, reports: ClientReports) -> None:
         """Start the service (per case), then place the call: a call is all that makes a
@@ -227,7 +226,7 @@ class ConnectorDriver:
             raise DriverError(f"the connector {error}; {self.service.tail()}") from None
         reports.report(
             "ConnectorStarted",
-            {"pid": self.service.process.pid if self.service.process else None,
+            {"pid": self.service.pid,
              "media_url": self.media_url, "ready_ms": ready_ms},
         )  # fmt: skip
 

@@ -1,23 +1,30 @@
-"""A connector's service process for one case: started in a process group of its own, its
-output kept (the last lines, for the FAIL text), ready when its media port accepts a TCP
-connection, and stopped for sure: SIGTERM to the group, then SIGKILL; a process still alive
-when the suite's interpreter exits is killed then (conformance.drivers.process_group).
+"""A connector's service process for one case: a child process (conformance.drivers.
+child_process: its own process group, its output read as it comes, the group killed for sure),
+ready when its media port accepts a TCP connection, stopped with SIGTERM to the group, then
+SIGKILL. Its last output lines go into a failure's text.
+
+A service may log as much as it likes, in lines as long as it likes: its output is read as it
+comes (never left in a full pipe, which would block the service and look like a hang) and only
+the tail is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from realtime_conformance.conformance.drivers import process_group
+from realtime_conformance.conformance.drivers.child_process import (
+    MAX_STDERR_LINE,
+    STDERR_TAIL_LINES,
+    Child,
+)
 
-TAIL_LINES = 20  # of stderr (and stdout), in a failure's text
 TAIL_CHARS = 1500
 POLL_S = 0.05
+DRAIN_S = 1.0  # after the service exits, for its last output to arrive
 
 
 class ServiceFailed(Exception):
@@ -25,44 +32,45 @@ class ServiceFailed(Exception):
     output's tail."""
 
 
+class StdoutTail:
+    """The service's stdout, its last lines kept (conformance.drivers.child_process.ChildEvents)."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+
+    def line(self, text: str) -> None:
+        self.lines.append(text[:MAX_STDERR_LINE])
+
+    def problem(self, text: str) -> None:  # a line too long: kept as a note, reading goes on
+        self.lines.append(f"[{text[:MAX_STDERR_LINE]}]")
+
+    def gone(self) -> None:
+        pass
+
+
 class ServiceProcess:
     def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
         self.argv = list(argv)
         self.env = dict(env)
-        self.process: asyncio.subprocess.Process | None = None
-        self.stderr: deque[str] = deque(maxlen=TAIL_LINES)
-        self.stdout: deque[str] = deque(maxlen=TAIL_LINES)
+        self.child: Child | None = None
+        self.stdout = StdoutTail()
         self.started_at = 0.0
-        self.exited_at: float | None = None
-        self._readers: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self.started_at = time.monotonic()
         try:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=self.env,
-                start_new_session=True,  # its own group: stop() reaches its children too
-            )
+            self.child = await Child.spawn(self.argv, self.env, self.stdout)
         except OSError as error:
             raise ServiceFailed(f"could not start {self.argv[0]!r}: {error.strerror}") from None
-        process_group.started(self.process.pid)
-        assert self.process.stdout is not None and self.process.stderr is not None
-        self._readers = [
-            asyncio.create_task(self._keep(self.process.stderr, self.stderr)),
-            asyncio.create_task(self._keep(self.process.stdout, self.stdout)),
-        ]
+        self.child.close_stdin()  # a service reads no input: it gets end-of-file at once
 
-    async def _keep(self, stream: asyncio.StreamReader, lines: deque[str]) -> None:
-        while line := await stream.readline():
-            lines.append(line.decode("utf-8", "replace").rstrip())
+    @property
+    def pid(self) -> int | None:
+        return self.child.pid if self.child is not None else None
 
     @property
     def returncode(self) -> int | None:
-        return None if self.process is None else self.process.returncode
+        return self.child.returncode if self.child is not None else None
 
     async def wait_listening(self, host: str, port: int, timeout_s: float) -> float:
         """Wait until `host:port` accepts a connection; the ms it took since start.
@@ -83,14 +91,15 @@ class ServiceProcess:
             await asyncio.sleep(POLL_S)
 
     async def _drain(self) -> None:
-        """Let the readers take the last output of a process that has exited."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*self._readers), 1.0)
+        """Let the last output of a process that has exited arrive."""
+        if self.child is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.child.protocol.stderr_closed.wait(), DRAIN_S)
 
     def tail(self) -> str:
         """Its last output lines (stderr, else stdout), for a failure's text."""
-        lines = list(self.stderr) or list(self.stdout)
-        stream = "stderr" if self.stderr else "stdout"
+        stderr = self.child.stderr_tail() if self.child is not None else []
+        lines, stream = (stderr, "stderr") if stderr else (list(self.stdout.lines), "stdout")
         if not lines:
             return "it printed nothing"
         text = "\n".join(lines)
@@ -101,19 +110,5 @@ class ServiceProcess:
     async def stop(self, grace_s: float) -> None:
         """SIGTERM to the group, SIGKILL after `grace_s`; never raises, and kills the group
         even when cancelled half-way."""
-        if self.process is None:
-            return
-        try:
-            if self.process.returncode is None:
-                self._signal(signal.SIGTERM)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.process.wait(), grace_s)
-        finally:
-            self._signal(signal.SIGKILL)  # the group: children the service left behind too
-            process_group.ended(self.process.pid)
-            for reader in self._readers:
-                reader.cancel()
-
-    def _signal(self, number: int) -> None:
-        if self.process is not None:
-            process_group.signal_group(self.process.pid, number)
+        if self.child is not None:
+            await self.child.stop(grace_s)
