@@ -5,7 +5,8 @@ reference client fails none of them.
 
 To stay fast every variant runs only its own cases and controls (GA; the ordering ones in beta
 too), all variants at once in one event loop on one mock: ordering cases of every variant
-first, then the real-time ones together, as the runner does for one client.
+first, then the real-time ones together, as the runner does for one client. The run is made
+once per module (`by_variant`); each test asserts on its results.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import pytest
+
 from realtime_conformance.conformance.cases import Case, Selected, load_cases
 from realtime_conformance.conformance.clients import broken
 from realtime_conformance.conformance.drivers.base import ClientDriver
@@ -25,10 +28,12 @@ from realtime_conformance.conformance.runner import CaseResult, run_cases
 from realtime_conformance.conformance.verdicts import Verdict
 
 BOUND_S = 150.0
-# Cases at once per client. Nine clients run side by side in one loop, so the suite's default
-# (16 each) would put ~70 real-time cases in one process on one core: the scripted mock then
-# falls behind real time by small steps, no single stall a loop-lag reading would show, and the
-# reference client's playout underruns. Four each keeps the loop near real time.
+# Cases at once, all clients together: each run_cases sets the side's slots, and the nine
+# clients share one side, so they share its last-set semaphore (every call sets it before any
+# case takes a slot). At the suite's default (16) the scripted mock fell behind real time by
+# small steps under CI load, no single stall a loop-lag reading would show, and the reference
+# client's playout underran. Four keeps the loop near real time: the 19 real-time case runs
+# (~150 s of calls) take ~35 s, the wall time of this module.
 CONCURRENCY = 4
 # A truncate never sent, or a follow-up create the script does not take, leaves these scripted
 # cases waiting for their rule until their time limit (14-19 s): end them sooner, still well
@@ -162,10 +167,18 @@ def _failed(results: list[CaseResult]) -> dict[str, list[CaseResult]]:
     return failed
 
 
-def test_each_broken_variant_fails_exactly_its_cases_naming_the_broken_requirement() -> None:
+@pytest.fixture(scope="module")
+def by_variant() -> dict[str, list[CaseResult]]:
     started = time.monotonic()
-    by_variant = asyncio.run(asyncio.wait_for(_run_all(), BOUND_S))
+    results = asyncio.run(asyncio.wait_for(_run_all(), BOUND_S))
     wall_s = time.monotonic() - started
+    print(f"detection: {sum(map(len, results.values()))} case runs in {wall_s:.1f} s")
+    return results
+
+
+def test_each_broken_variant_fails_exactly_its_cases_naming_the_broken_requirement(
+    by_variant: dict[str, list[CaseResult]],
+) -> None:
     problems = []
     for name, results in by_variant.items():
         failed = _failed(results)
@@ -186,4 +199,26 @@ def test_each_broken_variant_fails_exactly_its_cases_naming_the_broken_requireme
                 if not all("MUST" in f.requirement and f.level == "MUST" for f in named_by):
                     problems.append(f"{name} on {run.node_id}: no MUST requirement named")
     assert not problems, "\n".join(problems)
-    print(f"detection: {sum(map(len, by_variant.values()))} case runs in {wall_s:.1f} s")
+
+
+def _result(results: list[CaseResult], node_id: str) -> CaseResult:
+    return next(result for result in results if result.node_id == node_id)
+
+
+def test_the_reference_clears_and_truncates_once_on_simulated_barge_in(
+    by_variant: dict[str, list[CaseResult]],
+) -> None:
+    """On 5.4.3 (a phone call, barge-in with the simulated model) the reference client passes
+    with one `clear` to the call and one truncate to the model; a client without the clear
+    fails media.clear_on_barge_in (moved here from tests/test_conformance_runner.py, which ran
+    the same two clients on the same case)."""
+    passed = _result(by_variant["reference"], "5.4.3[ga]")
+    assert passed.verdict is Verdict.PASS, [f.actual for f in passed.failures]
+    recording = passed.recording
+    assert recording is not None
+    clears = [e for e in recording.call_sent() if e.type == "clear"]
+    truncates = [e for e in recording.client_events() if e.type == "conversation.item.truncate"]
+    assert len(clears) == 1 and len(truncates) == 1
+    failed = _result(by_variant["no_clear_on_barge_in"], "5.4.3[ga]")
+    assert failed.verdict is Verdict.FAIL
+    assert "media.clear_on_barge_in" in {f.check for f in failed.failures}
