@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from typing import Literal, Protocol
 
 from aiohttp import web
@@ -26,6 +25,7 @@ from realtime_conformance.rtproto.server.realtime.outbox import (
     Outgoing,
     Send,
     SendRaw,
+    Timeline,
 )
 from realtime_conformance.rtproto.sse import (
     DONE,
@@ -49,27 +49,34 @@ class StreamSession(Session, Protocol):
 
 class PlannedStream:
     """A simulated model's plan as a session: each event due `at` seconds after the start, in
-    the plan's order; then Chat's `[DONE]` when the plan ends with it, and the end."""
+    the plan's order; then Chat's `[DONE]` when the plan ends with it, and the end. The plan is
+    read as its events fall due (a lazy plan builds each just before it goes out: Timeline.feed
+    hands out the first few at once, the rest in growing batches)."""
 
-    def __init__(self, planned: Sequence[PlannedEvent], started_at: float, *, done: bool) -> None:
-        items: list[tuple[float, Outgoing]] = [
-            (started_at + item.at, Send(item.event)) for item in planned
-        ]
-        end = items[-1][0] if items else started_at
-        items += [(end, SendRaw(DONE))] if done else []
-        self._items = deque([*items, (end, Close(1000))])
+    def __init__(self, planned: Iterable[PlannedEvent], started_at: float, *, done: bool) -> None:
+        self._timeline = Timeline()
+        self._timeline.feed(_plan_items(planned, started_at, done))
 
     def due(self, now: float) -> list[Outgoing]:
-        items = []
-        while self._items and self._items[0][0] <= now:
-            items.append(self._items.popleft()[1])
-        return items
+        return self._timeline.due(now)
 
     def next_deadline(self) -> float | None:
-        return self._items[0][0] if self._items else None
+        return self._timeline.next_deadline()
 
     def client_closed(self) -> None:
-        self._items.clear()
+        self._timeline = Timeline()
+
+
+def _plan_items(
+    planned: Iterable[PlannedEvent], started_at: float, done: bool
+) -> Iterator[tuple[float, Outgoing]]:
+    end = started_at
+    for item in planned:
+        end = started_at + item.at
+        yield end, Send(item.event)
+    if done:
+        yield end, SendRaw(DONE)
+    yield end, Close(1000)
 
 
 class SseTransport:

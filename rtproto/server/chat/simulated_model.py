@@ -16,7 +16,7 @@ json_object). Each of the `n` choices is written separately and the chunks inter
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from realtime_conformance.rtproto.server.chat.chunks import (
     interleave,
 )
 from realtime_conformance.rtproto.server.chat.request import ChatRequest
+from realtime_conformance.rtproto.server.lazy_events import LazyEvents
 from realtime_conformance.rtproto.server.pacing import Pacing, PlannedEvent
 from realtime_conformance.rtproto.server.simulation import Simulation, count_tokens
 from realtime_conformance.rtproto.server.triggers import FAIL, REFUSE, has_word, names_tool
@@ -44,7 +45,8 @@ class ChatPlan:
     """One completion: its chunks with when each is due, and the non-streaming answer."""
 
     request: ChatRequest
-    chunks: tuple[PlannedEvent, ...]  # chunk dicts, or a last {"error": ...} when failing
+    chunks: Sequence[PlannedEvent]  # chunk dicts, or a last {"error": ...} when failing; as
+    # planned, LazyEvents: each chunk built as it is read (the request's Simulation is its own)
     completion: dict[str, Any]  # the non-streaming `chat.completion`
     error: ApiError | None = None  # the non-streaming answer instead, when failing
 
@@ -94,7 +96,7 @@ class ChatModel:
             request=request, sim=sim, head=head, entries=entries, usage=usage, failing=failing
         )
         error = ApiError(500, SERVER_ERROR, type="server_error") if failing else None
-        return ChatPlan(request, tuple(chunks), answer, error)
+        return ChatPlan(request, LazyEvents(chunks), answer, error)
 
     def _script(
         self, request: ChatRequest, sim: Simulation, index: int, reply: str | None
@@ -123,10 +125,9 @@ class ChatModel:
         entries: list[dict[str, Any]],
         usage: dict[str, Any],
         failing: bool,
-    ) -> list[PlannedEvent]:
+    ) -> Iterator[PlannedEvent]:
         chunk: Callable[..., dict[str, Any]] = completion.chunk_maker(request, sim, head)
         clock = self.pacing.first_output_s
-        timed: list[PlannedEvent] = []
         for number, entry in enumerate(entries):
             if failing and number == FAILED_AFTER:
                 error = {
@@ -135,12 +136,12 @@ class ChatModel:
                     "param": None,
                     "code": None,
                 }
-                return [*timed, PlannedEvent(round(clock, 6), {"error": error})]
-            timed.append(PlannedEvent(round(clock, 6), chunk([entry])))
+                yield PlannedEvent(round(clock, 6), {"error": error})
+                return
+            yield PlannedEvent(round(clock, 6), chunk([entry]))
             clock += self.pacing.token_s
         if request.include_usage:
-            timed.append(PlannedEvent(round(clock, 6), chunk([], usage=usage)))
-        return timed
+            yield PlannedEvent(round(clock, 6), chunk([], usage=usage))
 
 
 def _called(request: ChatRequest, text: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ the ApiError the simulated model answers for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from realtime_conformance.rtproto.catalogue import Api
@@ -26,9 +27,9 @@ from realtime_conformance.rtproto.server.simulation import Simulation, request_s
 Event = dict[str, Any]
 
 
-def _recording(planned: tuple[PlannedEvent, ...], done: bool) -> Recording:
+def _recording(planned: Sequence[PlannedEvent], done: bool) -> Recording:
     events = tuple(ReplayedEvent(0, p.at * 1000, p.event) for p in planned)
-    last = planned[-1].at * 1000 if planned else 0.0
+    last = planned[-1].at * 1000 if events else 0.0
     return Recording(events, done=done, done_t_ms=last)
 
 

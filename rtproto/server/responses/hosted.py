@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from realtime_conformance.rtproto.server.responses.stream import Output
+from realtime_conformance.rtproto.server.responses.stream import ItemWriting, Output
 from realtime_conformance.rtproto.wire import text_pieces
 
 
@@ -54,7 +54,7 @@ def file_search(out: Output, query: str) -> dict[str, Any]:
     return out.done(index, {**item, "status": "completed", "queries": [query]})
 
 
-def code_interpreter(out: Output, code: str, logs: str, container_id: str) -> dict[str, Any]:
+def code_interpreter(out: Output, code: str, logs: str, container_id: str) -> ItemWriting:
     item_id = out.sim.hex_id("ci")
     item = {
         "id": item_id,
@@ -67,7 +67,7 @@ def code_interpreter(out: Output, code: str, logs: str, container_id: str) -> di
     index = out.add(item)
     where = {"output_index": index, "item_id": item_id}
     out.writer.emit("response.code_interpreter_call.in_progress", **where)
-    out.deltas("response.code_interpreter_call_code.delta", text_pieces(code), **where)
+    yield from out.deltas("response.code_interpreter_call_code.delta", text_pieces(code), **where)
     out.writer.emit("response.code_interpreter_call_code.done", **where, code=code)
     out.writer.emit("response.code_interpreter_call.interpreting", **where)
     out.writer.wait(out.writer.pacing.tool_s)
@@ -168,7 +168,7 @@ def mcp_list_tools(out: Output, tool: dict[str, Any]) -> dict[str, Any]:
 
 def mcp_call(
     out: Output, label: str, name: str, question: str, approval: str | None = None
-) -> dict[str, Any]:
+) -> ItemWriting:
     item_id = out.sim.hex_id("mcp")
     arguments = json.dumps({"question": question}, separators=(",", ":"))
     item = {
@@ -185,7 +185,7 @@ def mcp_call(
     index = out.add(item)
     where = {"output_index": index, "item_id": item_id}
     out.writer.emit("response.mcp_call.in_progress", **where)
-    out.deltas("response.mcp_call_arguments.delta", [arguments], **where)
+    yield from out.deltas("response.mcp_call_arguments.delta", [arguments], **where)
     out.writer.emit("response.mcp_call_arguments.done", **where, arguments=arguments)
     out.writer.wait(out.writer.pacing.tool_s)
     out.writer.emit("response.mcp_call.completed", **where)

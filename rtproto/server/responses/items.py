@@ -12,11 +12,11 @@ function call: `output_item.added` (arguments "") → `function_call_arguments.d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from realtime_conformance.rtproto.server.responses.stream import Output
+from realtime_conformance.rtproto.server.responses.stream import ItemWriting, Output
 from realtime_conformance.rtproto.wire import argument_pieces, text_pieces
 
 
@@ -45,11 +45,11 @@ def _open_message(out: Output) -> tuple[dict[str, Any], int, dict[str, Any]]:
 
 def message(
     out: Output, text: str, citations: Sequence[Citation] = (), *, status: str = "completed"
-) -> dict[str, Any]:
+) -> ItemWriting:
     item, index, where = _open_message(out)
     part: dict[str, Any] = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
     out.writer.emit("response.content_part.added", **where, part=part)
-    annotations = _stream_text(out, text, list(citations), where)
+    annotations = yield from _stream_text(out, text, list(citations), where)
     out.writer.emit("response.output_text.done", **where, text=text, logprobs=[])
     part = {**part, "annotations": annotations, "text": text}
     out.writer.emit("response.content_part.done", **where, part=part)
@@ -58,11 +58,11 @@ def message(
 
 def _stream_text(
     out: Output, text: str, pending: list[Citation], where: dict[str, Any]
-) -> list[dict[str, Any]]:
+) -> Generator[None, None, list[dict[str, Any]]]:
     annotations: list[dict[str, Any]] = []
     streamed = 0
     for piece in text_pieces(text):
-        out.deltas("response.output_text.delta", [piece], **where, logprobs=[])
+        yield from out.deltas("response.output_text.delta", [piece], **where, logprobs=[])
         streamed += len(piece)
         while pending and pending[0].end <= streamed:
             _annotate(out, pending.pop(0).annotation, annotations, where)
@@ -86,17 +86,17 @@ def _annotate(
     annotations.append(annotation)
 
 
-def refusal(out: Output, text: str) -> dict[str, Any]:
+def refusal(out: Output, text: str) -> ItemWriting:
     item, index, where = _open_message(out)
     out.writer.emit("response.content_part.added", **where, part={"type": "refusal", "refusal": ""})
-    out.deltas("response.refusal.delta", text_pieces(text), **where)
+    yield from out.deltas("response.refusal.delta", text_pieces(text), **where)
     out.writer.emit("response.refusal.done", **where, refusal=text)
     part = {"type": "refusal", "refusal": text}
     out.writer.emit("response.content_part.done", **where, part=part)
     return out.done(index, {**item, "status": "completed", "content": [part]})
 
 
-def function_call(out: Output, name: str, arguments: str) -> dict[str, Any]:
+def function_call(out: Output, name: str, arguments: str) -> ItemWriting:
     item = {
         "id": out.sim.hex_id("fc"),
         "type": "function_call",
@@ -107,12 +107,13 @@ def function_call(out: Output, name: str, arguments: str) -> dict[str, Any]:
     }
     index = out.add(item)
     where = {"item_id": item["id"], "output_index": index}
-    out.deltas("response.function_call_arguments.delta", argument_pieces(arguments), **where)
+    pieces = argument_pieces(arguments)
+    yield from out.deltas("response.function_call_arguments.delta", pieces, **where)
     out.writer.emit("response.function_call_arguments.done", **where, arguments=arguments)
     return out.done(index, {**item, "status": "completed", "arguments": arguments})
 
 
-def custom_tool_call(out: Output, name: str, text: str) -> dict[str, Any]:
+def custom_tool_call(out: Output, name: str, text: str) -> ItemWriting:
     item = {
         "id": out.sim.hex_id("ctc"),
         "type": "custom_tool_call",
@@ -123,12 +124,12 @@ def custom_tool_call(out: Output, name: str, text: str) -> dict[str, Any]:
     }
     index = out.add(item)
     where = {"item_id": item["id"], "output_index": index}
-    out.deltas("response.custom_tool_call_input.delta", text_pieces(text), **where)
+    yield from out.deltas("response.custom_tool_call_input.delta", text_pieces(text), **where)
     out.writer.emit("response.custom_tool_call_input.done", **where, input=text)
     return out.done(index, {**item, "status": "completed", "input": text})
 
 
-def reasoning(out: Output, summaries: list[str], *, encrypted: bool) -> dict[str, Any]:
+def reasoning(out: Output, summaries: list[str], *, encrypted: bool) -> ItemWriting:
     item: dict[str, Any] = {"id": out.sim.hex_id("rs"), "type": "reasoning", "summary": []}
     if encrypted:
         item["encrypted_content"] = "gAAAAA" + out.sim.png_base64(2).replace("=", "")
@@ -140,7 +141,7 @@ def reasoning(out: Output, summaries: list[str], *, encrypted: bool) -> dict[str
         out.writer.emit(
             "response.reasoning_summary_part.added", **at, part={"type": "summary_text", "text": ""}
         )
-        out.deltas("response.reasoning_summary_text.delta", text_pieces(text), **at)
+        yield from out.deltas("response.reasoning_summary_text.delta", text_pieces(text), **at)
         out.writer.emit("response.reasoning_summary_text.done", **at, text=text)
         part = {"type": "summary_text", "text": text}
         out.writer.emit("response.reasoning_summary_part.done", **at, part=part)

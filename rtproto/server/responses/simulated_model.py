@@ -1,9 +1,9 @@
 """The simulated Responses model: a request in, the whole timed stream of its response out.
 
-`SimulatedModel.plan` writes every event of the response at once (rtproto.server.responses.choice
-says
-what it answers), each stamped with when it is due; the terminal event's Response object is also
-the non-streaming answer. Lifecycle: `response.created` → (`response.queued`, background) →
+`SimulatedModel.plan` writes every event of the response (rtproto.server.responses.choice says
+what it answers), each stamped with when it is due, as the events are read (LazyEvents: a stream
+builds each event as it goes out); the terminal event's Response object is also the
+non-streaming answer. Lifecycle: `response.created` → (`response.queued`, background) →
 `response.in_progress` → output items → exactly one of `response.completed`,
 `response.incomplete`, `response.failed` (after an `error` event).
 """
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from realtime_conformance.rtproto.server.responses import composer
+from realtime_conformance.rtproto.server.lazy_events import LazyEvents
 from realtime_conformance.rtproto.server.responses.choice import Decision, decide
+from realtime_conformance.rtproto.server.responses.composer import Composer, Written
 from realtime_conformance.rtproto.server.responses.objects import (
     count_input_tokens,
     response_object,
@@ -28,7 +29,9 @@ from realtime_conformance.rtproto.server.responses.stream import (
     Output,
     Pacing,
     PlannedEvent,
+    Steps,
     StreamWriter,
+    written,
 )
 from realtime_conformance.rtproto.server.simulation import Simulation
 
@@ -43,7 +46,7 @@ class ResponsePlan:
     request: CreateRequest
     response_id: str
     created_at: int
-    events: tuple[PlannedEvent, ...]
+    events: Sequence[PlannedEvent]  # LazyEvents as planned: built as they are read
 
     @property
     def final(self) -> dict[str, Any]:
@@ -99,17 +102,25 @@ class SimulatedModel:
         writer = StreamWriter(sim, self.pacing, obfuscate=request.obfuscate)
         response_id = sim.hex_id("resp")
         base = partial(response_object, request, response_id=response_id, created_at=created_at)
-        _start(writer, base, request.background)
         decision = Decision("fail") if fail else decide(request)
         decision = decision if generate else Decision("nothing")
-        if decision.kind == "fail":
-            _fail(writer, base)
-        else:
-            out = Output(writer)
-            written = composer.Composer(out, request, context, reply).write(decision)
-            tokens = count_input_tokens(request.instructions, [*context, *request.input_items])
-            _end(writer, base, out, written, tokens)
-        return ResponsePlan(request, response_id, created_at, tuple(writer.events))
+        steps = _response(writer, base, decision, Composer(Output(writer), request, context, reply))
+        return ResponsePlan(request, response_id, created_at, LazyEvents(written(steps, writer)))
+
+
+def _response(
+    writer: StreamWriter, base: partial[dict[str, Any]], decision: Decision, composer: Composer
+) -> Steps:
+    """Every event of the response, from `response.created` to its terminal event, written as
+    they are taken (the response's Simulation is its own: nothing else draws from it)."""
+    _start(writer, base, composer.request.background)
+    if decision.kind == "fail":
+        _fail(writer, base)
+        return
+    result = yield from composer.write(decision)
+    request, out = composer.request, composer.out
+    tokens = count_input_tokens(request.instructions, [*composer.context, *request.input_items])
+    _end(writer, base, out, result, tokens)
 
 
 def _start(writer: StreamWriter, base: partial[dict[str, Any]], background: bool) -> None:
@@ -125,7 +136,7 @@ def _end(
     writer: StreamWriter,
     base: partial[dict[str, Any]],
     out: Output,
-    written: composer.Written,
+    written: Written,
     input_tokens: int,
 ) -> None:
     """The terminal event: `response.completed`, or `response.incomplete` when cut short."""
