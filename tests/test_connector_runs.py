@@ -16,7 +16,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from realtime_conformance.conformance.drivers.connector import (
     ConnectorFactory,
     ConnectorSpec,
 )
-from realtime_conformance.conformance.harness import MODEL, openai_side
+from realtime_conformance.conformance.harness import MODEL, OpenAISide, openai_side
 from realtime_conformance.conformance.runner import CaseResult, run_case, run_cases
 from realtime_conformance.conformance.verdicts import Verdict
 
@@ -65,19 +65,39 @@ def _gone(pid: int) -> bool:
     return "State:\tZ" in status
 
 
+def _limited(selected: Selected, timeout_s: float) -> Selected:
+    """The case with another time limit (a case that must time out does so sooner)."""
+    return dataclasses.replace(
+        selected, case=dataclasses.replace(selected.case, timeout_s=timeout_s)
+    )
+
+
 def _texts(result: CaseResult) -> str:
     return "\n".join(f"[{f.check}] {f.actual}" for f in result.failures)
 
 
 @pytest.fixture(scope="module")
-def correct() -> dict[str, CaseResult]:
+def helper_pid_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the `leaves-child` service writes its helper's pid (the variable is inherited)."""
+    pid_file = tmp_path_factory.mktemp("connector") / "helper.pid"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONNECTOR_TEST_PIDFILE", str(pid_file))
+        yield pid_file
+
+
+@pytest.fixture(scope="module")
+def correct(helper_pid_file: Path) -> dict[str, CaseResult]:
+    """5.4.3 and 5.1.1 by the plain service, 3.4.2 by one that also leaves a helper process
+    behind (a correct connector still: the helper only outlives SIGTERM)."""
+
     async def body() -> list[CaseResult]:
         async with openai_side() as side:
-            selection = _selection("5.4.3", "3.4.2", "5.1.1")
             # One at a time: each case's service is a separate process judged on real-time
             # media, which no harness-lateness excuse covers; two of them side by side, next
             # to the suite's other real-time tests, compete for the machine's two cores.
-            return await run_cases(selection, side, _factory(), concurrency=1)
+            plain = await run_cases(_selection("5.4.3", "5.1.1"), side, _factory(), concurrency=1)
+            helper = _factory("leaves-child")
+            return plain + await run_cases(_selection("3.4.2"), side, helper, concurrency=1)
 
     return {r.node_id: r for r in asyncio.run(asyncio.wait_for(body(), BOUND_S))}
 
@@ -119,28 +139,51 @@ def test_each_case_has_its_own_service_and_none_outlives_it(
     assert all(_gone(pid) for pid in pids)
 
 
-@pytest.fixture(scope="module")
-def broken() -> dict[str, CaseResult]:
-    """A service that crashes at start, one that dies when the call arrives, one that takes
-    the call but never opens a Realtime session: side by side on one mock."""
+@dataclasses.dataclass
+class Troubles:
+    """The runs of connectors that fail, or take long to start, and the base-url pair."""
 
-    async def body() -> list[CaseResult]:
+    crashed: CaseResult
+    died: CaseResult
+    deaf: CaseResult
+    crowded: list[CaseResult]
+    alone: CaseResult
+    slow: CaseResult
+
+
+@pytest.fixture(scope="module")
+def troubles() -> Troubles:
+    """Side by side in one loop, each group on its own mock: a service that crashes at start,
+    one that dies when the call arrives, one that takes the call but never opens a Realtime
+    session; the base-url service's two cases at once; a slow-starting service. None of them
+    is judged on its media timing, so they share the loop; the base-url service's case that
+    must pass runs after them, alone."""
+
+    async def broken_services() -> list[CaseResult]:
         async with openai_side() as side:
             runs = [
                 run_case(_selection("5.4.3")[0], side, _factory("crash")),
                 run_case(_selection("3.4.2")[0], side, _factory("exit-on-call")),
-                run_case(_selection("3.1.1")[0], side, _factory("deaf")),
+                # at the time limit: a shorter one (as the base-url pair's) ends it sooner
+                run_case(_limited(_selection("3.1.1")[0], 8.0), side, _factory("deaf")),
             ]
             return list(await asyncio.gather(*runs))
 
-    crashed, died, deaf = asyncio.run(asyncio.wait_for(body(), BOUND_S))
-    return {"crash": crashed, "exit-on-call": died, "deaf": deaf}
+    async def body() -> Troubles:
+        async with openai_side() as base_url_side:
+            (crashed, died, deaf), crowded, slow = await asyncio.gather(
+                broken_services(), _crowded(base_url_side), _slow_start()
+            )
+            alone = await run_cases(
+                _selection("3.4.3"), base_url_side, _factory("base-url"), concurrency=1
+            )
+        return Troubles(crashed, died, deaf, crowded, alone[0], slow)
+
+    return asyncio.run(asyncio.wait_for(body(), BOUND_S))
 
 
-def test_a_connector_that_crashes_at_start_fails_with_its_stderr(
-    broken: dict[str, CaseResult],
-) -> None:
-    result = broken["crash"]
+def test_a_connector_that_crashes_at_start_fails_with_its_stderr(troubles: Troubles) -> None:
+    result = troubles.crashed
     assert result.verdict is Verdict.FAIL
     assert result.failures[0].check == "harness.step"  # then the checks find nothing sent
     text = result.failures[0].actual
@@ -149,10 +192,8 @@ def test_a_connector_that_crashes_at_start_fails_with_its_stderr(
     assert result.duration_ms < 5000  # at once, not at the case's time limit
 
 
-def test_a_connector_that_dies_on_the_call_fails_with_its_stderr(
-    broken: dict[str, CaseResult],
-) -> None:
-    result = broken["exit-on-call"]
+def test_a_connector_that_dies_on_the_call_fails_with_its_stderr(troubles: Troubles) -> None:
+    result = troubles.died
     assert result.verdict is Verdict.FAIL
     text = _texts(result)
     assert "the connector exited with status 4" in text
@@ -161,9 +202,9 @@ def test_a_connector_that_dies_on_the_call_fails_with_its_stderr(
 
 
 def test_a_connector_that_never_connects_fails_within_the_time_limit(
-    broken: dict[str, CaseResult],
+    troubles: Troubles,
 ) -> None:
-    result = broken["deaf"]
+    result = troubles.deaf
     assert result.verdict is Verdict.FAIL
     assert "the client never connected" in _texts(result)
     assert result.duration_ms < (result.case.timeout_s + 4) * 1000
@@ -220,47 +261,33 @@ def test_a_connector_already_running_is_judged_per_case() -> None:
 
 
 def test_the_services_process_group_is_killed_at_the_end(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    correct: dict[str, CaseResult], helper_pid_file: Path
 ) -> None:
-    """A helper the service started, which ignores SIGTERM, dies with the case too."""
-    pid_file = tmp_path / "helper.pid"
-    monkeypatch.setenv("CONNECTOR_TEST_PIDFILE", str(pid_file))  # inherited by the service
-
-    async def body() -> CaseResult:
-        async with openai_side() as side:
-            return await run_case(_selection("5.4.3")[0], side, _factory("leaves-child"))
-
-    result = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+    """A helper the service started, which ignores SIGTERM, dies with the case too (3.4.2's
+    service, in `correct`: one call fewer than a run of its own)."""
+    result = correct["3.4.2[ga]"]
     assert result.verdict is Verdict.PASS, _texts(result)
-    helper = int(pid_file.read_text())
+    helper = int(helper_pid_file.read_text())
     assert _gone(helper)
 
 
-def _limited(selected: Selected, timeout_s: float) -> Selected:
-    """The case with another time limit (a case that must time out does so sooner)."""
-    return dataclasses.replace(
-        selected, case=dataclasses.replace(selected.case, timeout_s=timeout_s)
-    )
+async def _crowded(side: OpenAISide) -> list[CaseResult]:
+    """The base-url service's cases side by side: the only cases live on their mock."""
+    side_by_side = [_limited(s, 8.0) for s in _selection("3.1.1", "3.4.3")]
+    return await run_cases(side_by_side, side, _factory("base-url"))
 
 
-def test_a_connector_that_builds_its_own_realtime_url_is_judged_one_case_at_a_time() -> None:
+def test_a_connector_that_builds_its_own_realtime_url_is_judged_one_case_at_a_time(
+    troubles: Troubles,
+) -> None:
     """Without the run token in its URL a connection is tied to its case only while that case
     is the one live: side by side, the cases say so; one at a time, they pass."""
-
-    async def body() -> tuple[list[CaseResult], list[CaseResult]]:
-        async with openai_side() as side:
-            side_by_side = [_limited(s, 8.0) for s in _selection("3.1.1", "3.4.3")]
-            crowded = await run_cases(side_by_side, side, _factory("base-url"))
-            alone = await run_cases(_selection("3.4.3"), side, _factory("base-url"), concurrency=1)
-            return crowded, alone
-
-    crowded, alone = asyncio.run(asyncio.wait_for(body(), BOUND_S))
-    for result in crowded:
+    for result in troubles.crowded:
         assert result.verdict is Verdict.FAIL
         text = result.failures[0].actual
         assert "the client never connected (" in text
         assert "Realtime connection(s) without a run token came while several" in text
-    assert alone[0].verdict is Verdict.PASS, _texts(alone[0])
+    assert troubles.alone.verdict is Verdict.PASS, _texts(troubles.alone)
 
 
 class SlowStartingService(ConnectorDriver):
@@ -273,16 +300,17 @@ class SlowStartingService(ConnectorDriver):
 START_DELAY_S = 3.0
 
 
-def test_the_services_start_up_does_not_eat_the_cases_time_limit() -> None:
-    """5.4.3 lives ~10 s (its caller's 8 s, 1 s after, settling); with a 12 s limit and a 3 s
-    start-up it ends in time only if the limit counts from the listening service."""
+async def _slow_start() -> CaseResult:
+    """5.4.3 under a 12 s limit (see the test below), on a mock of its own."""
     (selected,) = _selection("5.4.3")
     tight = _limited(selected, 12.0)
+    async with openai_side() as side:
+        return await run_case(tight, side, lambda: SlowStartingService(_factory().spec))
 
-    async def body() -> CaseResult:
-        async with openai_side() as side:
-            return await run_case(tight, side, lambda: SlowStartingService(_factory().spec))
 
-    result = asyncio.run(asyncio.wait_for(body(), BOUND_S))
+def test_the_services_start_up_does_not_eat_the_cases_time_limit(troubles: Troubles) -> None:
+    """5.4.3 lives ~10 s (its caller's 8 s, 1 s after, settling); with a 12 s limit and a 3 s
+    start-up it ends in time only if the limit counts from the listening service."""
+    result = troubles.slow
     assert "harness.timeout" not in [f.check for f in result.failures], _texts(result)
     assert result.duration_ms > (START_DELAY_S + 9.0) * 1000  # past the 12 s: start + ~10 s
