@@ -31,16 +31,20 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
+import contextlib
 import importlib.util
+import json
 import math
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from figures import Row, emit, percentile, progress, ratio
+from pauses import PAUSES_PREFIX, in_window
 from processes import BENCH_DIR, CLIENT_CORE, ServerProcess, pin_to_core
 from windows import Slice, clean_intervals, sample_window
 from workloads import encode, paced_turn_scenario, write_scenario
@@ -107,6 +111,7 @@ class Measured:
     slices: list[Slice]
     clean_s: float  # how much of the window others left alone (measured, if >= MIN_CLEAN_S)
     start_s: float  # from "go" to the last session's first event
+    window: tuple[float, float]
 
     def mean(self, share: Callable[[Slice], float]) -> float:
         return sum(share(piece) for piece in self.slices) / max(len(self.slices), 1)
@@ -137,7 +142,7 @@ async def drive(server: ServerProcess, clients: list[Client], args: argparse.Nam
     for client in clients:
         late.frombytes(client.out.read_bytes())
     missing = sum(int(done["missing"]) for done in dones)
-    return Measured(sorted(late), missing, slices, clean_s, first - go)
+    return Measured(sorted(late), missing, slices, clean_s, first - go, (start, end))
 
 
 def summarize(measured: Measured, threshold_ms: float) -> Row:
@@ -158,19 +163,49 @@ def summarize(measured: Measured, threshold_ms: float) -> Row:
     }
 
 
+@contextlib.contextmanager
+def started_server(kind: str, n: int, args: argparse.Namespace) -> Iterator[ServerProcess]:
+    """`kind` is a SERVERS name, or `mock@PATH`: the mock of the source tree at PATH."""
+    name, _, tree = kind.partition("@")
+    server_args = [*SERVERS[name], "--scenarios-dir", str(args.scenarios)]
+    if args.profile is not None and name == "mock":
+        server_args += ["--profile", str(args.profile / f"mock-{args.workload}-{n}.prof")]
+    server = ServerProcess([*server_args, "--pace-ms", str(args.pace_ms)])
+    saved = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = tree or saved
+    try:
+        server.start()
+    finally:
+        os.environ["PYTHONPATH"] = saved
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 async def step_once(kind: str, n: int, args: argparse.Namespace) -> Row:
-    server_args = [*SERVERS[kind], "--scenarios-dir", str(args.scenarios)]
     with (
         tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp,
-        ServerProcess([*server_args, "--pace-ms", str(args.pace_ms)]) as server,
+        started_server(kind, n, args) as server,
     ):
         clients = await start_clients(server.url(), n, args, Path(tmp))
         try:
             measured = await asyncio.wait_for(drive(server, clients, args), STEP_TIMEOUT_S)
         finally:
             await asyncio.gather(*(client.stop() for client in clients))
-        return {"server": kind, "sessions": n, **summarize(measured, args.threshold_ms),
-                "server rss MB": server.peak_rss_mb()}  # fmt: skip
+        rss = server.peak_rss_mb()
+        pauses = server_pauses(server.stop(), *measured.window)
+        row = {"server": kind, "sessions": n, **summarize(measured, args.threshold_ms)}
+        row["server ms/session-s"] = 10 * row["server cpu %"] / n  # CPU per second of a session
+        return {**row, "server rss MB": rss, **pauses}
+
+
+def server_pauses(output: str, start: float, end: float) -> Row:
+    """The server's garbage-collector passes and loop stalls in the window (bench/pauses.py)."""
+    for line in output.splitlines():
+        if line.startswith(PAUSES_PREFIX):
+            return in_window(json.loads(line[len(PAUSES_PREFIX) :]), start, end)
+    return {}
 
 
 def noisy(row: Row, window_s: float) -> bool:
@@ -194,8 +229,13 @@ def describe(row: Row) -> str:
     return (
         f"  {row['server']} N={row['sessions']}: p50 {row['p50 ms']:.2f} ms, "
         f"p99 {row['p99 ms']:.2f} ms, max {row['max ms']:.1f} ms, "
-        f"server cpu {row['server cpu %']:.0f}%, client cpu {row['client cpu %']:.0f}%, "
-        f"clean {row['clean s']:.1f} s, {verdict}"
+        f"server cpu {row['server cpu %']:.0f}% ({row['server ms/session-s']:.2f} ms/session-s), "
+        f"client cpu {row['client cpu %']:.0f}%, "
+        f"others {row['others % (core 0, 1)']}%, clean {row['clean s']:.1f} s, "
+        f"gc2 {row.get('gc2 n')} (max {row.get('gc2 max ms', 0):.1f} ms, "
+        f"cpu {row.get('gc2 cpu ms', 0):.1f} ms, "
+        f"{row.get('gen2 objects')} objects), "
+        f"stalls {row.get('stalls')} (max {row.get('stall max ms', 0):.1f} ms), {verdict}"
     )
 
 
@@ -229,8 +269,8 @@ def default_client_loop() -> str:
     return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def build_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
     add = parser.add_argument
     add("--workload", choices=["text", "audio", "duplex"], default="text")
     add("--sessions", type=lambda text: [int(n) for n in text.split(",")],
@@ -250,7 +290,12 @@ def parse_args() -> argparse.Namespace:
     add("--retries", type=int, default=1, help="runs again of a step others disturbed")
     add("--budget", type=float, default=170.0, help="seconds; no step starts past it")
     add("--json", action="store_true", help="print the results as JSON")
-    return parser.parse_args()
+    add("--profile", type=Path, help="directory: the mock's cProfile stats per step")
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    return build_parser(__doc__.split("\n\n")[0]).parse_args()
 
 
 def prepare(args: argparse.Namespace, work: Path) -> None:
@@ -285,9 +330,11 @@ async def main_async(args: argparse.Namespace) -> None:
             summary[f"ratio mock / {baseline}"] = ratio(best["mock"], best[baseline])
     table = [row for kind_rows in rows.values() for row in kind_rows]
     columns = ["server", "sessions", "events", "missing", "p50 ms", "p99 ms", "max ms", "pass"]
-    columns += ["clean s", "server cpu %", "client cpu %", "others % (core 0, 1)", "tries"]
+    columns += ["clean s", "server cpu %", "server ms/session-s", "client cpu %"]
+    columns += ["others % (core 0, 1)", "tries"]
     columns += ["start s"]
-    columns += ["server rss MB"]
+    columns += ["server rss MB", "gc2 n", "gc2 max ms", "gc2 cpu ms", "gen2 objects"]
+    columns += ["gc max ms", "gc cpu ms/s", "stalls", "stall max ms"]
     emit("sessions", {f"paced sessions ({args.workload})": (table, columns)}, summary, args.json)
 
 

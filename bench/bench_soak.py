@@ -170,7 +170,7 @@ async def sample_rss(server: ServeProcess, every_s: float, end: float) -> list[t
 async def soak(server: ServeProcess, args: argparse.Namespace) -> dict[str, Any]:
     url = f"{server.url}/realtime?model=gpt-realtime"
     end = time.monotonic() + args.minutes * 60
-    spread = args.reconnect / args.sessions
+    spread = (args.reconnect if args.start_over is None else args.start_over) / args.sessions
     async with aiohttp.ClientSession() as http:
         sampler = asyncio.create_task(sample_rss(server, args.sample, end))
         calls = await asyncio.gather(
@@ -233,6 +233,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--reconnect", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument(
+        "--start-over",
+        type=float,
+        metavar="SECONDS",
+        help="spread of the first calls' starts"
+        " (default: --reconnect; with a --reconnect longer than the run, e.g. 5: each session"
+        " one call for the whole run)",
+    )
     parser.add_argument("--reply-every", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--sample", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--warmup-minutes", type=float, default=2.0)

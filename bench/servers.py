@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+from pauses import PAUSES_PREFIX, PauseProbe
 from processes import READY_PREFIX, pin_to_core, raise_open_files_limit
 from workloads import EVENTS_FILE, SCENARIO_ID, Event, encode
 
@@ -53,11 +54,19 @@ async def serve_mock(
         if profiler is not None:
             profiler.enable()  # connections only, not the start-up
         print(f"{READY_PREFIX}{server.port}", flush=True)
-        await stop.wait()
+        await probed_until(stop)
         if profiler is not None:
             profiler.disable()
         invalid = len(server.invalid_events)
     print(f"stats invalid_events={invalid}", flush=True)
+
+
+async def probed_until(stop: asyncio.Event) -> None:
+    """Wait for the stop, timing the process's pauses meanwhile; print them (`pauses {json}`)."""
+    probe = PauseProbe()
+    probe.start()
+    await stop.wait()
+    print(f"{PAUSES_PREFIX}{json.dumps(probe.stop())}", flush=True)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -151,7 +160,7 @@ async def serve_raw(
     try:
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         print(f"{READY_PREFIX}{runner.addresses[0][1]}", flush=True)
-        await stop.wait()
+        await probed_until(stop)
     finally:
         await runner.cleanup()
     print("stats", flush=True)
