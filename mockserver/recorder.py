@@ -30,8 +30,14 @@ CAP_NOTE = "the in-memory transcript reached its cap; later lines are only in th
 
 
 # The most a line adds to its payload, newline included: {"t_ms":T,"dir":"server","event":}
-# with T up to 24 characters (a float's repr). Only an upper bound: the cap is checked exactly.
+# (34 characters) with T up to 24 characters (a float's repr). Only an upper bound: the cap is
+# checked exactly. Within 999 s of the start T, a time rounded to 0.1 ms, is at most 9 characters
+# (sign, six digits, point, one decimal: repr is the shortest spelling that reads back, and that
+# one does), so those lines' bound is tighter: a transcript near the cap is then not formatted
+# line by line before it is read.
 LINE_OVERHEAD = 64
+EARLY_LINE_OVERHEAD = 48
+EARLY_S = 999.0
 Pending = tuple[float, str, str, "str | bytes", str]  # now, direction, key, payload JSON, more
 
 _NOT_LINE_SAFE = re.compile(r"[^\x00-\x7f]|[\r\n]")
@@ -120,12 +126,12 @@ class Recording:
             self.dropped_lines += 1  # past the cap, with no file: counted, never formatted
             return
         if self._file is None:
-            room = self._cap_bytes is None or (
-                self._bound + len(payload) + len(more) + LINE_OVERHEAD <= self._cap_bytes
-            )
+            early = -EARLY_S < now - self.started_at < EARLY_S
+            size = len(payload) + len(more) + (EARLY_LINE_OVERHEAD if early else LINE_OVERHEAD)
+            room = self._cap_bytes is None or self._bound + size <= self._cap_bytes
             if room and payload.isascii():  # its line is no longer than the bound says
                 self._pending.append((now, direction, key, payload, more))
-                self._bound += len(payload) + len(more) + LINE_OVERHEAD
+                self._bound += size
                 return
         self._put(now, self._line(now, direction, key, payload, more))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 from realtime_conformance.rtproto.ids import RandomText
@@ -59,6 +60,14 @@ def obfuscation(delta: str, rng: random.Random | RandomText) -> str:
     if isinstance(rng, RandomText):
         return rng.take(obfuscation_length(delta))
     return "".join(rng.choices(OBFUSCATION_ALPHABET, k=obfuscation_length(delta)))
+
+
+def obfuscator(rng: random.Random | RandomText) -> Callable[[str], str]:
+    """`obfuscation(delta, rng)` as a function of the delta (the same draws), for a hot loop."""
+    if isinstance(rng, RandomText):
+        take = rng.take
+        return lambda delta: take(-len(delta) % OBFUSCATION_BLOCK)
+    return lambda delta: obfuscation(delta, rng)
 
 
 def tokens_rate_limit(used: int, limit: int = TOKEN_LIMIT) -> dict[str, Any]:

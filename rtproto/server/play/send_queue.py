@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +78,7 @@ class SendQueue:
         self._batch = FIRST_BATCH  # of the feed's items, in the next `due` call
         self._batch_left = FEED_BATCH  # of the feed's items, in this `due` call
         self._head: tuple[float, Outgoing] | None = None  # the feed's next item, built
+        self._armed = 0  # faults armed so far (one that bends the stream ends a hot loop)
 
     def schedule(self, at: float, item: Outgoing) -> None:
         if not self.closed:
@@ -110,14 +112,18 @@ class SendQueue:
 
     def malform_next(self) -> None:
         self._malform += 1
+        self._armed += 1
 
     def duplicate_next(self) -> None:
         self._duplicate += 1
+        self._armed += 1
 
     def reorder_next(self, count: int) -> None:
         self._reorder_size = count
+        self._armed += 1
 
     def stall(self, now: float, ms: int) -> None:
+        self._armed += 1
         until = now + ms / 1000
         if self._stall_until is None or until > self._stall_until:
             self._stall_until = until
@@ -185,15 +191,35 @@ class SendQueue:
                 continue
             if head is None or head[0] > until or self._batch_left <= 0:
                 return
+            if type(head[1]) is Send and not self._bending():  # the common case, without push
+                self._drain_feed(until, out)
+                continue
             self._batch_left -= 1
             self._advance()
-            item = head[1]
-            if type(item) is Send and not self._bending():  # the common case, without push
-                out.append(item)
-                self.last_sent = item.event
-                self._on_sent(item.event, until, out)
-            else:
-                self.push(item, until, out)
+            self.push(head[1], until, out)
+
+    def _drain_feed(self, until: float, out: list[Outgoing]) -> None:
+        """The hot loop: the feed's events due by `until` (and before the timeline's next
+        item) while no fault bends the stream; it stops at anything else, or once a fault fired
+        as an event went out armed one (`_armed`), closed the queue or settled the feed."""
+        on_sent, armed, feed = self._on_sent, self._armed, self._feed
+        left, head = self._batch_left, self._head
+        limit, scheduled = until, self.timeline.next_deadline()
+        if scheduled is not None and scheduled <= until:  # its items go first at equal times
+            limit = math.nextafter(scheduled, -math.inf)
+        while head is not None and head[0] <= limit and left > 0 and type(head[1]) is Send:
+            left -= 1
+            self._head = after = next(feed, None)  # type: ignore[arg-type]
+            if after is None:
+                self._feed = None
+            event = head[1].event
+            out.append(head[1])
+            self.last_sent = event
+            self._batch_left = left
+            on_sent(event, until, out)
+            if self._armed != armed or self.closed:
+                return
+            head = self._head
 
     def _bending(self) -> bool:
         """Whether a fault acts on the next events (stall, reorder, malform, duplicate)."""

@@ -27,7 +27,7 @@ from realtime_conformance.rtproto.server.realtime.response_output import (
     item_dict,
     part_dict,
 )
-from realtime_conformance.rtproto.wire import obfuscation
+from realtime_conformance.rtproto.wire import obfuscation, obfuscator
 
 Event = dict[str, Any]
 TEXT_DELTA = "response.output_text.delta"
@@ -85,6 +85,8 @@ class ResponseEvents:
         self.response_id = response_id
         self.in_conversation = in_conversation
         self.random = obfuscation
+        self._event_id = build.ids.maker("event")  # the hot path's: text_delta
+        self._padding = obfuscator(obfuscation)
 
     def _obfuscation(self, delta: str) -> str:
         return obfuscation(delta, self.random)
@@ -141,13 +143,13 @@ class ResponseEvents:
         # The hottest event of all (one per token): built as one literal, in _in_part's order.
         return {
             "type": TRANSCRIPT_DELTA if item.audio else TEXT_DELTA,
-            "event_id": self.build.ids.new("event"),
+            "event_id": self._event_id(),
             "response_id": self.response_id,
             "item_id": item.item_id,
             "output_index": item.index,
             "content_index": 0,
             "delta": token,
-            "obfuscation": obfuscation(token, self.random),
+            "obfuscation": self._padding(token),
         }
 
     def audio_delta(self, item: OutputItem, chunk: bytes) -> Event:
