@@ -30,7 +30,8 @@ from realtime_conformance.conformance.run_options import (
     REPORTS_DIR,
 )
 from realtime_conformance.conformance.runner import CaseResult
-from realtime_conformance.conformance.suite import Plan, UsageError, plan, run_selection
+from realtime_conformance.conformance.split_run import run_split
+from realtime_conformance.conformance.suite import Plan, UsageError, plan
 from realtime_conformance.conformance.verdicts import DeviationsError, Verdict, load_deviations
 from realtime_conformance.mockserver.state import fresh_seed
 
@@ -153,7 +154,7 @@ def run_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     progress = Progress(len(chosen.selection), out)
     started = time.monotonic()
     done = asyncio.run(
-        run_selection(
+        run_split(  # the ordering cases in a child process when they can be (conformance.split_run)
             chosen.selection,
             chosen.factory,
             deviations,
