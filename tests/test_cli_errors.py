@@ -1,8 +1,12 @@
-"""Every user mistake is one clear line on stderr, exit status 2, no traceback (issue 14): each
-run as a subprocess, as a user would meet it. And `validate`'s outcome for each kind of file."""
+"""Every user mistake is one clear line on stderr, exit status 2, no traceback (issue 14). The
+mock server's (`serve`) and reading standard input run as a subprocess, as a user would meet
+them; `validate`'s and `scenario lint`'s other outcomes call the same `main` in this process
+(as tests/test_cli.py does), stderr taken from both its `err` and sys.stderr (argparse)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import socket
 import subprocess
@@ -12,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from realtime_conformance.conformance.cli import main
 from realtime_conformance.fixtures import EXAMPLE_TRANSCRIPT
 
 EXIT_INVALID, EXIT_USAGE = 1, 2
 TIMEOUT_S = 60
 
 
-def cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def cli_process(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "realtime_conformance.conformance.cli", *args]
     return subprocess.run(
         command,
@@ -28,6 +33,18 @@ def cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[s
         timeout=TIMEOUT_S,
         check=False,
     )
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`main` in this process, its outcome shaped as a subprocess's: an exception that would
+    be a traceback raises here instead."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(args), out=out, err=err)
+        except SystemExit as exiting:  # the argument parser's usage errors
+            status = exiting.code if isinstance(exiting.code, int) else EXIT_USAGE
+    return subprocess.CompletedProcess(list(args), status, out.getvalue(), err.getvalue())
 
 
 def assert_one_line_usage_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -63,31 +80,31 @@ def busy_port() -> Iterator[int]:
     ],
 )
 def test_serve_mistakes(flags: list[str], words: list[str]) -> None:
-    assert_one_line_usage_error(cli("serve", *flags), *words)
+    assert_one_line_usage_error(cli_process("serve", *flags), *words)
 
 
 def test_serve_on_a_port_in_use(busy_port: int) -> None:
-    result = cli("serve", "--port", str(busy_port))
+    result = cli_process("serve", "--port", str(busy_port))
     assert_one_line_usage_error(result, f"port {busy_port} is in use", "--port")
 
 
 def test_serve_record_on_a_file(tmp_path: Path) -> None:
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
-    assert_one_line_usage_error(cli("serve", "--record", str(a_file)), "is a file")
+    assert_one_line_usage_error(cli_process("serve", "--record", str(a_file)), "is a file")
 
 
 def test_serve_record_where_no_directory_can_be_made(tmp_path: Path) -> None:
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
-    result = cli("serve", "--record", str(a_file / "below"))
+    result = cli_process("serve", "--record", str(a_file / "below"))
     assert_one_line_usage_error(result, "--record", "cannot make the directory")
 
 
 def test_serve_with_a_broken_scenario_file_lists_its_problems(tmp_path: Path) -> None:
     broken = tmp_path / "mine.yaml"
     broken.write_text("id: 9.1.1\ntitle: t\nrequirement: r\nexpect:\n  - whenn: {}\n")
-    result = cli("serve", "--scenario", str(broken))
+    result = cli_process("serve", "--scenario", str(broken))
     assert result.returncode == EXIT_USAGE and "Traceback" not in result.stderr
     assert f"{broken}:5:" in result.stderr
 
@@ -144,7 +161,7 @@ def test_a_record_going_sideways_is_malformed(tmp_path: Path) -> None:
 
 
 def test_validate_reads_standard_input() -> None:
-    result = cli("validate", "-", stdin=EXAMPLE_TRANSCRIPT.read_bytes())
+    result = cli_process("validate", "-", stdin=EXAMPLE_TRANSCRIPT.read_bytes())
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("<stdin>: ") and ": OK" in result.stdout
 
