@@ -32,7 +32,7 @@ DIST_KEY = "tests_dist_mode"
 # listed keep their collection order.
 SLOW_TESTS_S = {
     "test_docs.py::test_doc_block[how-to/telephony-connector.md": 55,
-    "test_conformance_detection.py::test_each_broken_variant_fails_exactly_its_cases_": 40,
+    "test_conformance_detection.py::test_each_broken_variant_fails_exactly_its_cases_": 30,
     "test_example_bridge.py::test_the_bridge_passes_every_case_it_takes_part_in": 14,
     "test_connector_runs.py::test_a_connector_that_crashes_at_start_fails_with_its_stderr": 21,
     "test_conformance_plugin.py::test_xdist_workers_and_one_process_give_the_same_results": 14,
