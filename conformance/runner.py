@@ -41,6 +41,7 @@ from realtime_conformance.conformance.rerun import (
     timing_in_doubt,
 )
 from realtime_conformance.conformance.run_options import DEFAULT_CONCURRENCY
+from realtime_conformance.conformance.schedule import longest_first
 from realtime_conformance.conformance.verdicts import KnownDeviations, Verdict, grade
 from realtime_conformance.rtproto.scenario import caller_audio
 
@@ -230,14 +231,6 @@ async def run_cases(
         if timing_in_doubt(result):
             done[i] = report(await _rerun_alone(selection[i], result, attempt))
     return [done[i] for i in range(len(selection))]
-
-
-def longest_first(chosen: list[tuple[int, Selected]]) -> list[tuple[int, Selected]]:
-    """The cases in the order they take their slots: longest time limit first (the time limit
-    grows with the call's length and the steps, conformance.case_defaults), so the long cases
-    start at once and the short ones fill the slots they free, instead of a long case starting
-    last and the phase waiting for it alone. Ties keep the selection's order."""
-    return sorted(chosen, key=lambda pair: -pair[1].case.timeout_s)
 
 
 async def _rerun_alone(

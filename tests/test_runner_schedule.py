@@ -1,4 +1,4 @@
-"""The runner's schedule: which cases take the slots first (conformance.runner.longest_first)."""
+"""The runner's schedule: which cases take the slots first (conformance.schedule)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from realtime_conformance.conformance.case_defaults import Step, Wait
 from realtime_conformance.conformance.cases import Case, Selected, load_cases
 from realtime_conformance.conformance.drivers.base import ClientReports, Endpoints
 from realtime_conformance.conformance.harness import openai_side
-from realtime_conformance.conformance.runner import longest_first, run_cases
+from realtime_conformance.conformance.runner import run_cases
+from realtime_conformance.conformance.schedule import expected_ms, longest_first
 from tests.support import fake_driver
 
 BOUND_S = 60.0
@@ -21,11 +22,22 @@ def case(case_id: str, **changes: Any) -> Case:
     return dataclasses.replace(found, **changes)
 
 
-def test_longest_time_limit_first_and_ties_in_the_selection_order() -> None:
-    limits = {"1.1.1": 10.0, "1.1.2": 30.0, "4.1.1": 10.0, "5.1.1": 20.0}
-    chosen = [(i, Selected(case(c, timeout_s=s), "ga")) for i, (c, s) in enumerate(limits.items())]
-    ordered = [selected.case.id for _, selected in longest_first(chosen)]
-    assert ordered == ["1.1.2", "5.1.1", "1.1.1", "4.1.1"]
+def test_the_expected_length_is_the_waits_and_the_replies_audio() -> None:
+    assert expected_ms(case("5.4.3")) == 8000 + 1000  # the caller's script, then the answer
+    assert expected_ms(case("6.1.2")) == 3000 + 2800  # the default call, the spoken answer
+    assert expected_ms(case("3.1.1")) == 3000 + 2400
+
+
+def test_longest_expected_first_then_longest_time_limit_then_the_selection_order() -> None:
+    quiet = {"steps": (), "until": Wait()}  # nothing expected: the time limit decides
+    chosen = [
+        (0, Selected(case("1.1.1", timeout_s=10.0, **quiet), "ga")),
+        (1, Selected(case("3.1.1"), "ga")),
+        (2, Selected(case("1.1.2", timeout_s=30.0, **quiet), "ga")),
+        (3, Selected(case("6.1.2"), "ga")),  # the same time limit as 3.1.1, longer audio
+        (4, Selected(case("4.1.1", timeout_s=10.0, **quiet), "ga")),
+    ]
+    assert [i for i, _ in longest_first(chosen)] == [3, 1, 2, 0, 4]
 
 
 def test_one_slot_runs_the_longest_limit_first_and_results_keep_the_selection_order() -> None:
