@@ -184,6 +184,21 @@ class Recording:
         more = "" if sse_event is None else f',"sse_event":{json.dumps(sse_event)}'
         self._write(now, direction, "event", json_text, more)
 
+    def events_sent(self, now: float, payloads: list[bytes]) -> None:
+        """Events sent at once (a batch written in one go), as `event` records each: on the
+        hot path, while the batch fits under the cap's bound, one tuple per event."""
+        if self._file is None and self._keep_lines and not self.dropped_lines:
+            early = -EARLY_S < now - self.started_at < EARLY_S
+            overhead = EARLY_LINE_OVERHEAD if early else LINE_OVERHEAD
+            size = sum(map(len, payloads)) + overhead * len(payloads)
+            room = self._cap_bytes is None or self._bound + size <= self._cap_bytes
+            if room and all(payload.isascii() for payload in payloads):
+                self._pending += [(now, "server", "event", payload, "") for payload in payloads]
+                self._bound += size
+                return
+        for payload in payloads:
+            self._write(now, "server", "event", payload)
+
     def done(self, now: float) -> None:
         """The Chat stream's closing `data: [DONE]` (a marker, not an event)."""
         self._write(now, "server", "done", "true")

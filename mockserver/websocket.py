@@ -58,13 +58,16 @@ def encode_event(event: Event) -> bytes:
         return _json_encode(event).encode("utf-8")
 
 
+_LEN1, _LEN2, _LEN3 = (struct.Struct(f).pack for f in ("!BB", "!BBH", "!BBQ"))
+
+
 def text_frame_header(size: int) -> bytes:
     """RFC 6455 §5.2: FIN, opcode TEXT, no mask (a server's frames), the payload's length."""
     if size < 126:
-        return bytes((0x81, size))
+        return _LEN1(0x81, size)
     if size < 0x10000:
-        return struct.pack("!BBH", 0x81, 126, size)
-    return struct.pack("!BBQ", 0x81, 127, size)
+        return _LEN2(0x81, 126, size)
+    return _LEN3(0x81, 127, size)
 
 
 def _as_json_object(text: str) -> Event | None:
@@ -143,14 +146,17 @@ class WebSocketTransport:
         `perform`, after what came before it is written."""
         frames: list[bytes] = []
         sent: list[bytes] = []
+        translate, sending = self.translate, self.open and not self.ws.closed
         for item in items:
-            if type(item) is not Send or not self.open or self.ws.closed:
+            if type(item) is not Send or not sending:
                 await self._write_frames(frames, sent)
                 await self.perform(item)
+                sending = self.open and not self.ws.closed  # nothing else changes it in here
                 continue
-            for event in self.translate(item.event) if self.translate else (item.event,):
+            for event in translate(item.event) if translate else (item.event,):
                 data = encode_event(event)
-                frames += (text_frame_header(len(data)), data)
+                size = len(data)
+                frames += (_LEN1(0x81, size) if size < 126 else text_frame_header(size), data)
                 sent.append(data)
         await self._write_frames(frames, sent)
 
@@ -161,9 +167,7 @@ class WebSocketTransport:
         if transport is None or transport.is_closing():
             raise ConnectionResetError("Cannot write to closing transport")  # as aiohttp does
         transport.write(b"".join(frames))
-        now, record = self.clock(), self.recording.event
-        for data in sent:
-            record(now, "server", data)
+        self.recording.events_sent(self.clock(), sent)
         frames.clear()
         sent.clear()
         protocol = self.request.protocol

@@ -262,7 +262,8 @@ def to_beta(event: Event) -> list[Event]:
     if event_type == "session.created" and _is_transcription(event.get("session")):
         return []
     if event.keys().isdisjoint(NESTED_KEYS):  # deltas and the like: only the name changes
-        return [{**event, "type": rename(GA_TO_BETA_NAMES, event_type)}]  # same key order
+        renamed = GA_TO_BETA_NAMES.get(event_type, event_type) if type(event_type) is str else None
+        return [{**event, "type": renamed if renamed is not None else event_type}]  # key order
     event = _with(event, type=rename(GA_TO_BETA_NAMES, event_type))
     if isinstance(event.get("session"), dict):
         event = _session_to_beta(event)

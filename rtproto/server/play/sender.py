@@ -147,7 +147,8 @@ class ReplySender:
         ctx = TemplateContext(self.state, event)
         resolve = reply_resolver(event, self.state.recall, self.state.ids.new)
         handlers = ReplySteps(self, ctx, resolve)
-        offset_ms, sent, built = 0.0, 0, self._built
+        offset_ms, sent = 0.0, 0
+        observe, seen = self.state.observe, self.stamper.seen  # what _built does, inlined
         for step in steps:
             for piece in expand_step(step, handlers):
                 if isinstance(piece, Pause):
@@ -156,7 +157,9 @@ class ReplySender:
                     for made in piece.events:
                         offset_ms += pace_ms if sent else 0
                         sent += 1
-                        yield start + offset_ms / 1000, Send(built(made))
+                        observe(made)
+                        seen(made)
+                        yield start + offset_ms / 1000, Send(made)
                 else:
                     gap, item = piece
                     offset_ms += (pace_ms if gap is None else gap) if sent else 0
