@@ -23,36 +23,36 @@ import pytest
 DIST_KEY = "tests_dist_mode"
 
 # Seconds the tests a node id prefix names took together in a measured `pytest -n auto` run on
-# a shared 2-core machine (2026-12-03). The tests a prefix names run back to back in one share,
-# and with them the tests of their module that share a module-scoped fixture with them (which
-# would otherwise be set up again: pytest tears it down when the next test is another module's),
-# so one test per such fixture is listed, with the fixture's time. A docs page's blocks run in
-# order under one lock (tests/test_docs.py): split, workers only wait for each other. Only the
-# order depends on these figures: a stale one makes a run slower, never different. Tests not
-# listed keep their collection order.
+# a shared 2-core machine (2026-12-03 21:03 UTC, 253 s wall). The tests a prefix names run back
+# to back in one share, and with them the tests of their module that share a module-scoped
+# fixture with them (which would otherwise be set up again: pytest tears it down when the next
+# test is another module's), so one test per such fixture is listed, with the fixture's time. A
+# docs page's blocks run in order under one lock (tests/test_docs.py): split, workers only wait
+# for each other. Only the order depends on these figures: a stale one makes a run slower, never
+# different. Tests not listed keep their collection order.
 SLOW_TESTS_S = {
-    "test_docs.py::test_doc_block[how-to/telephony-connector.md": 55,
-    "test_conformance_detection.py::test_each_broken_variant_fails_exactly_its_cases_": 30,
-    "test_example_bridge.py::test_the_bridge_passes_every_case_it_takes_part_in": 14,
+    "test_docs.py::test_doc_block[how-to/telephony-connector.md": 40,
+    "test_conformance_detection.py::test_each_broken_variant_fails_exactly_its_cases_": 42,
+    "test_example_bridge.py::test_the_bridge_passes_every_case_it_takes_part_in": 13,
     "test_connector_runs.py::test_a_connector_that_crashes_at_start_fails_with_its_stderr": 21,
-    "test_conformance_plugin.py::test_xdist_workers_and_one_process_give_the_same_results": 14,
+    "test_conformance_plugin.py::test_xdist_workers_and_one_process_give_the_same_results": 6,
     "test_connector_runs.py::test_a_correct_connector_passes_the_call_cases": 22,
     "test_connector_runs.py::test_a_connector_already_running_is_judged_per_case": 12,
-    "test_node_shim.py::test_the_shim_passes_the_text_tool_and_error_cases_in_both_dialects": 10,
+    "test_node_shim.py::test_the_shim_passes_the_text_tool_and_error_cases_in_both_dialects": 7,
     "test_command_driver.py::test_the_reference_client_as_a_command_passes_in_both_dialects": 10,
-    "test_command_driver_cli.py::test_pytest_conformance_drives_a_command_client": 9,
-    "test_refclient_example.py::test_the_example_bridges_a_wav_caller_and_writes_what_": 9,
-    "test_connector_options.py::test_the_plugin_takes_the_same_connector_options": 9,
-    "test_docs.py::test_doc_block[tutorial.md": 9,
-    "test_docs.py::test_doc_block[how-to/record.md": 8,
+    "test_command_driver_cli.py::test_pytest_conformance_drives_a_command_client": 3,
+    "test_refclient_example.py::test_the_example_bridges_a_wav_caller_and_writes_what_": 8,
+    "test_connector_options.py::test_the_plugin_takes_the_same_connector_options": 7,
+    "test_docs.py::test_doc_block[tutorial.md": 7,
+    "test_docs.py::test_doc_block[how-to/record.md": 7,
     "test_refclient_example.py::test_a_session_the_server_ends_is_exit_1_with_one_line": 7,
-    "test_command_driver_failures.py::test_each_bad_client_fails_with_its_reason_and_the_": 6,
+    "test_command_driver_failures.py::test_each_bad_client_fails_with_its_reason_and_the_": 7,
     "test_command_driver_failures.py::test_a_client_that_dies_while_the_suite_waits_fails_": 6,
     "test_docs.py::test_doc_block[how-to/pytest-fixture.md": 6,
-    "test_docs.py::test_doc_block[how-to/python-client.md": 6,
-    "test_command_driver.py::test_a_broken_variant_as_a_command_fails_the_check_it_breaks": 6,
-    "test_fixture_example.py::test_the_example_passes_outside_the_checkout": 5,
-    "test_fuzz_client_input.py::test_fuzzed_input_gets_api_shaped_answers_and_spares_the_": 5,
+    "test_docs.py::test_doc_block[how-to/python-client.md": 8,
+    "test_command_driver.py::test_a_broken_variant_as_a_command_fails_the_check_it_breaks": 5,
+    "test_fixture_example.py::test_the_example_passes_outside_the_checkout": 2,
+    "test_fuzz_client_input.py::test_fuzzed_input_gets_api_shaped_answers_and_spares_the_": 6,
 }
 
 
