@@ -63,7 +63,8 @@ def malformed(event: Event) -> str:
 
 
 class SendQueue:
-    def __init__(self, on_sent: SentHook) -> None:
+    def __init__(self, on_sent: SentHook | None) -> None:
+        """`on_sent` is told of each event sent (None: nothing needs to be)."""
         self.timeline = Timeline()
         self.closed = False
         self.last_sent: Event | None = None
@@ -215,11 +216,13 @@ class SendQueue:
             event = head[1].event
             out.append(head[1])
             self.last_sent = event
-            self._batch_left = left
-            on_sent(event, until, out)
-            if self._armed != armed or self.closed:
-                return
+            if on_sent is not None:
+                self._batch_left = left
+                on_sent(event, until, out)
+                if self._armed != armed or self.closed:
+                    return
             head = self._head
+        self._batch_left = left
 
     def _bending(self) -> bool:
         """Whether a fault acts on the next events (stall, reorder, malform, duplicate)."""
@@ -258,4 +261,5 @@ class SendQueue:
             if self._duplicate:
                 self._duplicate -= 1
                 out.append(item)
-            self._on_sent(item.event, when, out)
+            if self._on_sent is not None:
+                self._on_sent(item.event, when, out)

@@ -94,7 +94,12 @@ class ReplySender:
         self.api = scenario.api
         self.state = state
         self.stamper = Stamper(scenario.api, state, request)
-        self.queue = SendQueue(self._sent)
+        self._counting = any(fault.after is not None for fault in scenario.faults)
+        # What a sent event is needed for: counts for a fault `after` it, and (Responses, Chat)
+        # the latest Response object for a stream failure; on a Realtime connection without
+        # such faults nothing, so the hot loop calls nothing.
+        wanted = self._counting or self.api != "realtime"
+        self.queue = SendQueue(self._sent if wanted else None)
         self.last_due = 0.0  # when the last reply's last item is due (its start if none)
         self._problems: list[str] = []  # expressions that found nothing
         self.last_response: Event | None = None  # Responses: the latest Response object sent
@@ -102,7 +107,6 @@ class ReplySender:
         self._received: Counter[str] = Counter()
         self._sent_count: Counter[str] = Counter()
         self._fired: set[int] = set()
-        self._counting = any(fault.after is not None for fault in scenario.faults)
 
     def arm(self, now: float) -> None:
         """The connection or stream starts: replies from now on, timed faults from now."""
@@ -149,6 +153,7 @@ class ReplySender:
         handlers = ReplySteps(self, ctx, resolve)
         offset_ms, sent = 0.0, 0
         observe, seen = self.state.observe, self.stamper.seen  # what _built does, inlined
+        stamp = self.api != "realtime"  # a Realtime event carries no count for the stamper
         for step in steps:
             for piece in expand_step(step, handlers):
                 if isinstance(piece, Pause):
@@ -158,7 +163,8 @@ class ReplySender:
                         offset_ms += pace_ms if sent else 0
                         sent += 1
                         observe(made)
-                        seen(made)
+                        if stamp:
+                            seen(made)
                         yield start + offset_ms / 1000, Send(made)
                 else:
                     gap, item = piece
