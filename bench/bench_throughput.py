@@ -23,8 +23,8 @@ serving: what an aiohttp process can do at best), and "same-encoding", the same 
 `send_str(json.dumps(event))` per event. `ratio` is the median against the ceiling's median,
 `ratio same-enc` against the same-encoding baseline's. Mock configurations: GA, GA with
 test-mode validation (`validate_events=True`), and a beta connection (translated at the edge).
-`--profile` then runs the mock (GA) once under cProfile and lists the top costs. `--mocks GA`
-measures only the GA configuration (a quicker run).
+`--profile` then runs the mock once under cProfile per dialect (GA, and beta with `--mocks all`)
+and lists the top costs. `--mocks GA` measures only the GA configuration (a quicker run).
 """
 
 from __future__ import annotations
@@ -180,27 +180,41 @@ def row(name: str, runs: list[Run], baselines: tuple[float, float], ceiling_cost
     }
 
 
-def profile_rows(scenarios: Path, work: Path) -> list[Row]:
-    """One mock (GA) run under cProfile: the functions with the most own time."""
-    stats_path = work / "mock.prof"
+def profile_rows(scenarios: Path, work: Path, headers: dict[str, str]) -> list[Row]:
+    """One mock run under cProfile (a GA or beta connection): the functions with the most own
+    time, and the total per event (cProfile's, several times the unprofiled cost)."""
+    stats_path = work / f"mock-{len(headers)}.prof"
     args = ["mock", "--scenarios-dir", str(scenarios), "--profile", str(stats_path)]
-    with ServerProcess(args) as server:
-        for _ in range(2):  # the first loads the scenario; both are profiled
-            asyncio.run(asyncio.wait_for(one_run(server, dict(GA_HEADERS)), RUN_TIMEOUT_S))
+    with ServerProcess(args) as server:  # the first run loads the scenario; both are profiled
+        runs = [
+            asyncio.run(asyncio.wait_for(one_run(server, dict(headers)), RUN_TIMEOUT_S))
+            for _ in range(2)
+        ]
+    events = sum(run.events for run in runs)
     # {(file, line, function): (primitive calls, calls, own time, cumulative time, callers)}
     stats: dict[Any, Any] = pstats.Stats(str(stats_path)).stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in stats.values())
     ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:PROFILE_TOP]
-    return [
-        {
-            "function": f"{Path(file).name}:{line}({name})",
-            "own s": tt,
-            "own %": 100 * tt / total,
-            "cumulative s": ct,
-            "calls": nc,
-        }
+    calls = sum(entry[1] for entry in stats.values())
+    rows: list[Row] = [profile_row("(all, profiled)", total, total, total, calls, events)]
+    rows += [
+        profile_row(f"{Path(file).name}:{line}({name})", tt, total, ct, nc, events)
         for (file, line, name), (_, nc, tt, ct, _) in ranked
     ]
+    return rows
+
+
+def profile_row(  # noqa: PLR0917 - a row's own columns
+    function: str, own_s: float, total_s: float, cumulative_s: float, calls: int, events: int
+) -> Row:
+    return {
+        "function": function,
+        "own s": own_s,
+        "own %": 100 * own_s / total_s,
+        "own us/event": 1e6 * own_s / events,
+        "cumulative s": cumulative_s,
+        "calls": calls,
+    }
 
 
 def use_uvloop() -> None:
@@ -236,7 +250,12 @@ def main() -> None:
         mock_runs = {config.name: measure(config, scenarios, args) for config in configs}
         same_runs += measure(SAME_ENCODING, scenarios, args)  # the baselines on both sides
         base_runs += measure(BASELINE, scenarios, args)
-        profile = profile_rows(scenarios, Path(tmp)) if args.profile else []
+        dialects = {"GA": GA_HEADERS} | ({"beta": BETA_HEADERS} if args.mocks == "all" else {})
+        profiles = {
+            name: profile_rows(scenarios, Path(tmp), headers)
+            for name, headers in dialects.items()
+            if args.profile
+        }
     base_rates = (median_rate(base_runs), median_rate(same_runs))
     cost = median_cost(base_runs)
     rows = [
@@ -248,8 +267,8 @@ def main() -> None:
     columns += ["stream/s", "server us/event", "cpu ratio"]
     columns += ["server cpu %", "client cpu %", "others %"]
     sections: dict[str, tuple[list[Row], list[str]]] = {"throughput": (rows, columns)}
-    if profile:
-        sections["mock GA profile (cProfile, own time)"] = (profile, list(profile[0]))
+    for name, profile in profiles.items():
+        sections[f"mock {name} profile (cProfile, own time)"] = (profile, list(profile[0]))
     summary = {f"ratio {r['server']}": r["ratio"] for r in rows[1:]}
     summary["ceiling events/s (median)"] = base_rates[0]
     summary["same-encoding events/s (median)"] = base_rates[1]
