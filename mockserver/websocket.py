@@ -156,7 +156,10 @@ class WebSocketTransport:
             for event in translate(item.event) if translate else (item.event,):
                 data = encode_event(event)
                 size = len(data)
-                frames += (_LEN1(0x81, size) if size < 126 else text_frame_header(size), data)
+                if 126 <= size < 0x10000:  # the usual event: text_frame_header, inlined
+                    frames += (_LEN2(0x81, 126, size), data)
+                else:
+                    frames += (text_frame_header(size), data)
                 sent.append(data)
         await self._write_frames(frames, sent)
 
