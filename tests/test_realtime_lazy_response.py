@@ -17,6 +17,7 @@ from realtime_conformance.rtproto.server.realtime.outbox import (
     Send,
 )
 from realtime_conformance.rtproto.server.realtime.response import ResponseRun
+from realtime_conformance.rtproto.server.realtime.response_output import fit, token_cost
 from realtime_conformance.rtproto.server.realtime.session import RealtimeSession, SessionOptions
 from realtime_conformance.rtproto.server.realtime.simulated_model import (
     FunctionCallPlan,
@@ -164,3 +165,22 @@ def test_the_times_known_before_building_are_the_built_ones(timing: Timing) -> N
         entry = session.conversation.get(run.items[0].item_id)
         assert entry is not None
         assert (entry.audio.sent if entry.audio else []) == audio
+
+
+def quadratic_fit(tokens: tuple[str, ...], audio: bool, budget: float) -> Any:
+    """`fit` as it was written before it tracked the first spoken word (re-joining)."""
+    kept: list[str] = []
+    for token in tokens:
+        cost = token_cost(token, audio, first=not "".join(kept).strip())
+        if cost > budget:
+            break
+        kept.append(token)
+        budget -= cost
+    return kept, budget
+
+
+@pytest.mark.parametrize("budget", [0, 1, 3, 7, 40, math.inf])
+def test_fitting_tokens_to_a_budget_is_as_before(budget: float) -> None:
+    tokens = (" ", "\n", "Hi", " there", ",", " ", " friend", "!", " How", "'s", " it")
+    for audio in (False, True):
+        assert fit(tokens, audio, budget) == quadratic_fit(tokens, audio, budget)

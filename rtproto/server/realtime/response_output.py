@@ -58,11 +58,13 @@ def token_cost(token: str, audio: bool, first: bool) -> int:
 def fit(tokens: tuple[str, ...], audio: bool, budget: float) -> tuple[list[str], float]:
     """The leading tokens that fit the budget, and the budget left."""
     kept: list[str] = []
+    spoken = False  # whether a kept token has more than whitespace (linear: no re-joining)
     for token in tokens:
-        cost = token_cost(token, audio, first=not "".join(kept).strip())
+        cost = token_cost(token, audio, first=not spoken)
         if cost > budget:
             break
         kept.append(token)
+        spoken = spoken or bool(token.strip())
         budget -= cost
     return kept, budget
 
