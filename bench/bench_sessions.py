@@ -58,6 +58,7 @@ SERVERS = {
     "raw aiohttp": ["raw-paced"],
     "raw same-encoding": ["raw-paced", "--same-encoding"],
     "mock": ["mock"],
+    "mock no-transcripts": ["mock", "--no-transcripts"],  # `serve --no-transcripts-in-memory`
 }
 BASELINES = ("raw aiohttp", "raw same-encoding")
 
@@ -168,7 +169,7 @@ def started_server(kind: str, n: int, args: argparse.Namespace) -> Iterator[Serv
     """`kind` is a SERVERS name, or `mock@PATH`: the mock of the source tree at PATH."""
     name, _, tree = kind.partition("@")
     server_args = [*SERVERS[name], "--scenarios-dir", str(args.scenarios)]
-    if args.profile is not None and name == "mock":
+    if args.profile is not None and name.startswith("mock"):
         server_args += ["--profile", str(args.profile / f"mock-{args.workload}-{n}.prof")]
     server = ServerProcess([*server_args, "--pace-ms", str(args.pace_ms)])
     saved = os.environ.get("PYTHONPATH", "")

@@ -40,13 +40,20 @@ Serve = Callable[[asyncio.Event], Awaitable[None]]
 
 
 async def serve_mock(
-    stop: asyncio.Event, scenarios_dir: Path, validate: bool, profiler: cProfile.Profile | None
+    stop: asyncio.Event,
+    scenarios_dir: Path,
+    validate: bool,
+    profiler: cProfile.Profile | None,
+    transcripts: bool = True,
 ) -> None:
     from realtime_conformance.mockserver.app import running_server, settle_heap  # noqa: PLC0415 - raw ones do without
     from realtime_conformance.mockserver.options import ServerOptions  # noqa: PLC0415
 
     options = ServerOptions(
-        scenarios_dir=scenarios_dir, scenario=SCENARIO_ID, validate_events=validate
+        scenarios_dir=scenarios_dir,
+        scenario=SCENARIO_ID,
+        validate_events=validate,
+        transcripts_in_memory=transcripts,
     )
     async with running_server(options) as server:
         _ = server.state.scenarios.by_id  # load the scenario now, not on the first connection
@@ -183,6 +190,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pace-ms", type=int, default=20, help="raw-paced: gap between events")
     parser.add_argument("--profile", type=Path, help="mock: cProfile stats, written on exit")
     parser.add_argument(
+        "--no-transcripts", action="store_true", help="mock: transcripts_in_memory=False"
+    )
+    parser.add_argument(
         "--same-encoding", action="store_true", help="raw: json.dumps per event, as the mock"
     )
     return parser.parse_args()
@@ -191,7 +201,8 @@ def parse_args() -> argparse.Namespace:
 def choose(args: argparse.Namespace, profiler: cProfile.Profile | None) -> Serve:
     scenarios_dir: Path = args.scenarios_dir
     if args.kind == "mock":
-        return lambda stop: serve_mock(stop, scenarios_dir, args.validate, profiler)
+        transcripts = not args.no_transcripts
+        return lambda stop: serve_mock(stop, scenarios_dir, args.validate, profiler, transcripts)
     pace_ms = args.pace_ms if args.kind == "raw-paced" else None
     same_encoding: bool = args.same_encoding
     return lambda stop: serve_raw(stop, scenarios_dir / EVENTS_FILE, pace_ms, same_encoding)
