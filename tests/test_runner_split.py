@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from realtime_conformance.conformance import split_run
 from realtime_conformance.conformance.case_defaults import Step, Timing, Wait
 from realtime_conformance.conformance.cases import Case, Selected, load_cases
 from realtime_conformance.conformance.drivers.base import ClientReports, Endpoints
@@ -42,19 +43,31 @@ def run(body: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(body, BOUND_S))
 
 
-def case(case_id: str, timing: Timing) -> Case:
+def case(case_id: str, timing: Timing, timeout_s: float = 10.0) -> Case:
     found = next(c for c in load_cases() if c.id == case_id)
     steps = (Step("configure", {"type": "realtime"}),)
     return dataclasses.replace(
-        found, steps=steps, until=Wait(), needs=frozenset(), timing=timing, checks=()
+        found,
+        steps=steps,
+        until=Wait(),
+        needs=frozenset(),
+        timing=timing,
+        checks=(),
+        timeout_s=timeout_s,
     )
 
 
 SELECTION = [
     Selected(case("1.1.1", "ordering"), "ga"),
     Selected(case("5.1.1", "realtime"), "ga"),
+    Selected(case("4.1.1", "ordering", timeout_s=5.0), "ga"),  # the shortest: warms up here
     Selected(case("1.1.2", "ordering"), "beta"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def one_warming_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(split_run, "WARMING_CASES", 1)
 
 
 def pid_of(result: CaseResult) -> int:
@@ -70,8 +83,8 @@ def test_ordering_cases_run_in_another_process_and_results_keep_the_selection_or
     assert [r.node_id for r in results] == [s.node_id for s in SELECTION]
     assert sorted(heard) == sorted(s.node_id for s in SELECTION)  # each once, as it ended
     assert all(r.verdict is Verdict.PASS for r in results), [r.failures for r in results]
-    ordering, realtime, other = (pid_of(r) for r in results)
-    assert realtime == os.getpid()
+    ordering, realtime, warming, other = (pid_of(r) for r in results)
+    assert realtime == warming == os.getpid()
     assert ordering == other != os.getpid()
 
 
@@ -93,8 +106,8 @@ def test_a_child_that_dies_fails_its_cases_and_the_others_are_judged(
 ) -> None:
     monkeypatch.setenv(PARENT_ENV, str(os.getpid()))
     results = run(run_split(SELECTION, dies_in_a_child, None, 4))
-    first, realtime, last = results
-    assert realtime.verdict is Verdict.PASS, realtime.failures
+    first, realtime, warming, last = results
+    assert realtime.verdict is warming.verdict is Verdict.PASS, realtime.failures
     for failed in (first, last):
         assert failed.verdict is Verdict.FAIL
         (failure,) = failed.failures
