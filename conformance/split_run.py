@@ -14,8 +14,9 @@ a mock: conformance.harness), the child's own reruns (conformance.rerun). Each r
 back pickled as it is final (its verdict at once, for the progress line).
 
 All in this process, as before, when there is nothing to gain or the child could not do the
-same: only one kind of case, one slot (`--concurrency 1`, a serial connector), a fixed mock
-port (`--mock-port`: one mock a port), or a client factory that does not pickle.
+same: only one kind of case, one slot (`--concurrency 1`), a connector (its service serves
+this process's mock), a fixed mock port (`--mock-port`: one mock a port), or a client factory
+that does not pickle.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from realtime_conformance.conformance.cases import Selected
+from realtime_conformance.conformance.drivers.connector import ConnectorFactory
 from realtime_conformance.conformance.runner import CaseResult, DriverFactory, broken
 from realtime_conformance.conformance.suite import run_selection
 from realtime_conformance.conformance.verdicts import KnownDeviations, Verdict
@@ -56,8 +58,8 @@ def separable(
 ) -> bool:
     """Whether the ordering cases can run in a child process (see the module's docstring)."""
     kinds = {selected.case.timing == "ordering" for selected in selection}
-    if len(kinds) < 2 or concurrency < 2 or mock_port:
-        return False
+    if len(kinds) < 2 or concurrency < 2 or mock_port or isinstance(factory, ConnectorFactory):
+        return False  # a connector's service is one, started for this process's mock
     try:
         pickle.dumps(factory)
     except Exception:  # a lambda, a local class, an open resource: the child cannot have it

@@ -14,6 +14,7 @@ from realtime_conformance.conformance import split_run
 from realtime_conformance.conformance.case_defaults import Step, Timing, Wait
 from realtime_conformance.conformance.cases import Case, Selected, load_cases
 from realtime_conformance.conformance.drivers.base import ClientReports, Endpoints
+from realtime_conformance.conformance.drivers.connector import ConnectorFactory
 from realtime_conformance.conformance.runner import CaseResult
 from realtime_conformance.conformance.split_run import ChildFailed, run_split, separable
 from realtime_conformance.conformance.verdicts import Verdict
@@ -97,6 +98,8 @@ def test_one_slot_a_fixed_port_a_local_factory_or_one_kind_of_case_stay_in_this_
     assert not separable(SELECTION, PidDriver, 4, 8123)
     assert not separable(SELECTION, local_factory, 4, 0)
     assert not separable(SELECTION[:1], PidDriver, 4, 0)
+    connector = ConnectorFactory.__new__(ConnectorFactory)  # any connector, its spec aside
+    assert not separable(SELECTION, connector, 4, 0)
     results = run(run_split(SELECTION, PidDriver, None, 1))
     assert {pid_of(r) for r in results} == {os.getpid()}
 
