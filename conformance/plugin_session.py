@@ -76,20 +76,28 @@ def _deviations(config: pytest.Config) -> KnownDeviations:
 
 
 def check_options(config: pytest.Config) -> None:
-    """--client, --case, --dialect, --deviations, --seed and --mock-port, checked before
-    anything runs."""
+    """--client, --case, --dialect, --deviations, --seed, --mock-port and the connector's port,
+    checked before anything runs."""
     try:
         _plan(config)
         _deviations(config)
+        connector = _connector(config)
     except (UsageError, DeviationsError) as error:
         raise pytest.UsageError(str(error)) from None
     if (config.option.conformance_seed or 0) < 0:
         raise pytest.UsageError("--seed must be 0 or more")
     workers = getattr(config.option, "numprocesses", None)  # xdist's -n, resolved by now
-    if config.option.conformance_mock_port and workers not in (None, 0, 1):
+    if workers in (None, 0, 1):
+        return
+    if config.option.conformance_mock_port:
         raise pytest.UsageError(
             f"--mock-port {config.option.conformance_mock_port} with -n {workers}: every worker "
             "would start its mock on that port; run with -n0, or leave --mock-port out"
+        )
+    if connector is not None and connector.serial:  # conformance.drivers.connector
+        raise pytest.UsageError(
+            f"{connector.label} with -n {workers}: one connector port (or one running service) "
+            "takes one case at a time; run with -n0, or give --media-url a {port}"
         )
 
 

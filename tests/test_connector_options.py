@@ -167,3 +167,7 @@ def test_the_plugin_takes_the_same_connector_options(tmp_path: Path) -> None:
     assert one_port.returncode == 4  # every worker would bind the one port
     assert "--mock-port 8123 with -n 2: every worker would start its mock" in one_port.stderr
     assert "Traceback" not in one_port.stderr
+    fixed = ["--media-url", "ws://127.0.0.1:8765/media-stream"]
+    one_service_port = _pytest_conformance(tmp_path / "fixed", *connector, *fixed, "-n", "2")
+    assert one_service_port.returncode == 4
+    assert "with -n 2: one connector port (or one running service)" in one_service_port.stderr
