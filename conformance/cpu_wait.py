@@ -5,10 +5,10 @@ its media timing like any other, but its stalls are not the harness's: the suite
 keep time (conformance.loop_lag sees nothing) while the client's process sits runnable on a
 busy machine's run queue, and its pacer starves the call through no fault of its own. Linux
 counts that time for every thread (/proc/PID/task/TID/schedstat, second field: nanoseconds
-spent waiting on a run queue). The runner samples it for the client's process tree during a
-case, so a media-timing failure can be read against it (conformance.rerun): a process that
-waited for a CPU near the moment judged is run again; one that was given the CPU and was
-late anyway is judged as it is.
+spent waiting on a run queue). The runner samples it for the client's process group (the
+client and whatever it started) during a case, so a media-timing failure can be read against
+it (conformance.rerun): a process that waited for a CPU near the moment judged is run again;
+one that was given the CPU and was late anyway is judged as it is.
 
 Without /proc (not Linux, or the process gone) the wait counts as zero: the verdict stands.
 """

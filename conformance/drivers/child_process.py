@@ -155,8 +155,7 @@ class Child:
                 process_group.signal_group(self.pid, signal.SIGTERM)
                 await self.exited(grace_s)
         finally:
-            process_group.signal_group(self.pid, signal.SIGKILL)
-            await self.kill()
+            await self.kill()  # its SIGKILL goes out before its first await, cancelled or not
 
     async def kill(self) -> None:
         """Kill the whole process group, reap the process, read stderr to its end (bounded)
